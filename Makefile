@@ -51,23 +51,27 @@ deps:
 
 $(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto
 	@mkdir -p $(B)/proto
-	protoc-c --proto_path=proto --c_out=$(B)/proto $<
+	@echo "  PROTOC  $<"
+	@protoc-c --proto_path=proto --c_out=$(B)/proto $<
 
 $(B)/%.o: %.c $(PROTO_H) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
-	$(CC) $(filter-out -Wextra,$(CFLAGS)) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(filter-out -Wextra,$(CFLAGS)) -c -o $@ $<
 
 $(LIB): $(COMMON_OBJ)
-	rm -f $@
-	ar rcs $@ $^
+	@rm -f $@
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 # SQL migrations are embedded in each binary: common/sql (the bus tables) first,
 # then the service's own sql/ files, in name order.
 $(B)/services/%/sql_embed.o: $(B)/services/%/sql_embed.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 define SERVICE_RULE
 $(B)/services/$(1)/sql_embed.c: $(wildcard common/sql/*.sql services/$(1)/sql/*.sql) tools/embed_sql.sh
@@ -77,13 +81,15 @@ $(B)/services/$(1)/sql_embed.c: $(wildcard common/sql/*.sql services/$(1)/sql/*.
 $(B)/bin/$(call binname,$(1)): $(patsubst %.c,$(B)/%.o,$(wildcard services/$(1)/*.c)) \
         $(if $(wildcard services/$(1)/sql),$(B)/services/$(1)/sql_embed.o) $(LIB)
 	@mkdir -p $(B)/bin
-	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
+	@echo "  LD      $$@"
+	@$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call SERVICE_RULE,$(s))))
 
 $(B)/bin/npo-selftest: $(B)/tests/selftest.o $(LIB)
 	@mkdir -p $(B)/bin
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 test: deps
 	@$(MAKE) --no-print-directory all SAN=$(SAN)

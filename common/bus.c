@@ -877,10 +877,12 @@ s_consumer_apply (npo_consumer_t *self, Npo__Envelope **events, size_t n)
     if (self->last > self->producer_last)
         self->producer_last = self->last;
     if (self->committed)
-        self->committed (self->state);
+        self->committed (self->state, true);
     return 0;
 err:
     npo_db_rollback (self->db);
+    if (self->committed)
+        self->committed (self->state, false);
     return -1;
 }
 

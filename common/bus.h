@@ -173,8 +173,9 @@ uint64_t
 //  Called inside the transaction for each event, in seq order. Returns 0, or
 //  -1 to roll the batch back (it is retried later).
 typedef int (npo_apply_fn) (void *state, const Npo__Envelope *event);
-//  Called after each committed batch (e.g. to write a cache).
-typedef void (npo_committed_fn) (void *state);
+//  Called after each batch: ok when it was committed (write caches now), not
+//  ok when it was rolled back (forget what apply prepared).
+typedef void (npo_committed_fn) (void *state, bool ok);
 
 npo_consumer_t *
     npo_consumer_new (npo_server_t *server, npo_db_t *db, const char *stream,

@@ -13,9 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-//  Defined in the generated division_data.c, sorted by code (strcmp order).
-extern const division_t npo_divisions [];
-extern const size_t npo_divisions_len;
 
 const char uscc_alphabet [] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 

@@ -65,6 +65,10 @@ typedef struct {
     const char *name;   //  Chinese name, UTF-8
 } division_t;
 
+//  The generated table (common/division_data.c), sorted by code.
+extern const division_t npo_divisions [];
+extern const size_t npo_divisions_len;
+
 //  Returns the division with this 6-digit code, or NULL. "100000" is the
 //  national level (the ministry itself).
 const division_t *

@@ -95,6 +95,27 @@ npo_json_escape (char *buf, size_t cap, const char *str)
     return n;
 }
 
+bool
+npo_utf8_valid (const char *str, bool multiline, size_t *chars)
+{
+    const unsigned char *s = (const unsigned char *) (str? str: "");
+    size_t n = 0;
+    while (*s) {
+        if (*s < 0x20 && !(multiline && (*s == '\n' || *s == '\t' || *s == '\r')))
+            return false;
+        if (*s == 0x7F)
+            return false;
+        size_t len = s_utf8_len (s);
+        if (len == 0)
+            return false;
+        s += len;
+        n++;
+    }
+    if (chars)
+        *chars = n;
+    return true;
+}
+
 void
 npo_log_write (int level, const char *request_id, const char *fmt, ...)
 {
@@ -143,6 +164,12 @@ npo_log_test (bool verbose)
     SELFTEST_CHECK (strcmp (buf, "abc") == 0);
     SELFTEST_CHECK (npo_json_escape (buf, sizeof buf, NULL) == 0);
     SELFTEST_CHECK (npo_log_enabled (NPO_LOG_ERROR));
+    size_t chars;
+    SELFTEST_CHECK (npo_utf8_valid ("中国社会福利基金会", false, &chars) && chars == 9);
+    SELFTEST_CHECK (!npo_utf8_valid ("a\xff", false, NULL));
+    SELFTEST_CHECK (!npo_utf8_valid ("a\nb", false, NULL));
+    SELFTEST_CHECK (npo_utf8_valid ("a\nb", true, NULL));
+    SELFTEST_CHECK (!npo_utf8_valid ("a\x01", true, NULL));
     if (verbose)
         printf ("OK\n");
 }

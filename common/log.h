@@ -8,6 +8,7 @@
 #define NPO_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum { NPO_LOG_DEBUG = 0, NPO_LOG_INFO = 1, NPO_LOG_WARN = 2, NPO_LOG_ERROR = 3 };
 
@@ -36,6 +37,12 @@ void
 //  UTF-8 replaced by U+FFFD. Returns the length written.
 size_t
     npo_json_escape (char *buf, size_t cap, const char *s);
+
+//  Returns true when s is valid UTF-8 without control characters (tab and
+//  newline allowed when multiline); *chars, when not NULL, gets the number of
+//  characters.
+bool
+    npo_utf8_valid (const char *s, bool multiline, size_t *chars);
 
 void
     npo_log_test (bool verbose);

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdbool.h>
 
-extern int npo_selftest_failed;   /* defined in tests/selftest.c */
+extern int npo_selftest_failed;   /* defined in common/selftest.c */
 extern int npo_selftest_passed;
 
 #define SELFTEST_CHECK(cond) do { \

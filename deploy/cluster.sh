@@ -243,13 +243,19 @@ case "$cmd" in
         ;;
     url)
         load_env
-        echo "npo is running. Gateway: $NPO_GATEWAY_URL  (try: curl $NPO_GATEWAY_URL/v1/orgs/\$(. $ENVFILE; $BIN/npoctl list-codes | head -n 1))"
-        echo "Environment for npoctl: . $ENVFILE    Stop: make stop"
+        echo "npo is running: $NPO_GATEWAY_URL"
+        if [ -s "$NPO_VAR/sample-codes.txt" ]; then
+            echo "  try:  curl $NPO_GATEWAY_URL/v1/orgs/$(head -n 1 "$NPO_VAR/sample-codes.txt")"
+        fi
+        echo "  npoctl: . $ENVFILE; $BIN/npoctl --help"
+        echo "  stop:   make stop"
         ;;
     load-sample)
         load_env
-        "$BIN/npoctl" register --file "$ROOT/deploy/sample/applications.jsonl" --approve >/dev/null
-        log "sample organizations registered"
+        # Idempotency keys in the file: loading twice registers nothing new.
+        "$BIN/npoctl" register --file "$ROOT/deploy/sample/applications.jsonl" --approve \
+            | sed -n 's/.*"uscc":"\([0-9A-Z]*\)".*/\1/p' > "$NPO_VAR/sample-codes.txt"
+        log "sample organizations registered: $(wc -l < "$NPO_VAR/sample-codes.txt")"
         ;;
     *)
         sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'

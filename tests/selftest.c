@@ -11,10 +11,9 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "pbjson.h"
 #include "selftest.h"
 
-int npo_selftest_failed = 0;
-int npo_selftest_passed = 0;
 
 static const struct {
     const char *name;
@@ -24,6 +23,7 @@ static const struct {
     { "log",    npo_log_test },
     { "codes",  npo_codes_test },
     { "db",     npo_db_test },
+    { "pbjson", npo_pbjson_test },
     { "bus",    npo_bus_test },
 };
 

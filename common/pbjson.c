@@ -1,0 +1,213 @@
+/*  pbjson.c - protobuf-c messages to and from JSON, by reflection
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "log.h"
+#include "pbjson.h"
+#include "selftest.h"
+
+#define FIELD(msg, f)  ((char *) (msg) + (f)->offset)
+
+static json_t *
+s_value (const ProtobufCFieldDescriptor *f, const void *p)
+{
+    switch (f->type) {
+        case PROTOBUF_C_TYPE_STRING:  return json_string (*(char *const *) p);
+        case PROTOBUF_C_TYPE_BOOL:    return json_boolean (*(const protobuf_c_boolean *) p);
+        case PROTOBUF_C_TYPE_INT32:
+        case PROTOBUF_C_TYPE_SINT32:  return json_integer (*(const int32_t *) p);
+        case PROTOBUF_C_TYPE_UINT32:  return json_integer (*(const uint32_t *) p);
+        case PROTOBUF_C_TYPE_INT64:
+        case PROTOBUF_C_TYPE_SINT64:  return json_integer (*(const int64_t *) p);
+        case PROTOBUF_C_TYPE_UINT64:  return json_integer ((json_int_t) *(const uint64_t *) p);
+        case PROTOBUF_C_TYPE_ENUM: {
+            const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value
+                (f->descriptor, *(const int *) p);
+            return v? json_string (v->name): json_integer (*(const int *) p);
+        }
+        case PROTOBUF_C_TYPE_MESSAGE: {
+            const ProtobufCMessage *sub = *(ProtobufCMessage *const *) p;
+            return sub? npo_pb_to_json (sub): json_null ();
+        }
+        default:
+            return NULL;        //  bytes and floats: not in our JSON
+    }
+}
+
+json_t *
+npo_pb_to_json (const ProtobufCMessage *msg)
+{
+    json_t *obj = json_object ();
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    for (unsigned i = 0; i < desc->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &desc->fields [i];
+        //  Of a oneof, only the member that is set
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) ((const char *) msg + f->quantifier_offset) != f->id)
+            continue;
+        json_t *value;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *) ((const char *) msg + f->quantifier_offset);
+            char *array = *(char **) FIELD (msg, f);
+            size_t size = f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING?
+                          sizeof (void *): f->type == PROTOBUF_C_TYPE_INT64
+                          || f->type == PROTOBUF_C_TYPE_UINT64? 8: 4;
+            value = json_array ();
+            for (size_t k = 0; k < n; k++) {
+                json_t *item = s_value (f, array + k * size);
+                if (item)
+                    json_array_append_new (value, item);
+            }
+        }
+        else
+            value = s_value (f, FIELD (msg, f));
+        if (value)
+            json_object_set_new (obj, f->name, value);
+    }
+    return obj;
+}
+
+static int
+s_set (const ProtobufCFieldDescriptor *f, ProtobufCMessage *msg, const json_t *value,
+       char *err, size_t errlen)
+{
+    void *p = FIELD (msg, f);
+    switch (f->type) {
+        case PROTOBUF_C_TYPE_STRING: {
+            char text [64];
+            const char *s = NULL;
+            if (json_is_string (value))
+                s = json_string_value (value);
+            else
+            if (json_is_integer (value)) {
+                snprintf (text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value (value));
+                s = text;
+            }
+            else
+            if (json_is_real (value)) {
+                snprintf (text, sizeof text, "%.2f", json_real_value (value));
+                s = text;
+            }
+            if (!s) {
+                snprintf (err, errlen, "%s: expected a string", f->name);
+                return -1;
+            }
+            if (*(char **) p != protobuf_c_empty_string)
+                free (*(char **) p);
+            *(char **) p = npo_strdup (s);
+            return 0;
+        }
+        case PROTOBUF_C_TYPE_BOOL:
+            if (!json_is_boolean (value)) {
+                snprintf (err, errlen, "%s: expected true or false", f->name);
+                return -1;
+            }
+            *(protobuf_c_boolean *) p = json_is_true (value);
+            return 0;
+        case PROTOBUF_C_TYPE_UINT32:
+        case PROTOBUF_C_TYPE_UINT64:
+        case PROTOBUF_C_TYPE_INT32:
+        case PROTOBUF_C_TYPE_INT64: {
+            json_int_t n = json_integer_value (value);
+            bool is_unsigned = f->type == PROTOBUF_C_TYPE_UINT32 || f->type == PROTOBUF_C_TYPE_UINT64;
+            bool is_32 = f->type == PROTOBUF_C_TYPE_UINT32 || f->type == PROTOBUF_C_TYPE_INT32;
+            if (!json_is_integer (value) || (is_unsigned && n < 0)
+            ||  (is_32 && (n > (is_unsigned? (json_int_t) UINT32_MAX: INT32_MAX) || n < INT32_MIN))) {
+                snprintf (err, errlen, "%s: expected an integer in range", f->name);
+                return -1;
+            }
+            if (f->type == PROTOBUF_C_TYPE_UINT32)      *(uint32_t *) p = (uint32_t) n;
+            else if (f->type == PROTOBUF_C_TYPE_INT32)  *(int32_t *) p = (int32_t) n;
+            else if (f->type == PROTOBUF_C_TYPE_UINT64) *(uint64_t *) p = (uint64_t) n;
+            else                                         *(int64_t *) p = (int64_t) n;
+            return 0;
+        }
+        case PROTOBUF_C_TYPE_MESSAGE: {
+            if (!json_is_object (value)) {
+                snprintf (err, errlen, "%s: expected an object", f->name);
+                return -1;
+            }
+            const ProtobufCMessageDescriptor *sd = f->descriptor;
+            ProtobufCMessage *sub = *(ProtobufCMessage **) p;
+            if (!sub) {
+                sub = malloc (sd->sizeof_message);
+                if (!sub)
+                    abort ();
+                sd->message_init (sub);
+                *(ProtobufCMessage **) p = sub;
+            }
+            return npo_pb_from_json (value, sub, err, errlen);
+        }
+        default:
+            snprintf (err, errlen, "%s: cannot be given in JSON", f->name);
+            return -1;
+    }
+}
+
+int
+npo_pb_from_json (const json_t *obj, ProtobufCMessage *msg, char *err, size_t errlen)
+{
+    if (!json_is_object (obj)) {
+        snprintf (err, errlen, "expected a JSON object");
+        return -1;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach ((json_t *) obj, key, value) {
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name (msg->descriptor, key);
+        if (!f || f->label == PROTOBUF_C_LABEL_REPEATED
+        ||  (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
+            snprintf (err, errlen, "unknown field \"%.64s\"", key);
+            return -1;
+        }
+        if (json_is_null (value))
+            continue;
+        if (s_set (f, msg, value, err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+void
+npo_pbjson_test (bool verbose)
+{
+    if (verbose)
+        printf (" * pbjson: ");
+    char err [128];
+    json_error_t jerr;
+    json_t *in = json_loads ("{\"kind\":\"establishment\",\"basic\":{\"name\":\"中国测试协会\","
+                             "\"decoupled\":true,\"registered_capital\":30000}}", 0, &jerr);
+    Npo__SubmitApplication *app = malloc (sizeof *app);
+    npo__submit_application__init (app);
+    SELFTEST_CHECK (npo_pb_from_json (in, &app->base, err, sizeof err) == 0);
+    SELFTEST_CHECK (app->basic && strcmp (app->basic->name, "中国测试协会") == 0);
+    SELFTEST_CHECK (app->basic && app->basic->decoupled);
+    SELFTEST_CHECK (app->basic && strcmp (app->basic->registered_capital, "30000") == 0);
+    json_t *out = npo_pb_to_json (&app->base);
+    SELFTEST_CHECK (json_equal (json_object_get (out, "kind"), json_string ("establishment")));
+    json_t *basic = json_object_get (out, "basic");
+    SELFTEST_CHECK (json_is_true (json_object_get (basic, "decoupled")));
+    SELFTEST_CHECK (json_is_string (json_object_get (basic, "address")));
+    json_decref (out);
+    json_decref (in);
+    protobuf_c_message_free_unpacked (&app->base, NULL);
+
+    const char *bad [] = {
+        "{\"nosuch\":1}", "{\"basic\":{\"decoupled\":\"yes\"}}", "{\"basic\":[]}",
+        "{\"kind\":{}}", "[]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        in = json_loads (bad [i], 0, &jerr);
+        app = malloc (sizeof *app);
+        npo__submit_application__init (app);
+        SELFTEST_CHECK (npo_pb_from_json (in, &app->base, err, sizeof err) == -1 && *err);
+        json_decref (in);
+        protobuf_c_message_free_unpacked (&app->base, NULL);
+    }
+    if (verbose)
+        printf ("OK\n");
+}

@@ -1,0 +1,30 @@
+/*  pbjson.h - protobuf-c messages to and from JSON (jansson), by reflection
+ *
+ *  Field names are the JSON names (DOMAIN.md keeps the two the same). Covers
+ *  what our messages use: strings, bools, integers, enums (by name), bytes
+ *  (skipped), nested and repeated messages.
+ */
+#ifndef NPO_PBJSON_H
+#define NPO_PBJSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include <protobuf-c/protobuf-c.h>
+
+//  Returns a new JSON object with every field of msg (the caller json_decref's).
+json_t *
+    npo_pb_to_json (const ProtobufCMessage *msg);
+
+//  Fills msg (already __init'ed, fields owned by msg: free it with
+//  protobuf_c_message_free_unpacked) from a JSON object. Unknown keys, wrong
+//  types and invalid text are refused: returns -1 with a one-line reason in
+//  err ("unknown field \"x\""). Numbers are accepted for string fields whose
+//  value is a decimal amount (e.g. registered_capital: 100000).
+int
+    npo_pb_from_json (const json_t *obj, ProtobufCMessage *msg, char *err, size_t errlen);
+
+void
+    npo_pbjson_test (bool verbose);
+
+#endif

@@ -1,0 +1,534 @@
+/*  gateway.c - the public HTTP gateway: routing, handlers, Redis cache client
+ *
+ *  One evhttp server and one hiredis async connection share the event base.
+ *  GET /v1/orgs/{uscc} pipelines GET org:<uscc> and EXISTS npo:ready (one round
+ *  trip); the reply to the second one answers the request. While Redis is down
+ *  lookups get 503 at once, and a timer reconnects (100 ms doubling to 2 s).
+ *
+ *  Who answers a lookup: exactly one send per request, always. hiredis calls
+ *  every pending callback, with a NULL reply when the context is freed, so the
+ *  callback is where the answer goes out. If the HTTP client went away first,
+ *  evhttp (2.1.12, evhttp_connection_incoming_fail) detaches the unfinished
+ *  request from its connection instead of freeing it, and evhttp_send_reply
+ *  then frees it rather than writing: answering is also how it is freed.
+ *  evhttp_free frees the requests still attached, so gateway_destroy frees the
+ *  Redis context (answering every lookup) before the server.
+ */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/libevent.h>
+
+#include "codes.h"
+#include "log.h"
+#include "gateway.h"
+#include "metrics.h"
+
+#define S_URI_MAX           2048        //  longer request targets get 414
+#define S_RETRY_MIN_MS      100
+#define S_RETRY_MAX_MS      2000
+#define S_REDIS_SILENCE_MS  1000        //  owed a reply that long: drop the connection
+#define S_JSON              "application/json; charset=utf-8"
+
+//  Status and message of each error answer; the code is metrics_error_name.
+static const struct {
+    int status;
+    const char *message;
+} s_errors [METRICS_ERRORS] = {
+    [METRICS_ERROR_NONE]               = { HTTP_OK, "" },
+    [METRICS_ERROR_INVALID_USCC]       = { HTTP_BADREQUEST,
+        "not a valid unified social credit code (18 characters, GB 32100)" },
+    [METRICS_ERROR_NOT_FOUND]          = { HTTP_NOTFOUND, "no such resource" },
+    [METRICS_ERROR_METHOD_NOT_ALLOWED] = { 405, "only GET and HEAD are allowed" },
+    [METRICS_ERROR_URI_TOO_LONG]       = { 414, "the request URI is too long" },
+    [METRICS_ERROR_CACHE_UNAVAILABLE]  = { HTTP_SERVUNAVAIL,
+        "the register cache is unavailable, retry shortly" },
+    [METRICS_ERROR_INTERNAL]           = { HTTP_INTERNAL, "internal error" },
+};
+
+struct gateway_t {
+    struct event_base *base;            //  not owned
+    struct evhttp *http;                //  the server
+    int port;                           //  the port it listens on
+    metrics_t *metrics;
+    char *redis_host;
+    int redis_port;
+    redisAsyncContext *redis;           //  NULL while there is no connection attempt
+    bool redis_up;                      //  connected: lookups can be sent
+    bool redis_warned;                  //  this outage has been logged
+    int redis_owed;                     //  replies the context still owes us
+    struct event *retry;                //  reconnect timer
+    int retry_ms;                       //  its next delay
+    struct event *silence;              //  fires when Redis is silent too long
+};
+
+//  What GET org:<uscc> said.
+enum { S_DOC_FAILED, S_DOC_MISSING, S_DOC_FOUND };
+
+//  One GET /v1/orgs/{uscc} waiting for Redis.
+typedef struct {
+    gateway_t *self;
+    struct evhttp_request *req;         //  NULL once answered
+    double started;                     //  when the request was read
+    int owed;                           //  callbacks hiredis still owes us
+    int doc;                            //  S_DOC_*
+} lookup_t;
+
+static void s_redis_connect (gateway_t *self);
+
+//  Returns a monotonic time in seconds.
+static double
+s_now (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static void
+s_timer_add (struct event *timer, int ms)
+{
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    evtimer_add (timer, &tv);
+}
+
+//  ---------------------------------------------------------------------------
+//  Answers
+
+//  Sends the one answer to req: 200 with what the handler put in the output
+//  buffer and headers, or the JSON error. Counts it. req is gone afterwards.
+static void
+s_finish (gateway_t *self, struct evhttp_request *req, metrics_route_t route,
+          double started, metrics_error_t error)
+{
+    struct evkeyvalq *headers = evhttp_request_get_output_headers (req);
+    struct evbuffer *body = evhttp_request_get_output_buffer (req);
+    int status = s_errors [error].status;
+    if (error != METRICS_ERROR_NONE) {
+        evhttp_clear_headers (headers);
+        evbuffer_drain (body, evbuffer_get_length (body));
+        evbuffer_add_printf (body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+                             metrics_error_name (error), s_errors [error].message);
+        evhttp_add_header (headers, "Content-Type", S_JSON);
+        evhttp_add_header (headers, "Cache-Control", "no-store");
+        if (error == METRICS_ERROR_CACHE_UNAVAILABLE)
+            evhttp_add_header (headers, "Retry-After", "1");
+        if (error == METRICS_ERROR_METHOD_NOT_ALLOWED)
+            evhttp_add_header (headers, "Allow", "GET, HEAD");
+        metrics_error (self->metrics, error);
+    }
+    if (evhttp_request_get_command (req) == EVHTTP_REQ_HEAD) {
+        //  evhttp 2.1.12 writes the body even for HEAD, without a length:
+        //  the next answer on a kept-alive connection would be garbled.
+        char length [24];
+        snprintf (length, sizeof length, "%zu", evbuffer_get_length (body));
+        evhttp_add_header (headers, "Content-Length", length);
+        evbuffer_drain (body, evbuffer_get_length (body));
+    }
+    double seconds = s_now () - started;
+    metrics_request (self->metrics, route, status, seconds);
+    log_debug ("%s -> %d in %.1f ms", evhttp_request_get_uri (req), status, seconds * 1e3);
+    evhttp_send_reply (req, status, NULL, NULL);
+}
+
+//  ---------------------------------------------------------------------------
+//  Redis connection
+
+static void
+s_redis_set_up (gateway_t *self, bool up)
+{
+    self->redis_up = up;
+    metrics_redis_up (self->metrics, up);
+}
+
+//  Logs the first failure of an outage only: retries every 2 s are not news.
+static void
+s_redis_warn (gateway_t *self, const char *what, const char *why)
+{
+    if (!self->redis_warned)
+        log_warn ("%s redis at %s:%d: %s", what, self->redis_host, self->redis_port, why);
+    self->redis_warned = true;
+}
+
+static void
+s_retry_later (gateway_t *self)
+{
+    s_timer_add (self->retry, self->retry_ms);
+    self->retry_ms = self->retry_ms * 2 > S_RETRY_MAX_MS? S_RETRY_MAX_MS: self->retry_ms * 2;
+}
+
+//  The current context is being freed by hiredis, after this callback returns.
+static void
+s_redis_lost (gateway_t *self, const char *what, const char *why)
+{
+    s_redis_warn (self, what, why);
+    self->redis = NULL;
+    s_redis_set_up (self, false);
+    evtimer_del (self->silence);
+    s_retry_later (self);
+}
+
+//  Frees the current context ourselves; hiredis answers its pending callbacks
+//  with NULL first. The context's own callbacks see it is no longer current.
+static void
+s_redis_drop (gateway_t *self)
+{
+    redisAsyncContext *redis = self->redis;
+    self->redis = NULL;
+    s_redis_set_up (self, false);
+    evtimer_del (self->silence);
+    if (redis)
+        redisAsyncFree (redis);
+}
+
+static void
+s_on_redis_connect (const redisAsyncContext *redis, int status)
+{
+    gateway_t *self = redis->data;
+    if (redis != self->redis)
+        return;
+    if (status != REDIS_OK) {
+        s_redis_lost (self, "could not connect to", redis->errstr);
+        return;
+    }
+    evtimer_del (self->silence);
+    s_redis_set_up (self, true);
+    log_info ("connected to redis at %s:%d", self->redis_host, self->redis_port);
+}
+
+static void
+s_on_redis_disconnect (const redisAsyncContext *redis, int status)
+{
+    gateway_t *self = redis->data;
+    if (redis != self->redis)
+        return;
+    s_redis_lost (self, "lost connection to",
+                  status == REDIS_OK? "closed": redis->errstr);
+}
+
+static void
+s_on_retry (evutil_socket_t fd, short events, void *arg)
+{
+    (void) fd;
+    (void) events;
+    s_redis_connect (arg);
+}
+
+//  Redis owed a reply (or a connect) for too long: hiredis has no timeouts.
+static void
+s_on_silence (evutil_socket_t fd, short events, void *arg)
+{
+    (void) fd;
+    (void) events;
+    gateway_t *self = arg;
+    if (self->redis_up)
+        s_redis_warn (self, "lost connection to", "no reply in time");
+    else
+        s_redis_warn (self, "could not connect to", "timed out");
+    s_redis_drop (self);
+    s_retry_later (self);
+}
+
+static void
+s_redis_connect (gateway_t *self)
+{
+    redisAsyncContext *redis = redisAsyncConnect (self->redis_host, self->redis_port);
+    if (!redis || redis->err) {
+        s_redis_warn (self, "could not connect to", redis? redis->errstr: "out of memory");
+        if (redis)
+            redisAsyncFree (redis);
+        s_retry_later (self);
+        return;
+    }
+    redis->data = self;
+    redisLibeventAttach (redis, self->base);
+    redisAsyncSetConnectCallback (redis, s_on_redis_connect);
+    redisAsyncSetDisconnectCallback (redis, s_on_redis_disconnect);
+    self->redis = redis;
+    s_timer_add (self->silence, S_REDIS_SILENCE_MS);
+}
+
+//  Counts one reply received (reply may be NULL: the context is going away).
+//  Only a reply proves Redis healthy: a stopped server still accepts connects.
+static void
+s_redis_replied (gateway_t *self, void *reply)
+{
+    self->redis_owed--;
+    if (!reply)
+        return;
+    self->retry_ms = S_RETRY_MIN_MS;
+    self->redis_warned = false;
+    if (self->redis_owed > 0)
+        s_timer_add (self->silence, S_REDIS_SILENCE_MS);
+    else
+        evtimer_del (self->silence);
+}
+
+//  ---------------------------------------------------------------------------
+//  GET /v1/orgs/{uscc}
+
+static void
+s_lookup_release (lookup_t *lookup)
+{
+    if (--lookup->owed == 0)
+        free (lookup);
+}
+
+//  Reply to GET org:<uscc>: keeps the document in the answer's body.
+static void
+s_on_doc (redisAsyncContext *redis, void *reply, void *privdata)
+{
+    (void) redis;
+    lookup_t *lookup = privdata;
+    redisReply *r = reply;
+    s_redis_replied (lookup->self, reply);
+    if (lookup->req && r) {
+        if (r->type == REDIS_REPLY_STRING) {
+            struct evbuffer *body = evhttp_request_get_output_buffer (lookup->req);
+            if (evbuffer_add (body, r->str, r->len) == 0)
+                lookup->doc = S_DOC_FOUND;
+        }
+        else
+        if (r->type == REDIS_REPLY_NIL)
+            lookup->doc = S_DOC_MISSING;
+        else
+        if (r->type == REDIS_REPLY_ERROR)
+            log_warn ("could not read an organization from redis: %s", r->str);
+    }
+    s_lookup_release (lookup);
+}
+
+//  Reply to EXISTS npo:ready: answers the request. Without the document and
+//  without npo:ready the cache is being rebuilt: 503, never a false 404.
+static void
+s_on_ready (redisAsyncContext *redis, void *reply, void *privdata)
+{
+    (void) redis;
+    lookup_t *lookup = privdata;
+    gateway_t *self = lookup->self;
+    redisReply *r = reply;
+    s_redis_replied (self, reply);
+    assert (lookup->req);
+
+    metrics_error_t error = METRICS_ERROR_CACHE_UNAVAILABLE;
+    if (lookup->doc == S_DOC_FOUND) {
+        struct evkeyvalq *headers = evhttp_request_get_output_headers (lookup->req);
+        evhttp_add_header (headers, "Content-Type", S_JSON);
+        evhttp_add_header (headers, "Cache-Control", "public, max-age=60");
+        metrics_cache (self->metrics, true);
+        error = METRICS_ERROR_NONE;
+    }
+    else
+    if (lookup->doc == S_DOC_MISSING) {
+        metrics_cache (self->metrics, false);
+        if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1)
+            error = METRICS_ERROR_NOT_FOUND;
+    }
+    s_finish (self, lookup->req, METRICS_ROUTE_ORG, lookup->started, error);
+    lookup->req = NULL;
+    s_lookup_release (lookup);
+}
+
+//  Sends the lookup to Redis. Returns 0 when a callback will answer req,
+//  or -1 when the caller must (Redis down, out of memory).
+static int
+s_lookup_start (gateway_t *self, struct evhttp_request *req, const char *uscc,
+                double started)
+{
+    if (!self->redis_up)
+        return -1;
+    lookup_t *lookup = malloc (sizeof *lookup);
+    if (!lookup)
+        return -1;
+    *lookup = (lookup_t) { .self = self, .req = req, .started = started, .doc = S_DOC_FAILED };
+    if (redisAsyncCommand (self->redis, s_on_doc, lookup, "GET org:%s", uscc) != REDIS_OK) {
+        free (lookup);
+        return -1;
+    }
+    lookup->owed = 1;
+    if (self->redis_owed++ == 0)
+        s_timer_add (self->silence, S_REDIS_SILENCE_MS);
+    if (redisAsyncCommand (self->redis, s_on_ready, lookup, "EXISTS npo:ready") != REDIS_OK) {
+        lookup->req = NULL;         //  s_on_doc still calls back, and frees it
+        return -1;
+    }
+    lookup->owed = 2;
+    self->redis_owed++;
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------
+//  Routing
+
+//  Returns the route of a raw (not percent-decoded) path; for the org route,
+//  points *segment at the last path segment.
+static metrics_route_t
+s_route (const char *path, const char **segment)
+{
+    static const char org [] = "/v1/orgs/";
+    if (!path)
+        return METRICS_ROUTE_OTHER;
+    if (strncmp (path, org, sizeof org - 1) == 0 && !strchr (path + sizeof org - 1, '/')) {
+        *segment = path + sizeof org - 1;
+        return METRICS_ROUTE_ORG;
+    }
+    if (strcmp (path, "/healthz") == 0)
+        return METRICS_ROUTE_HEALTHZ;
+    if (strcmp (path, "/metrics") == 0)
+        return METRICS_ROUTE_METRICS;
+    return METRICS_ROUTE_OTHER;
+}
+
+static void
+s_on_request (struct evhttp_request *req, void *arg)
+{
+    gateway_t *self = arg;
+    double started = s_now ();
+    metrics_route_t route = METRICS_ROUTE_OTHER;
+    metrics_error_t error = METRICS_ERROR_NONE;
+    struct evkeyvalq *headers = evhttp_request_get_output_headers (req);
+    struct evbuffer *body = evhttp_request_get_output_buffer (req);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
+    enum evhttp_cmd_type method = evhttp_request_get_command (req);
+    const char *uscc = NULL;
+
+    if (strlen (evhttp_request_get_uri (req)) > S_URI_MAX) {
+        error = METRICS_ERROR_URI_TOO_LONG;
+        goto done;
+    }
+    route = s_route (uri? evhttp_uri_get_path (uri): NULL, &uscc);
+    if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
+        error = METRICS_ERROR_METHOD_NOT_ALLOWED;
+        goto done;
+    }
+    switch (route) {
+        case METRICS_ROUTE_ORG:
+            if (strlen (uscc) != USCC_LEN || !uscc_valid (uscc))
+                error = METRICS_ERROR_INVALID_USCC;
+            else
+            if (s_lookup_start (self, req, uscc, started) == 0)
+                return;             //  s_on_ready answers
+            else
+                error = METRICS_ERROR_CACHE_UNAVAILABLE;
+            break;
+        case METRICS_ROUTE_HEALTHZ:
+            evhttp_add_header (headers, "Content-Type", S_JSON);
+            evhttp_add_header (headers, "Cache-Control", "no-store");
+            if (evbuffer_add_printf (body, "{\"status\":\"ok\",\"redis\":\"%s\"}",
+                                     self->redis_up? "up": "down") < 0)
+                error = METRICS_ERROR_INTERNAL;
+            break;
+        case METRICS_ROUTE_METRICS:
+            evhttp_add_header (headers, "Content-Type", "text/plain; version=0.0.4");
+            evhttp_add_header (headers, "Cache-Control", "no-store");
+            if (metrics_render (self->metrics, body))
+                error = METRICS_ERROR_INTERNAL;
+            break;
+        default:
+            error = METRICS_ERROR_NOT_FOUND;
+    }
+done:
+    s_finish (self, req, route, started, error);
+}
+
+//  ---------------------------------------------------------------------------
+//  Lifecycle
+
+//  Returns the local port of a bound socket, or -1.
+static int
+s_bound_port (struct evhttp_bound_socket *bound)
+{
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+    if (getsockname (evhttp_bound_socket_get_fd (bound), (struct sockaddr *) &addr, &len))
+        return -1;
+    if (addr.ss_family == AF_INET6)
+        return ntohs (((struct sockaddr_in6 *) &addr)->sin6_port);
+    return ntohs (((struct sockaddr_in *) &addr)->sin_port);
+}
+
+gateway_t *
+gateway_new (struct event_base *base, const char *host, int port,
+             const char *redis_host, int redis_port)
+{
+    gateway_t *self = calloc (1, sizeof (gateway_t));
+    if (!self)
+        return NULL;
+    self->base = base;
+    self->redis_port = redis_port;
+    self->retry_ms = S_RETRY_MIN_MS;
+    self->redis_host = strdup (redis_host);
+    self->metrics = metrics_new ();
+    self->retry = evtimer_new (base, s_on_retry, self);
+    self->silence = evtimer_new (base, s_on_silence, self);
+    self->http = evhttp_new (base);
+    if (!self->redis_host || !self->metrics || !self->retry || !self->silence || !self->http) {
+        log_error ("could not create the gateway: out of memory");
+        goto err;
+    }
+    evhttp_set_max_headers_size (self->http, 8192);
+    evhttp_set_max_body_size (self->http, 4096);
+    evhttp_set_timeout (self->http, 30);
+    //  Only GET and HEAD are served, but every method evhttp knows must reach
+    //  s_on_request for its JSON 405: evhttp itself answers 501 in HTML.
+    evhttp_set_allowed_methods (self->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD
+        | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS
+        | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    evhttp_set_gencb (self->http, s_on_request, self);
+
+    struct evhttp_bound_socket *bound =
+        evhttp_bind_socket_with_handle (self->http, host, (ev_uint16_t) port);
+    if (!bound) {
+        log_error ("could not listen on %s:%d: %s", host, port, strerror (errno));
+        goto err;
+    }
+    self->port = s_bound_port (bound);
+    if (self->port < 0) {
+        log_error ("could not read the listening port: %s", strerror (errno));
+        goto err;
+    }
+    s_redis_connect (self);
+    return self;
+err:
+    gateway_destroy (&self);
+    return NULL;
+}
+
+void
+gateway_destroy (gateway_t **self_p)
+{
+    assert (self_p);
+    gateway_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->redis)
+        s_redis_drop (self);        //  first: answers the lookups evhttp_free would free
+    if (self->http)
+        evhttp_free (self->http);
+    if (self->retry)
+        event_free (self->retry);
+    if (self->silence)
+        event_free (self->silence);
+    metrics_destroy (&self->metrics);
+    free (self->redis_host);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+gateway_port (gateway_t *self)
+{
+    return self->port;
+}

@@ -1,0 +1,60 @@
+/*  main.c - npo-publication: wiring only
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "config.h"
+#include "log.h"
+#include "publication.h"
+
+extern const npo_migration_t npo_migrations [];
+extern const unsigned long npo_migrations_len;
+
+int
+main (int argc, char *argv [])
+{
+    if (argc > 1) {
+        printf ("usage: npo-publication\n\n"
+                "Consumes the registry's events, keeps the public records in PostgreSQL\n"
+                "(schema publication) and their JSON in Redis; rebuilds Redis when it was\n"
+                "emptied. Configured by environment (docs/operations.md): NPO_PG_DSN,\n"
+                "NPO_REDIS_HOST, NPO_REDIS_PORT, NPO_PUBLICATION_ROUTER, NPO_PUBLICATION_PUB,\n"
+                "NPO_REGISTRY_ROUTER, NPO_REGISTRY_PUB, NPO_LOG_LEVEL.\n");
+        return strcmp (argv [1], "--help") == 0? 0: 2;
+    }
+    npo_log_init ("publication");
+    int rc = 1;
+    pub_t self = { 0 };
+    npo_server_t *server = NULL;
+    npo_consumer_t *registry = NULL;
+    self.redis_host = npo_config_str ("REDIS_HOST", "127.0.0.1");
+    self.redis_port = (int) npo_config_int ("REDIS_PORT", 7191, 1, 65535);
+    self.db = npo_db_new (npo_config_str ("PG_DSN", "host=127.0.0.1 port=7190 user=npo dbname=npo"),
+                          "publication", 30000);
+    if (!self.db || npo_db_migrate (self.db, npo_migrations, npo_migrations_len))
+        goto done;
+    server = npo_server_new ("publication", npo_config_endpoint ("publication", "router"),
+                             npo_config_endpoint ("publication", "pub"), pub_handle, &self);
+    if (!server)
+        goto done;
+    //  The cache first: records applied from now on find Redis ready.
+    pub_tick (&self);
+    npo_server_add_timer (server, 1000, pub_tick, &self);
+    registry = npo_consumer_new (server, self.db, "registry",
+                                 npo_config_endpoint ("registry", "pub"),
+                                 npo_config_endpoint ("registry", "router"),
+                                 pub_apply, pub_committed, &self);
+    if (!registry)
+        goto done;
+    rc = npo_server_run (server);
+done:
+    npo_consumer_destroy (&registry);
+    npo_server_destroy (&server);
+    pub_destroy_pending (&self);
+    free (self.pending);
+    redisFree (self.redis);
+    npo_db_destroy (&self.db);
+    return rc;
+}

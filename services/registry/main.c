@@ -1,0 +1,47 @@
+/*  main.c - npo-registry: wiring only
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bus.h"
+#include "config.h"
+#include "log.h"
+#include "registry.h"
+
+extern const npo_migration_t npo_migrations [];
+extern const unsigned long npo_migrations_len;
+
+int
+main (int argc, char *argv [])
+{
+    if (argc > 1) {
+        printf ("usage: npo-registry\n\n"
+                "The registry service: applications, review, code assignment.\n"
+                "Configured by environment (docs/operations.md): NPO_PG_DSN,\n"
+                "NPO_REGISTRY_ROUTER (default tcp://127.0.0.1:7101),\n"
+                "NPO_REGISTRY_PUB (default tcp://127.0.0.1:7102), NPO_LOG_LEVEL.\n");
+        return strcmp (argv [1], "--help") == 0? 0: 2;
+    }
+    npo_log_init ("registry");
+    int rc = 1;
+    reg_t self = { 0 };
+    npo_server_t *server = NULL;
+    self.db = npo_db_new (npo_config_str ("PG_DSN", "host=127.0.0.1 port=7190 user=npo dbname=npo"),
+                          "registry", 30000);
+    if (!self.db || npo_db_migrate (self.db, npo_migrations, npo_migrations_len))
+        goto done;
+    server = npo_server_new ("registry", npo_config_endpoint ("registry", "router"),
+                             npo_config_endpoint ("registry", "pub"), reg_handle, &self);
+    if (!server)
+        goto done;
+    self.outbox = npo_outbox_new (self.db, "registry", npo_server_pub (server));
+    if (!self.outbox)
+        goto done;
+    npo_server_set_outbox (server, self.outbox);
+    rc = npo_server_run (server);
+done:
+    npo_server_destroy (&server);
+    npo_outbox_destroy (&self.outbox);
+    npo_db_destroy (&self.db);
+    return rc;
+}
