@@ -37,7 +37,8 @@ LIB         := $(B)/libnpo.a
 # Every directory under services/ is one program; npoctl keeps its own name.
 SERVICES    := $(notdir $(wildcard services/*))
 binname      = $(if $(filter npoctl,$(1)),npoctl,$(if $(filter partybuilding,$(1)),npo-party,npo-$(1)))
-BINS        := $(foreach s,$(SERVICES),$(B)/bin/$(call binname,$(s))) $(B)/bin/npo-selftest
+BINS        := $(foreach s,$(SERVICES),$(B)/bin/$(call binname,$(s))) $(B)/bin/npo-selftest \
+               $(B)/bin/npo-rawsend
 
 .PHONY: all test run stop bench clean distclean deps check-deps divisions fuzz
 all: check-deps $(BINS)
@@ -87,6 +88,11 @@ endef
 $(foreach s,$(SERVICES),$(eval $(call SERVICE_RULE,$(s))))
 
 $(B)/bin/npo-selftest: $(B)/tests/selftest.o $(LIB)
+	@mkdir -p $(B)/bin
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bin/npo-rawsend: $(B)/tests/tools/rawsend.o $(LIB)
 	@mkdir -p $(B)/bin
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

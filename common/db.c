@@ -39,7 +39,7 @@ s_connect (npo_db_t *self)
     PGresult *res = PQexec (self->conn, sql);
     int rc = PQresultStatus (res) == PGRES_COMMAND_OK? 0: -1;
     PQclear (res);
-    res = PQexec (self->conn, "SET TIME ZONE 'UTC'");
+    res = PQexec (self->conn, "SET TIME ZONE 'UTC'; SET client_min_messages TO warning");
     PQclear (res);
     return rc;
 }
