@@ -52,7 +52,8 @@ TAKEN=" "
 free_port() {
     local p
     for _ in $(seq 1 200); do
-        p=$(( 20000 + RANDOM % 30000 ))
+        # below the kernel's ephemeral range (32768+), where outgoing connections live
+        p=$(( 10000 + RANDOM % 22000 ))
         case "$TAKEN" in *" $p "*) continue ;; esac
         if port_free "$p"; then TAKEN="$TAKEN$p "; echo "$p"; return; fi
     done
