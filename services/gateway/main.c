@@ -68,7 +68,7 @@ main (void)
     event_set_log_callback (s_on_libevent_log);
     const char *listen = npo_config_str ("GATEWAY_HTTP", "127.0.0.1:8080");
     const char *redis_host = npo_config_str ("REDIS_HOST", "127.0.0.1");
-    int redis_port = (int) npo_config_int ("REDIS_PORT", 6379, 1, 65535);
+    int redis_port = (int) npo_config_int ("REDIS_PORT", 7191, 1, 65535);
     char host [256];
     int port;
     if (s_parse_listen (listen, host, sizeof host, &port)) {

@@ -22,6 +22,8 @@ enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 typedef struct {
     int timeout_ms;         //  per request
     const char *actor;      //  who we say we are (until keys carry it)
+    const char *service;    //  the service client talks to
+    npo_client_t *client;   //  kept across calls to one service
 } ctl_t;
 
 typedef int (verb_fn) (ctl_t *ctl, int argc, char **argv);
@@ -47,10 +49,13 @@ static Npo__Reply *
 s_call (ctl_t *ctl, const char *service, Npo__Request *request, int *status)
 {
     const char *endpoint = npo_config_endpoint (service, "router");
-    npo_client_t *client = npo_client_new (NULL, endpoint, ctl->timeout_ms);
+    if (!ctl->client || strcmp (ctl->service, service) != 0) {
+        npo_client_destroy (&ctl->client);
+        ctl->client = npo_client_new (NULL, endpoint, ctl->timeout_ms);
+        ctl->service = service;
+    }
     request->actor = (char *) ctl->actor;
-    Npo__Reply *reply = client? npo_client_call (client, request): NULL;
-    npo_client_destroy (&client);
+    Npo__Reply *reply = ctl->client? npo_client_call (ctl->client, request): NULL;
     if (!reply) {
         fprintf (stderr, "npoctl: %s did not answer at %s within %d ms\n",
                  service, endpoint, ctl->timeout_ms);
@@ -361,7 +366,7 @@ int
 main (int argc, char **argv)
 {
     npo_log_init ("npoctl");
-    ctl_t ctl = { 5000, npo_config_str ("ACTOR", "npoctl") };
+    ctl_t ctl = { 5000, npo_config_str ("ACTOR", "npoctl"), NULL, NULL };
     int i = 1;
     for (; i < argc && argv [i][0] == '-'; i++) {
         if (strcmp (argv [i], "--help") == 0 || strcmp (argv [i], "-h") == 0) {
@@ -391,7 +396,9 @@ main (int argc, char **argv)
                 printf ("usage: %s\n", s_verbs [v].usage);
                 return 0;
             }
-        return s_verbs [v].fn (&ctl, argc - i - 1, argv + i + 1);
+        int rc = s_verbs [v].fn (&ctl, argc - i - 1, argv + i + 1);
+        npo_client_destroy (&ctl.client);
+        return rc;
     }
     fprintf (stderr, "npoctl: unknown verb \"%s\" (npoctl --help)\n", argv [i]);
     return EXIT_USAGE;
