@@ -98,14 +98,11 @@ npo_random_id (char *buf)
 const char *
 npo_status_name (Npo__Status status)
 {
-    const ProtobufCEnumValue *v =
-        protobuf_c_enum_descriptor_get_value (&npo__status__descriptor, (int) status);
-    //  "STATUS_BAD_REQUEST" -> "bad_request" is done by the callers that print;
-    //  the names below are what people read.
+    //  Npo__Status values, as people read them
     static const char *names [] = {
         "ok", "bad_request", "not_found", "conflict", "forbidden", "unavailable", "internal"
     };
-    if (!v || (int) status < 0 || (size_t) status >= sizeof names / sizeof names [0])
+    if ((int) status < 0 || (size_t) status >= sizeof names / sizeof names [0])
         return "unknown";
     return names [status];
 }
@@ -245,7 +242,8 @@ npo_server_new (const char *service, const char *router, const char *pub,
     if (pub) {
         self->pub = s_socket (self->ctx, ZMQ_PUB);
         int hwm = 100000;
-        zmq_setsockopt (self->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        if (self->pub)
+            zmq_setsockopt (self->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
         if (!self->pub || zmq_bind (self->pub, pub)) {
             log_error ("could not bind %s: %s", pub, zmq_strerror (errno));
             goto err;
@@ -381,8 +379,7 @@ s_server_dispatch (npo_server_t *self, const uint8_t *data, size_t size, Npo__Re
             self->handler (self->state, request, reply);
             break;
     }
-    if (self->outbox && request->body_case != NPO__REQUEST__BODY_REPLAY
-                     && request->body_case != NPO__REQUEST__BODY_PING)
+    if (self->outbox && npo_outbox_pending (self->outbox))
         npo_outbox_relay (self->outbox);
     npo_log (reply->status == NPO__STATUS__STATUS_OK? NPO_LOG_DEBUG: NPO_LOG_INFO,
              request->request_id, "%s by %s: %s%s%s (%.1f ms)",
@@ -428,8 +425,10 @@ s_server_commands (npo_server_t *self)
         uint8_t *data = NULL;
         size_t size = 0;
         if (npo_pack (&reply->base, &data, &size)) {
+            char *request_id = npo_strdup (reply->request_id);
             protobuf_c_message_free_unpacked (&reply->base, NULL);
             reply = s_reply_new ();
+            reply->request_id = request_id;
             npo_reply_error (reply, NPO__STATUS__STATUS_INTERNAL, "reply_too_large",
                              "the reply exceeds %d bytes", NPO_MAX_MSG);
             if (npo_pack (&reply->base, &data, &size))
@@ -716,7 +715,8 @@ s_be64 (const char *p)
 int
 npo_outbox_relay (npo_outbox_t *self)
 {
-    if (!self->pub)
+    //  Inside a transaction we would see (and send) our own uncommitted rows.
+    if (!self->pub || npo_db_in_tx (self->db))
         return 0;
     int sent = 0;
     while (true) {
@@ -767,6 +767,12 @@ npo_outbox_heartbeat (npo_outbox_t *self)
     free (data);
 }
 
+bool
+npo_outbox_pending (npo_outbox_t *self)
+{
+    return self->pending;
+}
+
 uint64_t
 npo_outbox_last_seq (npo_outbox_t *self)
 {
@@ -804,8 +810,11 @@ npo_outbox_replay (npo_outbox_t *self, const Npo__Replay *replay, Npo__Reply *re
     body->events = events;
     //  Stay well under the message bound whatever the events weigh.
     size_t total = 0;
-    for (int i = 0; i < rows && total < NPO_MAX_MSG / 2; i++) {
+    for (int i = 0; i < rows; i++) {
         size_t len = (size_t) PQgetlength (res, i, 0);
+        //  At least one event, and never past half the message bound
+        if (i > 0 && total + len > NPO_MAX_MSG / 2)
+            break;
         Npo__Envelope *env = npo__envelope__unpack (NULL, len,
                                                     (const uint8_t *) PQgetvalue (res, i, 0));
         if (!env) {
@@ -838,15 +847,25 @@ struct npo_consumer_t {
     uint64_t last;              //  last seq applied (and committed)
     uint64_t producer_last;     //  highest seq the producer has shown us
     bool caught_up;             //  the start-up replay finished
+    bool reload;                //  the stored offset must be re-read
+    int64_t retry_at;           //  no replay before this (monotonic ms)
+    int backoff;                //  ms until the next replay after a failure
 };
 
 //  Applies events (contiguous, starting at last + 1) in one transaction.
 //  Returns 0, or -1 (rolled back; retried on the next tick).
+static int s_consumer_load (npo_consumer_t *self);
+
 static int
 s_consumer_apply (npo_consumer_t *self, Npo__Envelope **events, size_t n)
 {
     if (n == 0)
         return 0;
+    if (self->reload) {
+        //  Events were read against an offset that may be stale
+        s_consumer_load (self);
+        return -1;
+    }
     if (npo_db_begin (self->db))
         return -1;
     for (size_t i = 0; i < n; i++)
@@ -880,6 +899,9 @@ s_consumer_apply (npo_consumer_t *self, Npo__Envelope **events, size_t n)
         self->committed (self->state, true);
     return 0;
 err:
+    //  A COMMIT that failed on a lost connection may have succeeded, and a
+    //  moved offset means someone else applied: either way, re-read it.
+    self->reload = true;
     npo_db_rollback (self->db);
     if (self->committed)
         self->committed (self->state, false);
@@ -899,7 +921,17 @@ s_consumer_load (npo_consumer_t *self)
         return -1;
     self->last = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
     PQclear (res);
+    self->reload = false;
     return 0;
+}
+
+//  After a failed replay, waits 0.5 s, doubling to 8 s, before the next one:
+//  the loop stays free for commands while the producer is down.
+static void
+s_consumer_failed (npo_consumer_t *self)
+{
+    self->backoff = self->backoff? (self->backoff < 8000? self->backoff * 2: 8000): 500;
+    self->retry_at = s_clock_ms () + self->backoff;
 }
 
 //  Replays from last + 1 until the producer has nothing more. Returns 0 when
@@ -907,6 +939,12 @@ s_consumer_load (npo_consumer_t *self)
 static int
 s_consumer_catch_up (npo_consumer_t *self)
 {
+    if (s_clock_ms () < self->retry_at)
+        return -1;
+    if (self->reload && s_consumer_load (self)) {
+        s_consumer_failed (self);
+        return -1;
+    }
     while (true) {
         Npo__Replay replay = NPO__REPLAY__INIT;
         replay.stream = self->stream;
@@ -919,11 +957,13 @@ s_consumer_catch_up (npo_consumer_t *self)
         if (!reply) {
             log_warn ("could not replay %s from %llu: no answer", self->stream,
                       (unsigned long long) replay.from_seq);
+            s_consumer_failed (self);
             return -1;
         }
         if (reply->status != NPO__STATUS__STATUS_OK || !reply->replay) {
             log_warn ("could not replay %s: %s", self->stream, reply->error_message);
             npo__reply__free_unpacked (reply, NULL);
+            s_consumer_failed (self);
             return -1;
         }
         Npo__ReplayReply *body = reply->replay;
@@ -941,11 +981,14 @@ s_consumer_catch_up (npo_consumer_t *self)
         if (s_consumer_apply (self, body->events, n))
             rc = -1;
         npo__reply__free_unpacked (reply, NULL);
-        if (rc)
+        if (rc) {
+            s_consumer_failed (self);
             return -1;
+        }
         if (n == 0 || self->last >= self->producer_last)
             break;
     }
+    self->backoff = 0;
     if (!self->caught_up)
         log_info ("caught up with %s at seq %llu", self->stream,
                   (unsigned long long) self->last);
@@ -1019,7 +1062,7 @@ npo_consumer_new (npo_server_t *server, npo_db_t *db, const char *stream,
     self->apply = apply;
     self->committed = committed;
     self->state = state;
-    self->client = npo_client_new (npo_server_ctx (server), router_endpoint, 5000);
+    self->client = npo_client_new (npo_server_ctx (server), router_endpoint, 2000);
     self->sub = s_socket (npo_server_ctx (server), ZMQ_SUB);
     int hwm = 100000;
     if (!self->client || !self->sub)
@@ -1294,7 +1337,8 @@ npo_bus_test (bool verbose)
         npo_server_poll (cserver, 100);
     SELFTEST_CHECK (npo_consumer_last_seq (consumer) == 3 && sink.applied == 3);
     sink.fail = false;
-    for (int i = 0; i < 30 && npo_consumer_last_seq (consumer) < 4; i++)
+    //  Failed replays back off (up to 8 s): allow for one full wait
+    for (int i = 0; i < 120 && npo_consumer_last_seq (consumer) < 4; i++)
         npo_server_poll (cserver, 100);
     SELFTEST_CHECK (npo_consumer_last_seq (consumer) == 4 && sink.applied == 4);
     atomic_store (&loop.stop, true);

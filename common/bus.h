@@ -148,6 +148,11 @@ uint64_t
 int
     npo_outbox_relay (npo_outbox_t *self);
 
+//  True when events were appended since the last relay (they may have been
+//  rolled back since: relaying then finds nothing).
+bool
+    npo_outbox_pending (npo_outbox_t *self);
+
 //  Publishes "_hb" with the last seq.
 void
     npo_outbox_heartbeat (npo_outbox_t *self);

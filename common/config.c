@@ -74,6 +74,18 @@ npo_config_endpoint (const char *service, const char *socket)
     return NULL;
 }
 
+int
+npo_config_usage (int argc, char **argv, const char *usage)
+{
+    if (argc < 2)
+        return -1;
+    bool help = strcmp (argv [1], "--help") == 0 || strcmp (argv [1], "-h") == 0;
+    if (!help)
+        fprintf (stderr, "%s: unexpected argument \"%s\"\n", argv [0], argv [1]);
+    fputs (usage, help? stdout: stderr);
+    return help? 0: 2;
+}
+
 void
 npo_config_test (bool verbose)
 {

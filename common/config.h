@@ -25,6 +25,12 @@ long long
 const char *
     npo_config_endpoint (const char *service, const char *socket);
 
+//  For a service's main: services take no arguments. With none, returns -1
+//  (go on); with --help or -h, prints usage to stdout and returns 0; with
+//  anything else, prints usage to stderr and returns 2 (the exit status).
+int
+    npo_config_usage (int argc, char **argv, const char *usage);
+
 //  Self-test.
 void
     npo_config_test (bool verbose);

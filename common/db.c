@@ -16,7 +16,9 @@ struct npo_db_t {
     PGconn *conn;           //  current connection, NULL while down
     char sqlstate [6];      //  of the last failed statement
     char errmsg [256];      //  of the last failed statement
+    char constraint [64];   //  violated by the last failed statement
     bool lost;              //  the last failure was a broken connection
+    bool in_tx;             //  BEGIN sent, no COMMIT or ROLLBACK yet
 };
 
 static int
@@ -111,8 +113,13 @@ npo_db_exec_bin (npo_db_t *self, const char *sql, int n, const char *const *para
 {
     self->sqlstate [0] = 0;
     self->errmsg [0] = 0;
+    self->constraint [0] = 0;
     self->lost = false;
-    if (npo_db_ensure (self)) {
+    //  A connection lost inside a transaction took the transaction with it:
+    //  reconnecting here would run the rest in autocommit. The caller must
+    //  roll back first.
+    bool broken = !self->conn || PQstatus (self->conn) != CONNECTION_OK;
+    if ((broken && self->in_tx) || npo_db_ensure (self)) {
         self->lost = true;
         snprintf (self->sqlstate, sizeof self->sqlstate, "08006");
         return NULL;
@@ -125,6 +132,8 @@ npo_db_exec_bin (npo_db_t *self, const char *sql, int n, const char *const *para
 
     const char *state = res? PQresultErrorField (res, PG_DIAG_SQLSTATE): NULL;
     snprintf (self->sqlstate, sizeof self->sqlstate, "%s", state? state: "08006");
+    const char *constraint = res? PQresultErrorField (res, PG_DIAG_CONSTRAINT_NAME): NULL;
+    snprintf (self->constraint, sizeof self->constraint, "%s", constraint? constraint: "");
     const char *msg = res? PQresultErrorField (res, PG_DIAG_MESSAGE_PRIMARY): NULL;
     snprintf (self->errmsg, sizeof self->errmsg, "%s",
               msg? msg: PQerrorMessage (self->conn));
@@ -156,22 +165,43 @@ npo_db_cmd (npo_db_t *self, const char *sql, int n, const char *const *params)
 int
 npo_db_begin (npo_db_t *self)
 {
-    return npo_db_cmd (self, "BEGIN", 0, NULL);
+    if (npo_db_cmd (self, "BEGIN", 0, NULL))
+        return -1;
+    self->in_tx = true;
+    return 0;
 }
 
 int
 npo_db_commit (npo_db_t *self)
 {
-    return npo_db_cmd (self, "COMMIT", 0, NULL);
+    //  A failed COMMIT on a lost connection leaves the outcome unknown: the
+    //  caller re-reads what it needs (the consumer reloads its offset).
+    int rc = npo_db_cmd (self, "COMMIT", 0, NULL);
+    self->in_tx = false;
+    return rc;
 }
 
 void
 npo_db_rollback (npo_db_t *self)
 {
-    if (self->conn && PQtransactionStatus (self->conn) != PQTRANS_IDLE) {
+    self->in_tx = false;
+    if (self->conn && PQstatus (self->conn) == CONNECTION_OK
+    &&  PQtransactionStatus (self->conn) != PQTRANS_IDLE) {
         PGresult *res = PQexec (self->conn, "ROLLBACK");
         PQclear (res);
     }
+}
+
+bool
+npo_db_in_tx (npo_db_t *self)
+{
+    return self->in_tx;
+}
+
+const char *
+npo_db_constraint (npo_db_t *self)
+{
+    return self->constraint;
 }
 
 const char *
@@ -304,6 +334,18 @@ npo_db_test (bool verbose)
     res = npo_db_exec (db, "SELECT pg_terminate_backend (pg_backend_pid ())", 0, NULL);
     PQclear (res);
     SELFTEST_CHECK (npo_db_ensure (db) == 0);
+    //  Inside a transaction, a lost connection is reported, not replaced
+    SELFTEST_CHECK (npo_db_begin (db) == 0);
+    res = npo_db_exec (db, "SELECT pg_terminate_backend (pg_backend_pid ())", 0, NULL);
+    PQclear (res);
+    SELFTEST_CHECK (npo_db_cmd (db, "INSERT INTO t VALUES ('z', 9)", 0, NULL) == -1);
+    SELFTEST_CHECK (npo_db_lost (db));
+    npo_db_rollback (db);
+    res = npo_db_exec (db, "SELECT count(*) FROM t WHERE k = 'z'", 0, NULL);
+    SELFTEST_CHECK (res && strcmp (PQgetvalue (res, 0, 0), "0") == 0);
+    PQclear (res);
+    SELFTEST_CHECK (npo_db_cmd (db, "INSERT INTO t VALUES ('a', 4)", 0, NULL) == -1);
+    SELFTEST_CHECK (strcmp (npo_db_constraint (db), "t_pkey") == 0);
     res = npo_db_exec (db, "SELECT v FROM t WHERE k = 'a'", 0, NULL);
     SELFTEST_CHECK (res && strcmp (PQgetvalue (res, 0, 0), "1") == 0);
     PQclear (res);

@@ -64,6 +64,14 @@ const char *
 const char *
     npo_db_errmsg (npo_db_t *self);
 
+//  The constraint the last failed statement violated ("" when none).
+const char *
+    npo_db_constraint (npo_db_t *self);
+
+//  True between a successful BEGIN and COMMIT or ROLLBACK.
+bool
+    npo_db_in_tx (npo_db_t *self);
+
 //  True when the last failure was a lost connection (retry later) rather than
 //  a refused statement.
 bool

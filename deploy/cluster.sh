@@ -48,6 +48,8 @@ port_free() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# free_port: sets PORT to a free loopback port not handed out before in this
+# run (called without $(...), so TAKEN persists).
 TAKEN=" "
 free_port() {
     local p
@@ -55,7 +57,7 @@ free_port() {
         # below the kernel's ephemeral range (32768+), where outgoing connections live
         p=$(( 10000 + RANDOM % 22000 ))
         case "$TAKEN" in *" $p "*) continue ;; esac
-        if port_free "$p"; then TAKEN="$TAKEN$p "; echo "$p"; return; fi
+        if port_free "$p"; then TAKEN="$TAKEN$p "; PORT=$p; return; fi
     done
     die "could not find a free port"
 }
@@ -64,7 +66,7 @@ write_env() {
     mkdir -p "$NPO_VAR"
     local pg redis gw s i base
     if [ "$NPO_PORTS" = free ]; then
-        pg=$(free_port); redis=$(free_port); gw=$(free_port)
+        free_port; pg=$PORT; free_port; redis=$PORT; free_port; gw=$PORT
     else
         pg=${NPO_PG_PORT:-7190}; redis=${NPO_REDIS_PORT:-7191}; gw=8080
     fi
@@ -80,8 +82,8 @@ write_env() {
         for s in registry inspection party credit publication; do
             i=$((i + 1))
             if [ "$NPO_PORTS" = free ]; then
-                echo "export NPO_${s^^}_ROUTER=tcp://127.0.0.1:$(free_port)"
-                echo "export NPO_${s^^}_PUB=tcp://127.0.0.1:$(free_port)"
+                free_port; echo "export NPO_${s^^}_ROUTER=tcp://127.0.0.1:$PORT"
+                free_port; echo "export NPO_${s^^}_PUB=tcp://127.0.0.1:$PORT"
             else
                 base=$((7091 + 10 * i))
                 echo "export NPO_${s^^}_ROUTER=tcp://127.0.0.1:$base"
@@ -98,42 +100,64 @@ load_env() {
     . "$ENVFILE"
 }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# running PID: the process exists and is not a zombie waiting to be reaped
+running() {
+    kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# alive PIDFILE NAME: the pid in PIDFILE runs a program whose command line
+# holds NAME (a pid reused after a reboot is not ours)
+alive() {
+    local pid
+    [ -f "$1" ] || return 1
+    pid=$(cat "$1")
+    running "$pid" && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
+}
+
+# The data directory, as a path user postgres can reach: var/pg, or where
+# var/pg links to when the checkout is not reachable for that user.
+pg_data() { readlink -f "$NPO_VAR/pg"; }
+pg_log() { echo "$(dirname "$(pg_data)")/$(basename "$(pg_data)").log"; }
 
 start_pg() {
     local bindir pgdata
     bindir=$(pg_bindir)
-    pgdata=$NPO_VAR/pg
-    if [ -f "$pgdata/postmaster.pid" ] && as_pg "$bindir/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+    if [ -f "$NPO_VAR/pg/postmaster.pid" ] && as_pg "$bindir/pg_ctl" -D "$(pg_data)" status >/dev/null 2>&1; then
         log "postgresql already running on port $NPO_PG_PORT"
         return
     fi
-    if [ ! -e "$pgdata" ]; then
-        # The postgres user must reach its data directory; when the checkout
-        # is not traversable for it (under /root, say), the data lives in
+    if [ ! -e "$NPO_VAR/pg" ]; then
+        # The postgres user must reach its data directory and log; when the
+        # checkout is not traversable for it (under /root, say), both live in
         # /var/tmp and var/pg links there.
-        if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$NPO_VAR"; then
+        if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$NPO_VAR/"; then
             local alt
             alt=$(mktemp -d /var/tmp/npo-pg.XXXXXX)
-            chown postgres "$alt"
-            ln -s "$alt" "$pgdata"
-            log "data directory $alt (the checkout is not reachable for user postgres)"
+            chmod 755 "$alt"
+            mkdir "$alt/pg"
+            chown postgres "$alt/pg"
+            ln -s "$alt/pg" "$NPO_VAR/pg"
+            log "data directory $alt/pg (the checkout is not reachable for user postgres)"
         else
-            mkdir -p "$pgdata"
-            [ "$(id -u)" -eq 0 ] && chown postgres "$pgdata"
+            mkdir -p "$NPO_VAR/pg"
+            [ "$(id -u)" -eq 0 ] && chown postgres "$NPO_VAR/pg"
         fi
-        chmod 700 "$pgdata/" 2>/dev/null || true
-        as_pg "$bindir/initdb" -D "$pgdata/" -U npo --auth=trust -E UTF8 \
+        chmod 700 "$(pg_data)"
+        as_pg "$bindir/initdb" -D "$(pg_data)" -U npo --auth=trust -E UTF8 \
             --locale=C.UTF-8 >"$NPO_VAR/log/initdb.log" 2>&1 \
             || die "initdb failed: see $NPO_VAR/log/initdb.log"
     fi
+    pgdata=$(pg_data)
     local opts="-p $NPO_PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories="
     opts="$opts -c max_connections=200 -c shared_buffers=256MB"
     [ "${NPO_PG_FAST:-0}" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    touch "$NPO_VAR/log/postgresql.log"
-    [ "$(id -u)" -eq 0 ] && chown postgres "$NPO_VAR/log/postgresql.log"
-    as_pg "$bindir/pg_ctl" -D "$pgdata/" -l "$NPO_VAR/log/postgresql.log" -o "$opts" -w -t 60 start >/dev/null \
-        || die "postgresql did not start: see $NPO_VAR/log/postgresql.log"
+    # The server log sits beside the data directory (reachable by postgres);
+    # var/log/postgresql.log points to it.
+    touch "$(pg_log)"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$(pg_log)"
+    ln -sfn "$(pg_log)" "$NPO_VAR/log/postgresql.log"
+    as_pg "$bindir/pg_ctl" -D "$pgdata" -l "$(pg_log)" -o "$opts" -w -t 60 start >/dev/null \
+        || die "postgresql did not start: see $(pg_log)"
     if ! "$bindir/psql" "host=127.0.0.1 port=$NPO_PG_PORT user=npo dbname=postgres" -tAc \
             "SELECT 1 FROM pg_database WHERE datname = 'npo'" | grep -q 1; then
         "$bindir/psql" "host=127.0.0.1 port=$NPO_PG_PORT user=npo dbname=postgres" -qc "CREATE DATABASE npo" \
@@ -143,7 +167,7 @@ start_pg() {
 }
 
 start_redis() {
-    if alive "$NPO_VAR/run/redis.pid"; then
+    if alive "$NPO_VAR/run/redis.pid" redis-server; then
         log "redis already running on port $NPO_REDIS_PORT"
         return
     fi
@@ -163,7 +187,7 @@ start_redis() {
 wait_ready() {
     local s=$1
     for _ in $(seq 1 100); do
-        alive "$NPO_VAR/run/$s.pid" || die "$s exited at start: see $NPO_VAR/log/$s.log"
+        alive "$NPO_VAR/run/$s.pid" "npo-$s" || die "$s exited at start: see $NPO_VAR/log/$s.log"
         if [ "$s" = gateway ]; then
             curl -fsS -o /dev/null "$NPO_GATEWAY_URL/healthz" 2>/dev/null && return
         elif "$BIN/npoctl" ping "$s" >/dev/null 2>&1; then
@@ -178,7 +202,7 @@ start_service() {
     local s=$1 bin
     bin=$(binary_of "$s")
     [ -x "$bin" ] || return 0
-    if alive "$NPO_VAR/run/$s.pid"; then
+    if alive "$NPO_VAR/run/$s.pid" "npo-$s"; then
         log "$s already running"
         return
     fi
@@ -189,16 +213,17 @@ start_service() {
     log "$s started (pid $(cat "$NPO_VAR/run/$s.pid"))"
 }
 
+# stop_pidfile NAME PIDFILE PROGRAM [SIGNAL]
 stop_pidfile() {
-    local name=$1 file=$2 sig=${3:-TERM} pid
-    alive "$file" || { rm -f "$file"; return 0; }
+    local name=$1 file=$2 prog=$3 sig=${4:-TERM} pid
+    alive "$file" "$prog" || { rm -f "$file"; return 0; }
     pid=$(cat "$file")
     kill -s "$sig" "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || break
+        running "$pid" || break
         sleep 0.05
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if running "$pid"; then
         log "$name did not stop on $sig; killing"
         kill -KILL "$pid" 2>/dev/null || true
         sleep 0.1
@@ -210,10 +235,11 @@ stop_all() {
     [ -d "$NPO_VAR" ] || return 0
     local s rev=""
     for s in $SERVICES; do rev="$s $rev"; done
-    for s in $rev; do stop_pidfile "$s" "$NPO_VAR/run/$s.pid"; done
-    stop_pidfile redis "$NPO_VAR/run/redis.pid"
+    for s in $rev; do stop_pidfile "$s" "$NPO_VAR/run/$s.pid" "npo-$s"; done
+    stop_pidfile redis "$NPO_VAR/run/redis.pid" redis-server
     if [ -f "$NPO_VAR/pg/postmaster.pid" ]; then
-        as_pg "$(pg_bindir)/pg_ctl" -D "$NPO_VAR/pg/" -m fast -w stop >/dev/null 2>&1 || true
+        as_pg "$(pg_bindir)/pg_ctl" -D "$(pg_data)" -m fast -w stop >/dev/null \
+            || log "could not stop postgresql (data in $(pg_data))"
     fi
     log "stopped"
 }
@@ -234,12 +260,12 @@ case "$cmd" in
     start-service)
         load_env; start_service "$2" ;;
     stop-service)
-        load_env; stop_pidfile "$2" "$NPO_VAR/run/$2.pid" "${3:-TERM}" ;;
+        load_env; stop_pidfile "$2" "$NPO_VAR/run/$2.pid" "npo-$2" "${3:-TERM}" ;;
     status)
         load_env
         for s in $SERVICES; do
             [ -x "$(binary_of "$s")" ] || continue
-            if alive "$NPO_VAR/run/$s.pid"; then echo "$s: running"; else echo "$s: stopped"; fi
+            if alive "$NPO_VAR/run/$s.pid" "npo-$s"; then echo "$s: running"; else echo "$s: stopped"; fi
         done
         ;;
     url)

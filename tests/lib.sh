@@ -68,4 +68,3 @@ make_apps() {
 }
 
 service_restart() { "$ROOT/deploy/cluster.sh" start-service "$1" >/dev/null 2>&1; }
-service_kill() { "$ROOT/deploy/cluster.sh" stop-service "$1" "${2:-TERM}" >/dev/null 2>&1; }

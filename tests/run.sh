@@ -36,6 +36,9 @@ cleanup() {
             echo "--- tail of $f"; tail -n 15 "$f"
         done
     fi
+    # The trap's own exit status is the script's: a sanitizer report found
+    # here must fail the run.
+    exit $(( failed > 0 ))
 }
 trap cleanup EXIT
 

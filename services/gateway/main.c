@@ -62,8 +62,15 @@ s_on_signal (evutil_socket_t signum, short events, void *arg)
 }
 
 int
-main (void)
+main (int argc, char *argv [])
 {
+    int usage = npo_config_usage (argc, argv,
+        "usage: npo-gateway\n\n"
+        "The public HTTP gateway: serves the public records from Redis.\n"
+        "Configured by environment (docs/operations.md): NPO_GATEWAY_HTTP (default\n"
+        "127.0.0.1:8080; port 0 picks one), NPO_REDIS_HOST, NPO_REDIS_PORT, NPO_LOG_LEVEL.\n");
+    if (usage >= 0)
+        return usage;
     npo_log_init ("gateway");
     event_set_log_callback (s_on_libevent_log);
     const char *listen = npo_config_str ("GATEWAY_HTTP", "127.0.0.1:8080");

@@ -15,15 +15,14 @@ extern const unsigned long npo_migrations_len;
 int
 main (int argc, char *argv [])
 {
-    if (argc > 1) {
-        printf ("usage: npo-publication\n\n"
+    int usage = npo_config_usage (argc, argv, "usage: npo-publication\n\n"
                 "Consumes the registry's events, keeps the public records in PostgreSQL\n"
                 "(schema publication) and their JSON in Redis; rebuilds Redis when it was\n"
                 "emptied. Configured by environment (docs/operations.md): NPO_PG_DSN,\n"
                 "NPO_REDIS_HOST, NPO_REDIS_PORT, NPO_PUBLICATION_ROUTER, NPO_PUBLICATION_PUB,\n"
                 "NPO_REGISTRY_ROUTER, NPO_REGISTRY_PUB, NPO_LOG_LEVEL.\n");
-        return strcmp (argv [1], "--help") == 0? 0: 2;
-    }
+    if (usage >= 0)
+        return usage;
     npo_log_init ("publication");
     int rc = 1;
     pub_t self = { 0 };
@@ -31,7 +30,7 @@ main (int argc, char *argv [])
     npo_consumer_t *registry = NULL;
     self.redis_host = npo_config_str ("REDIS_HOST", "127.0.0.1");
     self.redis_port = (int) npo_config_int ("REDIS_PORT", 7191, 1, 65535);
-    self.db = npo_db_new (npo_config_str ("PG_DSN", "host=127.0.0.1 port=7190 user=npo dbname=npo"),
+    self.db = npo_db_new (npo_config_str ("PG_DSN", "host=127.0.0.1 port=7190 user=npo dbname=npo connect_timeout=5"),
                           "publication", 30000);
     if (!self.db || npo_db_migrate (self.db, npo_migrations, npo_migrations_len))
         goto done;

@@ -3,7 +3,13 @@
  *  The public record is rendered here from an allow-list of fields: no
  *  officer identity, phone, birth date, personal address or party data can
  *  reach Redis or the gateway through it (DESIGN.md, "Public data").
+ *
+ *  Redis keys: org:<uscc> (the document), npo:ready (the cache is complete),
+ *  npo:pub_seq (every public change up to this public event seq is in Redis),
+ *  npo:rebuild (the token of a rebuild in progress).
  */
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +19,7 @@
 #include "log.h"
 #include "publication.h"
 
-#define REBUILD_BATCH  2000
+#define REDIS_BATCH  2000
 
 //  ---------------------------------------------------------------------
 //  Rendering
@@ -33,17 +39,34 @@ s_text_or_null (const char *s)
     return s && *s? json_string (s): json_null ();
 }
 
+//  Money as exact decimal text with two decimals ("30000" -> "30000.00"),
+//  or null when unknown: a binary float would turn 100.10 into 100.0999...
+static json_t *
+s_amount (const char *text)
+{
+    if (!*text)
+        return json_null ();
+    char buf [32];
+    const char *dot = strchr (text, '.');
+    size_t whole = dot? (size_t) (dot - text): strlen (text);
+    const char *frac = dot? dot + 1: "";
+    if (whole == 0 || whole > 16 || strlen (frac) > 2)
+        return json_null ();
+    snprintf (buf, sizeof buf, "%.*s.%c%c", (int) whole, text,
+              frac [0]? frac [0]: '0', frac [0] && frac [1]? frac [1]: '0');
+    return json_string (buf);
+}
+
 char *
 pub_render (const Npo__Organization *org)
 {
     const Npo__BasicInfo *b = org->basic;
     char updated [32];
     s_iso_time (updated, sizeof updated, org->updated_at_us);
-    json_t *capital = *b->registered_capital?
-        json_real (strtod (b->registered_capital, NULL)): json_null ();
     const char *division = *b->address_division? b->address_division: b->authority_division;
+    //  json_pack fails (NULL) on text that is not UTF-8: the caller reports it
     json_t *doc = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o,"
-                             " s:o, s:o, s:s, s:o, s:s,"
+                             " s:o, s:o, s:s, s:b, s:s,"
                              " s:n, s:n, s:n, s:{s:b, s:b, s:i}, s:s, s:I}",
         "uscc", org->uscc,
         "org_code", org->org_code,
@@ -51,7 +74,7 @@ pub_render (const Npo__Organization *org)
         "type", b->type,
         "status", org->status,
         "legal_representative", b->legal_representative,
-        "registered_capital", capital,
+        "registered_capital", s_amount (b->registered_capital),
         "address", b->address,
         "division", division,
         "authority_division", b->authority_division,
@@ -60,7 +83,7 @@ pub_render (const Npo__Organization *org)
         "industry", s_text_or_null (b->industry),
         "activity_area", s_text_or_null (b->activity_area),
         "business_scope", b->business_scope,
-        "decoupled", json_boolean (b->decoupled),
+        "decoupled", (int) b->decoupled,
         "established_on", org->approved_on,
         "certificate", "latest_inspection", "evaluation",
         "credit", "abnormal", 0, "serious", 0, "penalties", 0,
@@ -68,8 +91,6 @@ pub_render (const Npo__Organization *org)
         "version", (json_int_t) org->version);
     char *text = doc? json_dumps (doc, JSON_COMPACT): NULL;
     json_decref (doc);
-    if (!text)
-        abort ();
     return text;
 }
 
@@ -84,8 +105,8 @@ pub_destroy_pending (pub_t *self)
     self->npending = 0;
 }
 
-static int
-s_push_pending (pub_t *self, const char *uscc, char *doc)
+static void
+s_push_pending (pub_t *self, const char *uscc, char *doc, uint64_t pub_seq)
 {
     if (self->npending == self->cpending) {
         size_t c = self->cpending? self->cpending * 2: 64;
@@ -95,24 +116,27 @@ s_push_pending (pub_t *self, const char *uscc, char *doc)
         self->pending = p;
         self->cpending = c;
     }
-    snprintf (self->pending [self->npending].uscc, 19, "%s", uscc);
-    self->pending [self->npending].doc = doc;
-    self->npending++;
-    return 0;
+    pub_pending_t *rec = &self->pending [self->npending++];
+    snprintf (rec->uscc, sizeof rec->uscc, "%s", uscc);
+    rec->doc = doc;
+    rec->pub_seq = pub_seq;
 }
 
-//  Appends to the public event log; in the caller's transaction.
-static int
+//  Appends to the public event log (in the caller's transaction) and returns
+//  its global seq, or 0.
+static uint64_t
 s_public_event (pub_t *self, const Npo__Envelope *event, const char *type, const char *doc)
 {
-    char province [3] = { event->division [0], event->division [1], 0 };
-    if (strlen (event->division) != 6)
-        snprintf (province, sizeof province, "10");
+    //  Province: the division's first two digits; "10" for national
+    char province [3] = "10";
+    const char *d = event->division;
+    if (strlen (d) == 6 && isdigit ((unsigned char) d [0]) && isdigit ((unsigned char) d [1]))
+        snprintf (province, sizeof province, "%.2s", d);
     char occurred [32];
     snprintf (occurred, sizeof occurred, "%lld", (long long) event->occurred_at_us);
     const char *params [7] = { province, type, event->org_uscc, event->division, doc,
                                event->event_id, occurred };
-    return npo_db_cmd (self->db,
+    PGresult *res = npo_db_exec (self->db,
         "WITH g AS (INSERT INTO public_seq VALUES ('', 1) ON CONFLICT (province)"
         "           DO UPDATE SET last = public_seq.last + 1 RETURNING last),"
         "     p AS (INSERT INTO public_seq VALUES ($1, 1) ON CONFLICT (province)"
@@ -120,7 +144,12 @@ s_public_event (pub_t *self, const Npo__Envelope *event, const char *type, const
         " INSERT INTO public_events (seq, province, province_seq, type, uscc, division, doc,"
         "   source_event, occurred_at)"
         " SELECT g.last, $1, p.last, $2, $3, $4, $5, $6, to_timestamp ($7::bigint / 1e6)"
-        " FROM g, p", 7, params);
+        " FROM g, p RETURNING seq", 7, params);
+    if (!res)
+        return 0;
+    uint64_t seq = PQntuples (res) == 1? strtoull (PQgetvalue (res, 0, 0), NULL, 10): 0;
+    PQclear (res);
+    return seq;
 }
 
 static int
@@ -128,32 +157,44 @@ s_org_registered (pub_t *self, const Npo__Envelope *event)
 {
     Npo__OrgRegistered *msg = npo__org_registered__unpack (NULL, event->payload.len,
                                                            event->payload.data);
-    if (!msg || !msg->organization || !msg->organization->basic) {
-        //  A producer bug, not a transient failure: retrying cannot help.
-        log_error ("event %s is not a valid OrgRegistered; skipped", event->event_id);
+    char *doc = msg && msg->organization && msg->organization->basic?
+                pub_render (msg->organization): NULL;
+    if (!doc) {
+        //  A producer bug, not a transient failure: retrying cannot help, and
+        //  stopping here would stop every later record.
+        log_error ("event %s cannot be made public (undecodable or not UTF-8); skipped",
+                   event->event_id);
         if (msg)
             npo__org_registered__free_unpacked (msg, NULL);
         return 0;
     }
     const Npo__Organization *org = msg->organization;
-    char *doc = pub_render (org);
-    char version [24];
+    char version [24], seq_text [24];
     snprintf (version, sizeof version, "%llu", (unsigned long long) org->version);
     const char *params [8] = { org->uscc, org->basic->authority_division, org->basic->name,
                                org->basic->type, org->status, version, doc, event->event_id };
-    //  A newer version already stored wins (events can only be older on replay
-    //  after a reset, never on the normal path).
-    int rc = npo_db_cmd (self->db,
+    //  A newer version already stored wins: then nothing is published.
+    PGresult *res = npo_db_exec (self->db,
         "INSERT INTO orgs (uscc, division, name, type, status, version, doc, source_event)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         " ON CONFLICT (uscc) DO UPDATE SET division = EXCLUDED.division, name = EXCLUDED.name,"
         "   type = EXCLUDED.type, status = EXCLUDED.status, version = EXCLUDED.version,"
         "   doc = EXCLUDED.doc, source_event = EXCLUDED.source_event, updated_at = now ()"
-        " WHERE orgs.version < EXCLUDED.version", 8, params);
-    if (rc == 0)
-        rc = s_public_event (self, event, "registry.org_registered", doc);
-    if (rc == 0)
-        s_push_pending (self, org->uscc, doc);
+        " WHERE orgs.version < EXCLUDED.version RETURNING uscc", 8, params);
+    int rc = res? 0: -1;
+    bool written = res && PQntuples (res) == 1;
+    PQclear (res);
+    uint64_t pub_seq = 0;
+    if (written) {
+        pub_seq = s_public_event (self, event, "registry.org_registered", doc);
+        snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) pub_seq);
+        const char *p2 [2] = { org->uscc, seq_text };
+        if (pub_seq == 0
+        ||  npo_db_cmd (self->db, "UPDATE orgs SET pub_seq = $2 WHERE uscc = $1", 2, p2))
+            rc = -1;
+    }
+    if (rc == 0 && written)
+        s_push_pending (self, org->uscc, doc, pub_seq);
     else
         free (doc);
     npo__org_registered__free_unpacked (msg, NULL);
@@ -197,27 +238,52 @@ s_redis_lost (pub_t *self)
     log_warn ("lost redis: %s", self->redis? self->redis->errstr: "not connected");
     redisFree (self->redis);
     self->redis = NULL;
-    self->cache_stale = true;
 }
 
-//  Sets every pending record in one pipeline. Returns 0 or -1.
+//  Runs a command; returns its reply (caller frees) or NULL (connection dropped).
+static redisReply *
+s_redis_command (pub_t *self, const char *fmt, ...)
+{
+    if (s_redis_connect (self))
+        return NULL;
+    va_list args;
+    va_start (args, fmt);
+    redisReply *reply = redisvCommand (self->redis, fmt, args);
+    va_end (args);
+    if (!reply)
+        s_redis_lost (self);
+    return reply;
+}
+
+//  Writes records in one MULTI/EXEC; with set_seq, raises npo:pub_seq to the
+//  batch's highest pub_seq in the same transaction. Returns 0 or -1.
 static int
-s_redis_write (pub_t *self, const pub_pending_t *records, size_t n)
+s_redis_write (pub_t *self, const pub_pending_t *records, size_t n, bool set_seq)
 {
     if (n == 0)
         return 0;
     if (s_redis_connect (self))
         return -1;
-    for (size_t i = 0; i < n; i++)
-        redisAppendCommand (self->redis, "SET org:%s %s", records [i].uscc, records [i].doc);
-    int rc = 0;
+    uint64_t top = 0;
+    redisAppendCommand (self->redis, "MULTI");
     for (size_t i = 0; i < n; i++) {
+        redisAppendCommand (self->redis, "SET org:%s %s", records [i].uscc, records [i].doc);
+        if (records [i].pub_seq > top)
+            top = records [i].pub_seq;
+    }
+    if (set_seq)
+        redisAppendCommand (self->redis, "SET npo:pub_seq %llu", (unsigned long long) top);
+    redisAppendCommand (self->redis, "EXEC");
+    size_t replies = n + 2 + (set_seq? 1: 0);
+    int rc = 0;
+    for (size_t i = 0; i < replies; i++) {
         redisReply *reply = NULL;
         if (redisGetReply (self->redis, (void **) &reply) != REDIS_OK) {
             s_redis_lost (self);
             return -1;
         }
-        if (reply->type == REDIS_REPLY_ERROR)
+        //  The last reply is EXEC's: an array, or nil when it was aborted
+        if (reply->type == REDIS_REPLY_ERROR || (i == replies - 1 && reply->type != REDIS_REPLY_ARRAY))
             rc = -1;
         freeReplyObject (reply);
     }
@@ -228,25 +294,27 @@ void
 pub_committed (void *state, bool ok)
 {
     pub_t *self = state;
-    if (ok && s_redis_write (self, self->pending, self->npending))
-        self->cache_stale = true;       //  PostgreSQL has it; the tick repairs Redis
+    //  On failure PostgreSQL still has it; the tick sees npo:pub_seq behind.
+    //  While behind, the watermark must not jump past the missed records.
+    if (ok && s_redis_write (self, self->pending, self->npending, !self->behind))
+        self->behind = true;
     pub_destroy_pending (self);
 }
 
-long long
-pub_rebuild (pub_t *self)
+//  Writes the records with pub_seq > after (all when after is 0), in batches,
+//  in seq order. Returns how many, or -1.
+static long long
+s_write_since (pub_t *self, uint64_t after, bool set_seq)
 {
-    if (s_redis_connect (self))
-        return -1;
-    char after [19] = "";
     long long total = 0;
     while (true) {
-        const char *params [1] = { after };
-        char limit [16];
-        snprintf (limit, sizeof limit, "%d", REBUILD_BATCH);
-        const char *p2 [2] = { params [0], limit };
+        char from [24], limit [16];
+        snprintf (from, sizeof from, "%llu", (unsigned long long) after);
+        snprintf (limit, sizeof limit, "%d", REDIS_BATCH);
+        const char *params [2] = { from, limit };
         PGresult *res = npo_db_exec (self->db,
-            "SELECT uscc, doc FROM orgs WHERE uscc > $1 ORDER BY uscc LIMIT $2", 2, p2);
+            "SELECT uscc, doc, pub_seq FROM orgs WHERE pub_seq > $1 ORDER BY pub_seq LIMIT $2",
+            2, params);
         if (!res)
             return -1;
         int rows = PQntuples (res);
@@ -254,27 +322,60 @@ pub_rebuild (pub_t *self)
         if (!batch)
             abort ();
         for (int i = 0; i < rows; i++) {
-            snprintf (batch [i].uscc, 19, "%s", PQgetvalue (res, i, 0));
+            snprintf (batch [i].uscc, sizeof batch [i].uscc, "%s", PQgetvalue (res, i, 0));
             batch [i].doc = PQgetvalue (res, i, 1);     //  borrowed from res
+            batch [i].pub_seq = strtoull (PQgetvalue (res, i, 2), NULL, 10);
         }
-        int rc = s_redis_write (self, batch, (size_t) rows);
+        int rc = s_redis_write (self, batch, (size_t) rows, set_seq);
         if (rows)
-            snprintf (after, sizeof after, "%s", batch [rows - 1].uscc);
+            after = batch [rows - 1].pub_seq;
         free (batch);
         PQclear (res);
         if (rc)
             return -1;
         total += rows;
-        if (rows < REBUILD_BATCH)
-            break;
+        if (rows < REDIS_BATCH)
+            return total;
     }
-    redisReply *reply = redisCommand (self->redis, "SET npo:ready 1");
-    if (!reply) {
-        s_redis_lost (self);
+}
+
+//  Sets npo:ready and npo:pub_seq only if our rebuild token is still there: a
+//  FLUSHALL during the rebuild removed it, and the cache is not complete.
+static const char *s_finish_script =
+    "if redis.call ('GET', KEYS [1]) == ARGV [1] then"
+    "  redis.call ('SET', KEYS [2], '1'); redis.call ('SET', KEYS [3], ARGV [2]);"
+    "  redis.call ('DEL', KEYS [1]); return 1 end return 0";
+
+long long
+pub_rebuild (pub_t *self)
+{
+    PGresult *res = npo_db_exec (self->db, "SELECT coalesce (max (pub_seq), 0) FROM orgs",
+                                 0, NULL);
+    if (!res)
+        return -1;
+    char top [24];
+    snprintf (top, sizeof top, "%s", PQgetvalue (res, 0, 0));
+    PQclear (res);
+    char token [33];
+    npo_random_id (token);
+    redisReply *reply = s_redis_command (self, "SET npo:rebuild %s", token);
+    if (!reply)
+        return -1;
+    freeReplyObject (reply);
+    long long total = s_write_since (self, 0, false);
+    if (total < 0)
+        return -1;
+    reply = s_redis_command (self, "EVAL %s 3 npo:rebuild npo:ready npo:pub_seq %s %s",
+                             s_finish_script, token, top);
+    if (!reply)
+        return -1;
+    bool finished = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+    freeReplyObject (reply);
+    if (!finished) {
+        log_warn ("redis was emptied during the rebuild; starting again");
         return -1;
     }
-    freeReplyObject (reply);
-    self->cache_stale = false;
+    self->behind = false;
     log_info ("rebuilt the cache: %lld public records", total);
     return total;
 }
@@ -283,19 +384,34 @@ void
 pub_tick (void *state)
 {
     pub_t *self = state;
-    if (s_redis_connect (self))
+    redisReply *reply = s_redis_command (self, "MGET npo:ready npo:pub_seq");
+    if (!reply)
         return;
-    redisReply *reply = redisCommand (self->redis, "EXISTS npo:ready");
-    if (!reply) {
-        s_redis_lost (self);
-        return;
-    }
-    bool ready = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+    bool ready = reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
+              && reply->element [0]->type == REDIS_REPLY_STRING;
+    uint64_t cached = ready && reply->element [1]->type == REDIS_REPLY_STRING?
+                      strtoull (reply->element [1]->str, NULL, 10): 0;
     freeReplyObject (reply);
-    if (!ready || self->cache_stale) {
-        log_info ("cache %s: rebuilding", ready? "missed writes": "is empty or new");
+    if (!ready) {
+        log_info ("cache is empty or new: rebuilding");
         pub_rebuild (self);
+        return;
     }
+    //  Records committed but not written (a crash or a lost connection between
+    //  the two, or a Redis restored from an older snapshot)
+    PGresult *res = npo_db_exec (self->db, "SELECT coalesce (max (pub_seq), 0) FROM orgs",
+                                 0, NULL);
+    if (!res)
+        return;
+    uint64_t latest = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+    PQclear (res);
+    if (cached < latest) {
+        long long n = s_write_since (self, cached, true);
+        if (n < 0)
+            return;                 //  still behind; the next tick goes on
+        log_info ("cache missed %lld records; rewritten", n);
+    }
+    self->behind = false;
 }
 
 void

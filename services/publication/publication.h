@@ -4,6 +4,7 @@
 #ifndef PUBLICATION_H
 #define PUBLICATION_H
 
+#include <stdint.h>
 #include <hiredis/hiredis.h>
 #include "bus.h"
 #include "db.h"
@@ -12,6 +13,7 @@
 typedef struct {
     char uscc [19];
     char *doc;
+    uint64_t pub_seq;           //  public event seq of this change
 } pub_pending_t;
 
 typedef struct {
@@ -21,7 +23,7 @@ typedef struct {
     int redis_port;
     pub_pending_t *pending;     //  records of the batch being applied
     size_t npending, cpending;
-    bool cache_stale;           //  a Redis write failed: rebuild when back
+    bool behind;                //  a write failed: npo:pub_seq stays put until repaired
 } pub_t;
 
 //  Consumer callbacks for the registry stream.
@@ -34,18 +36,19 @@ void
 void
     pub_handle (void *state, const Npo__Request *request, Npo__Reply *reply);
 
-//  Timer: reconnects Redis, and rebuilds it when it was emptied or replaced
-//  (npo:ready missing) or a write failed.
+//  Timer: reconnects Redis; rebuilds it when it was emptied or replaced
+//  (npo:ready missing); rewrites the records it missed (npo:pub_seq behind).
 void
     pub_tick (void *state);
 
-//  Writes every public record to Redis, then sets npo:ready. Returns the
-//  number of records, or -1.
+//  Writes every public record to Redis, then sets npo:ready and npo:pub_seq,
+//  unless Redis was emptied meanwhile (then the next tick starts again).
+//  Returns the number of records, or -1.
 long long
     pub_rebuild (pub_t *self);
 
 //  Renders the public JSON of an organization (allow-listed fields only).
-//  Returns a malloc'd string.
+//  Returns a malloc'd string, or NULL when the record cannot be rendered.
 char *
     pub_render (const Npo__Organization *org);
 

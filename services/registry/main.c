@@ -14,19 +14,18 @@ extern const unsigned long npo_migrations_len;
 int
 main (int argc, char *argv [])
 {
-    if (argc > 1) {
-        printf ("usage: npo-registry\n\n"
+    int usage = npo_config_usage (argc, argv, "usage: npo-registry\n\n"
                 "The registry service: applications, review, code assignment.\n"
                 "Configured by environment (docs/operations.md): NPO_PG_DSN,\n"
                 "NPO_REGISTRY_ROUTER (default tcp://127.0.0.1:7101),\n"
                 "NPO_REGISTRY_PUB (default tcp://127.0.0.1:7102), NPO_LOG_LEVEL.\n");
-        return strcmp (argv [1], "--help") == 0? 0: 2;
-    }
+    if (usage >= 0)
+        return usage;
     npo_log_init ("registry");
     int rc = 1;
     reg_t self = { 0 };
     npo_server_t *server = NULL;
-    self.db = npo_db_new (npo_config_str ("PG_DSN", "host=127.0.0.1 port=7190 user=npo dbname=npo"),
+    self.db = npo_db_new (npo_config_str ("PG_DSN", "host=127.0.0.1 port=7190 user=npo dbname=npo connect_timeout=5"),
                           "registry", 30000);
     if (!self.db || npo_db_migrate (self.db, npo_migrations, npo_migrations_len))
         goto done;

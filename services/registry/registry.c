@@ -81,6 +81,9 @@ s_date (const char *s)
 {
     if (strlen (s) != 10 || s [4] != '-' || s [7] != '-')
         return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit ((unsigned char) s [i]))
+            return false;
     struct tm tm = { 0 };
     char *end = strptime (s, "%Y-%m-%d", &tm);
     if (!end || *end)
@@ -284,7 +287,7 @@ s_approve (reg_t *self, const Npo__Request *request, uint64_t id, Npo__BasicInfo
     org.updated_at_us = npo_now_us ();
     org.basic = basic;
     if (reg_db_insert_org (self, &org, id)) {
-        if (strcmp (npo_db_sqlstate (self->db), "23505") == 0) {
+        if (strcmp (npo_db_constraint (self->db), "organizations_active_name") == 0) {
             npo_db_rollback (self->db);
             npo_reply_error (reply, CONFLICT, "name_taken",
                              "an active organization of authority %s is already named %s",
@@ -367,8 +370,9 @@ s_decide (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         return;
     }
     PGresult *res = npo_db_exec_bin (self->db,
-        "SELECT status, coalesce (uscc, ''), authority_division, basic FROM applications"
-        " WHERE id = $1 FOR UPDATE", 1, params, NULL, NULL, 1);
+        "SELECT status, coalesce (uscc, ''), authority_division, basic,"
+        " (submitted_at AT TIME ZONE 'Asia/Shanghai')::date::text"
+        " FROM applications WHERE id = $1 FOR UPDATE", 1, params, NULL, NULL, 1);
     if (!res) {
         s_db_failed (self, reply);
         return;
@@ -380,10 +384,12 @@ s_decide (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
                          "no application %s", app_id);
         return;
     }
-    char status [16], uscc [19], division [8];
+    char status [16], uscc [19], division [8], submitted_on [16];
     snprintf (status, sizeof status, "%.*s", PQgetlength (res, 0, 0), PQgetvalue (res, 0, 0));
     snprintf (uscc, sizeof uscc, "%.*s", PQgetlength (res, 0, 1), PQgetvalue (res, 0, 1));
     snprintf (division, sizeof division, "%.*s", PQgetlength (res, 0, 2), PQgetvalue (res, 0, 2));
+    snprintf (submitted_on, sizeof submitted_on, "%.*s", PQgetlength (res, 0, 4),
+              PQgetvalue (res, 0, 4));
     Npo__BasicInfo *basic = npo__basic_info__unpack (NULL, (size_t) PQgetlength (res, 0, 3),
                                                      (const uint8_t *) PQgetvalue (res, 0, 3));
     PQclear (res);
@@ -396,6 +402,13 @@ s_decide (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         else
             npo_reply_error (reply, CONFLICT, "already_decided",
                              "application %s was already %s", app_id, status);
+    }
+    else
+    if (strcmp (decided_on, submitted_on) < 0) {
+        npo_db_rollback (self->db);
+        npo_reply_error (reply, BAD, "invalid_date",
+                         "decided_on: %s is before the application was submitted (%s)",
+                         decided_on, submitted_on);
     }
     else
     if (!basic) {

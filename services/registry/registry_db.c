@@ -50,6 +50,10 @@ reg_db_insert_org (reg_t *self, const Npo__Organization *org, uint64_t applicati
         sl += (size_t) snprintf (sql + sl, sizeof sql - sl, ", %s", f->name);
         vl += (size_t) snprintf (values + vl, sizeof values - vl, ", $%d", n);
     }
+    if (sl + strlen (values) + 16 >= sizeof sql || vl >= sizeof values) {
+        log_error ("organization insert does not fit its buffer: grow it");
+        return -1;
+    }
     snprintf (sql + sl, sizeof sql - sl, ") VALUES (%s)", values);
     return npo_db_cmd (self->db, sql, n, params);
 }
@@ -70,6 +74,10 @@ reg_db_load_org (reg_t *self, const char *uscc, bool *found)
                                      ", coalesce (registered_capital::text, '')");
         else
             sl += (size_t) snprintf (sql + sl, sizeof sql - sl, ", %s", name);
+    }
+    if (sl + 48 >= sizeof sql) {
+        log_error ("organization select does not fit its buffer: grow it");
+        return NULL;
     }
     snprintf (sql + sl, sizeof sql - sl, " FROM organizations WHERE uscc = $1");
     const char *params [1] = { uscc };

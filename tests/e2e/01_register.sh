@@ -32,7 +32,7 @@ doc=$(http_get /v1/orgs/$uscc)
 check_match "public record has the name" "$doc" '"name":"测试市青年志愿者协会"'
 check_match "public record has the legal representative" "$doc" '"legal_representative":"张三"'
 check_match "public record has status active" "$doc" '"status":"active"'
-check_match "public record has the capital as a number" "$doc" '"registered_capital":50000.5'
+check_match "public record has the capital as exact decimal text" "$doc" '"registered_capital":"50000.50"'
 check_match "public record has a version" "$doc" '"version":1'
 check_nomatch "public record has no phone number" "$doc" '13800138000|contact_phone'
 check_nomatch "public record has no contact person" "$doc" '李四|contact_name'
@@ -85,6 +85,15 @@ $NPOCTL review --application "$id" --reject --reason "材料不齐全" >/dev/nul
 check_eq "reject with a reason" "$(sql "SELECT status || '/' || reason FROM registry.applications WHERE id = $id")" "rejected/材料不齐全"
 err=$($NPOCTL review --application "$id" --approve 2>&1)
 check_match "approving a rejected application is refused" "$err" 'already_decided'
+echo "$app" | sed 's/t01-a/t01-d/; s/青年志愿者/围棋爱好者/' | $NPOCTL register --file - >/dev/null
+id2=$(sql "SELECT id FROM registry.applications WHERE idempotency_key = 't01-d'")
+err=$($NPOCTL review --application "$id2" --approve --on 2020-01-01 2>&1)
+check_match "a decision dated before the submission is refused" "$err" 'invalid_date'
+err=$($NPOCTL review --application "$id2" --approve --on "2024- 1-05" 2>&1)
+check_match "a malformed date is refused" "$err" 'invalid_date'
+err=$($NPOCTL review --application "$id2" --approve --on 2099-01-01 2>&1)
+check_match "a date in the future is refused" "$err" 'invalid_date'
+check_eq "and the application is still submitted" "$(sql "SELECT status FROM registry.applications WHERE id = $id2")" submitted
 err=$($NPOCTL review --application 999999 --approve 2>&1)
 check_match "an unknown application is not found" "$err" 'application_not_found'
 err=$($NPOCTL show 53100000500019795B 2>&1)

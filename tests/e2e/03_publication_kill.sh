@@ -11,18 +11,21 @@ $NPOCTL register --file "$TMP/apps.jsonl" --approve > "$TMP/out" 2> "$TMP/err" &
 loader=$!
 # Kill once a fair part is through, mid-stream
 reg_count() { sql "SELECT count(*) FROM registry.organizations WHERE authority_division = '440305'"; }
-wait_until 60 '[ "$(reg_count)" -ge 120 ]'
+check "registrations are flowing" wait_until 60 '[ "$(reg_count)" -ge 120 ]'
+pid=$(cat "$NPO_VAR/run/publication.pid")
+kill -KILL "$pid"
 killed_at=$(sql "SELECT count(*) FROM publication.orgs WHERE division = '440305'")
-service_kill publication KILL
-check "publication is dead" test -z "$(pgrep -f "$BIN/npo-publication" | grep -x "$(cat "$NPO_VAR/run/publication.pid" 2>/dev/null)")"
+check "publication is dead" wait_until 5 '! grep -qs "^State:.*[RSD]" /proc/$pid/status'
+check "killed mid-stream (registrations still coming)" test "$(reg_count)" -lt 500
 sleep 0.5
-service_restart publication
-check "publication restarted" test -s "$NPO_VAR/run/publication.pid"
+check "publication restarted" service_restart publication
+check_match "and answers" "$($NPOCTL ping publication)" '"service":"publication"'
 wait "$loader"
 check_eq "all 500 registrations acknowledged" "$?" 0
 sed -n 's/.*"uscc":"\([0-9A-Z]*\)".*/\1/p' "$TMP/out" > "$TMP/codes"
 check_eq "500 codes" "$(sort -u "$TMP/codes" | wc -l)" 500
 echo "    (publication had $killed_at of them when killed)"
+check "publication had not seen them all when killed" test "$killed_at" -lt 500
 check "publication caught up with the registry" wait_until 30 \
     '[ "$(sql "SELECT count(*) FROM publication.orgs")" -eq "$(sql "SELECT count(*) FROM registry.organizations")" ]'
 check_eq "public records = registry organizations" \
