@@ -6,6 +6,7 @@
 #   make stop       stop what `make run` started
 #   make bench      benchmarks (results in docs/PERFORMANCE.md)
 #   make clean      remove build/ (var/ is kept: `make distclean` removes it too)
+#   make distclean  also stop the cluster and delete its state
 #   SAN=1           build with ASan + UBSan (into build-san/)
 
 SAN ?=
@@ -120,7 +121,7 @@ divisions:
 clean:
 	rm -rf build build-san
 
-distclean: stop clean
-	rm -rf var
+distclean: clean
+	@deploy/cluster.sh destroy
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,6 +1,7 @@
-/*  bus.c - the ZeroMQ bus: server loop, client, outbox, consumer
+/*  bus.c - the ZeroMQ bus: helpers, the server loop, and the bus self-test
  *
- *  Delivery rules in DESIGN.md ("Delivery") and docs/bus.md.
+ *  The client, outbox and consumer have their own files (client.c, outbox.c,
+ *  consumer.c); the delivery rules are in docs/architecture.md.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <zmq.h>
 
 #include "bus.h"
+#include "bus_internal.h"
 #include "log.h"
 #include "selftest.h"
 
@@ -73,8 +75,8 @@ npo_now_us (void)
     return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int64_t
-s_clock_ms (void)
+int64_t
+npo_bus_clock_ms (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
@@ -108,8 +110,8 @@ npo_status_name (Npo__Status status)
 }
 
 //  Sets ZMQ_MAXMSGSIZE and linger on a new socket.
-static void *
-s_socket (void *ctx, int type)
+void *
+npo_bus_socket (void *ctx, int type)
 {
     void *socket = zmq_socket (ctx, type);
     if (!socket)
@@ -123,8 +125,8 @@ s_socket (void *ctx, int type)
 
 //  Sends frames; returns 0 or -1. A full pipe drops the message (PUB semantics;
 //  consumers repair gaps by replay).
-static int
-s_send_frames (void *socket, const void *const *data, const size_t *size, int n)
+int
+npo_bus_send_frames (void *socket, const void *const *data, const size_t *size, int n)
 {
     for (int i = 0; i < n; i++)
         if (zmq_send (socket, data [i], size [i], i < n - 1? ZMQ_SNDMORE: 0) == -1)
@@ -135,8 +137,8 @@ s_send_frames (void *socket, const void *const *data, const size_t *size, int n)
 //  Receives one whole multipart message without waiting. Keeps at most max
 //  frames (the rest are read and dropped; *count says how many arrived).
 //  Returns 0, or -1 when nothing was there.
-static int
-s_recv_frames (void *socket, zmq_msg_t *frames, int max, int *count)
+int
+npo_bus_recv_frames (void *socket, zmq_msg_t *frames, int max, int *count)
 {
     int n = 0, more = 1;
     while (more) {
@@ -159,8 +161,8 @@ s_recv_frames (void *socket, zmq_msg_t *frames, int max, int *count)
     return 0;
 }
 
-static void
-s_close_frames (zmq_msg_t *frames, int count, int max)
+void
+npo_bus_close_frames (zmq_msg_t *frames, int count, int max)
 {
     for (int i = 0; i < count && i < max; i++)
         zmq_msg_close (&frames [i]);
@@ -234,13 +236,13 @@ npo_server_new (const char *service, const char *router, const char *pub,
     self->ctx = zmq_ctx_new ();
     if (!self->ctx || s_install_signals ())
         goto err;
-    self->router = s_socket (self->ctx, ZMQ_ROUTER);
+    self->router = npo_bus_socket (self->ctx, ZMQ_ROUTER);
     if (!self->router || zmq_bind (self->router, router)) {
         log_error ("could not bind %s: %s", router, zmq_strerror (errno));
         goto err;
     }
     if (pub) {
-        self->pub = s_socket (self->ctx, ZMQ_PUB);
+        self->pub = npo_bus_socket (self->ctx, ZMQ_PUB);
         int hwm = 100000;
         if (self->pub)
             zmq_setsockopt (self->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
@@ -288,12 +290,21 @@ npo_server_pub (npo_server_t *self)
 }
 
 int
+npo_server_endpoint (npo_server_t *self, bool pub, char *buf, size_t size)
+{
+    void *socket = pub? self->pub: self->router;
+    if (!socket || zmq_getsockopt (socket, ZMQ_LAST_ENDPOINT, buf, &size))
+        return -1;
+    return 0;
+}
+
+int
 npo_server_add_timer (npo_server_t *self, int interval_ms, npo_timer_fn *fn, void *state)
 {
     if (self->ntimers == MAX_TIMERS || interval_ms <= 0)
         return -1;
     self->timers [self->ntimers].interval = interval_ms;
-    self->timers [self->ntimers].due = s_clock_ms () + interval_ms;
+    self->timers [self->ntimers].due = npo_bus_clock_ms () + interval_ms;
     self->timers [self->ntimers].fn = fn;
     self->timers [self->ntimers].state = state;
     self->ntimers++;
@@ -408,7 +419,7 @@ s_server_commands (npo_server_t *self)
     for (int batch = 0; batch < 256; batch++) {
         zmq_msg_t frames [3];
         int count;
-        if (s_recv_frames (self->router, frames, 3, &count))
+        if (npo_bus_recv_frames (self->router, frames, 3, &count))
             return;
         Npo__Reply *reply = s_reply_new ();
         //  [id][""][request] from DEALER or REQ, [id][request] from a bare peer
@@ -440,10 +451,10 @@ s_server_commands (npo_server_t *self)
             parts [1] = data;
             sizes [1] = size;
         }
-        s_send_frames (self->router, parts, sizes, delimited? 3: 2);
+        npo_bus_send_frames (self->router, parts, sizes, delimited? 3: 2);
         free (data);
         protobuf_c_message_free_unpacked (&reply->base, NULL);
-        s_close_frames (frames, count, 3);
+        npo_bus_close_frames (frames, count, 3);
     }
 }
 
@@ -457,7 +468,7 @@ npo_server_poll (npo_server_t *self, int max_wait_ms)
     for (int i = 0; i < self->nreaders; i++)
         items [n++] = (zmq_pollitem_t) { self->readers [i].socket, 0, ZMQ_POLLIN, 0 };
 
-    int64_t now = s_clock_ms ();
+    int64_t now = npo_bus_clock_ms ();
     int64_t wait = max_wait_ms;
     for (int i = 0; i < self->ntimers; i++)
         if (self->timers [i].due - now < wait)
@@ -475,7 +486,7 @@ npo_server_poll (npo_server_t *self, int max_wait_ms)
     for (int i = 0; i < self->nreaders; i++)
         if (items [2 + i].revents & ZMQ_POLLIN)
             self->readers [i].fn (self->readers [i].state, self->readers [i].socket);
-    now = s_clock_ms ();
+    now = npo_bus_clock_ms ();
     for (int i = 0; i < self->ntimers; i++)
         if (self->timers [i].due <= now) {
             self->timers [i].due = now + self->timers [i].interval;
@@ -490,626 +501,6 @@ npo_server_run (npo_server_t *self)
     while (npo_server_poll (self, 1000) == 0)
         ;
     return 0;
-}
-
-//  =====================================================================
-//  Client
-
-struct npo_client_t {
-    void *ctx;                  //  ZeroMQ context
-    bool own_ctx;               //  we made ctx
-    char *endpoint;             //  the server's ROUTER
-    int timeout_ms;             //  per call
-    void *socket;               //  DEALER, NULL after a reset
-};
-
-npo_client_t *
-npo_client_new (void *ctx, const char *endpoint, int timeout_ms)
-{
-    npo_client_t *self = calloc (1, sizeof *self);
-    if (!self)
-        return NULL;
-    self->own_ctx = ctx == NULL;
-    self->ctx = ctx? ctx: zmq_ctx_new ();
-    self->endpoint = npo_strdup (endpoint);
-    self->timeout_ms = timeout_ms;
-    if (!self->ctx)
-        npo_client_destroy (&self);
-    return self;
-}
-
-void
-npo_client_destroy (npo_client_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    npo_client_t *self = *self_p;
-    if (self->socket)
-        zmq_close (self->socket);
-    if (self->own_ctx && self->ctx)
-        zmq_ctx_term (self->ctx);
-    free (self->endpoint);
-    free (self);
-    *self_p = NULL;
-}
-
-static void
-s_client_reset (npo_client_t *self)
-{
-    if (self->socket)
-        zmq_close (self->socket);
-    self->socket = NULL;
-}
-
-Npo__Reply *
-npo_client_call (npo_client_t *self, Npo__Request *request)
-{
-    if (!self->socket) {
-        self->socket = s_socket (self->ctx, ZMQ_DEALER);
-        if (!self->socket || zmq_connect (self->socket, self->endpoint)) {
-            log_error ("could not connect to %s: %s", self->endpoint, zmq_strerror (errno));
-            s_client_reset (self);
-            return NULL;
-        }
-    }
-    char id [33];
-    char *saved_id = request->request_id;
-    if (!saved_id || !*saved_id) {
-        npo_random_id (id);
-        request->request_id = id;
-    }
-    char want [128];
-    snprintf (want, sizeof want, "%s", request->request_id);
-    uint8_t *data;
-    size_t size;
-    int rc = npo_pack (&request->base, &data, &size);
-    request->request_id = saved_id;
-    if (rc) {
-        errno = EMSGSIZE;
-        return NULL;
-    }
-    const void *parts [2] = { "", data };
-    size_t sizes [2] = { 0, size };
-    rc = s_send_frames (self->socket, parts, sizes, 2);
-    free (data);
-    if (rc) {
-        s_client_reset (self);
-        return NULL;
-    }
-    int64_t deadline = s_clock_ms () + self->timeout_ms;
-    while (true) {
-        int64_t wait = deadline - s_clock_ms ();
-        zmq_pollitem_t item = { self->socket, 0, ZMQ_POLLIN, 0 };
-        if (wait <= 0 || zmq_poll (&item, 1, (long) wait) <= 0) {
-            if (wait <= 0 || errno != EINTR) {
-                s_client_reset (self);
-                errno = ETIMEDOUT;
-                return NULL;
-            }
-            continue;
-        }
-        zmq_msg_t frames [2];
-        int count;
-        if (s_recv_frames (self->socket, frames, 2, &count))
-            continue;
-        Npo__Reply *reply = NULL;
-        if (count == 2 && zmq_msg_size (&frames [0]) == 0)
-            reply = npo__reply__unpack (NULL, zmq_msg_size (&frames [1]),
-                                        zmq_msg_data (&frames [1]));
-        s_close_frames (frames, count, 2);
-        if (reply && strcmp (reply->request_id, want) == 0)
-            return reply;
-        //  A late reply to an earlier call, or garbage: not ours
-        if (reply)
-            npo__reply__free_unpacked (reply, NULL);
-    }
-}
-
-//  =====================================================================
-//  Outbox
-
-struct npo_outbox_t {
-    npo_db_t *db;               //  the service's database, not owned
-    char *stream;               //  the service name
-    void *pub;                  //  PUB socket, not owned, may be NULL
-    uint64_t published;         //  last seq sent on pub
-    uint64_t last_known;        //  last committed seq we saw
-    bool pending;               //  appended since the last relay
-};
-
-static uint64_t
-s_outbox_query_last (npo_outbox_t *self)
-{
-    PGresult *res = npo_db_exec (self->db, "SELECT last FROM outbox_seq", 0, NULL);
-    if (!res)
-        return self->last_known;
-    if (PQntuples (res) == 1)
-        self->last_known = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
-    PQclear (res);
-    return self->last_known;
-}
-
-npo_outbox_t *
-npo_outbox_new (npo_db_t *db, const char *stream, void *pub)
-{
-    npo_outbox_t *self = calloc (1, sizeof *self);
-    if (!self)
-        return NULL;
-    self->db = db;
-    self->stream = npo_strdup (stream);
-    self->pub = pub;
-    //  Rows committed before a crash and never sent are not sent again here:
-    //  the heartbeat shows their seq and subscribers replay them.
-    self->published = s_outbox_query_last (self);
-    return self;
-}
-
-void
-npo_outbox_destroy (npo_outbox_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    free ((*self_p)->stream);
-    free (*self_p);
-    *self_p = NULL;
-}
-
-uint64_t
-npo_outbox_append (npo_outbox_t *self, const char *type, const char *org_uscc,
-                   const char *division, const char *actor, const ProtobufCMessage *payload)
-{
-    PGresult *res = npo_db_exec (self->db,
-        "UPDATE outbox_seq SET last = last + 1 RETURNING last", 0, NULL);
-    if (!res)
-        return 0;
-    uint64_t seq = PQntuples (res) == 1? strtoull (PQgetvalue (res, 0, 0), NULL, 10): 0;
-    PQclear (res);
-    if (seq == 0)
-        return 0;
-
-    Npo__Envelope env = NPO__ENVELOPE__INIT;
-    char event_id [128], seq_text [24];
-    snprintf (event_id, sizeof event_id, "%s:%llu", self->stream, (unsigned long long) seq);
-    snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) seq);
-    env.event_id = event_id;
-    env.stream = self->stream;
-    env.seq = seq;
-    env.occurred_at_us = npo_now_us ();
-    env.type = (char *) type;
-    env.org_uscc = (char *) (org_uscc? org_uscc: "");
-    env.division = (char *) (division? division: "");
-    env.actor = (char *) (actor? actor: "");
-    uint8_t *body = NULL, *data = NULL;
-    size_t body_size = 0, size = 0;
-    if (payload && npo_pack (payload, &body, &body_size))
-        return 0;
-    env.payload.data = body;
-    env.payload.len = body_size;
-    int rc = npo_pack (&env.base, &data, &size);
-    free (body);
-    if (rc)
-        return 0;
-    const char *params [5] = { seq_text, type, env.org_uscc, env.division, (char *) data };
-    int lengths [5] = { 0, 0, 0, 0, (int) size };
-    int formats [5] = { 0, 0, 0, 0, 1 };
-    res = npo_db_exec_bin (self->db,
-        "INSERT INTO outbox (seq, topic, org_uscc, division, envelope)"
-        " VALUES ($1, $2, $3, $4, $5)", 5, params, lengths, formats, 0);
-    free (data);
-    if (!res)
-        return 0;
-    PQclear (res);
-    self->pending = true;
-    return seq;
-}
-
-static uint64_t
-s_be64 (const char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | (unsigned char) p [i];
-    return v;
-}
-
-int
-npo_outbox_relay (npo_outbox_t *self)
-{
-    //  Inside a transaction we would see (and send) our own uncommitted rows.
-    if (!self->pub || npo_db_in_tx (self->db))
-        return 0;
-    int sent = 0;
-    while (true) {
-        char from [24];
-        snprintf (from, sizeof from, "%llu", (unsigned long long) self->published);
-        const char *params [1] = { from };
-        PGresult *res = npo_db_exec_bin (self->db,
-            "SELECT seq, topic, envelope FROM outbox WHERE seq > $1 ORDER BY seq LIMIT 1000",
-            1, params, NULL, NULL, 1);
-        if (!res)
-            return -1;
-        int rows = PQntuples (res);
-        for (int i = 0; i < rows; i++) {
-            const void *parts [2] = { PQgetvalue (res, i, 1), PQgetvalue (res, i, 2) };
-            size_t sizes [2] = { (size_t) PQgetlength (res, i, 1),
-                                 (size_t) PQgetlength (res, i, 2) };
-            s_send_frames (self->pub, parts, sizes, 2);
-            self->published = s_be64 (PQgetvalue (res, i, 0));
-            sent++;
-        }
-        PQclear (res);
-        if (rows < 1000)
-            break;
-    }
-    if (self->published > self->last_known)
-        self->last_known = self->published;
-    self->pending = false;
-    return sent;
-}
-
-void
-npo_outbox_heartbeat (npo_outbox_t *self)
-{
-    if (!self->pub)
-        return;
-    Npo__Envelope env = NPO__ENVELOPE__INIT;
-    env.stream = self->stream;
-    env.seq = self->published;
-    env.type = "_hb";
-    env.occurred_at_us = npo_now_us ();
-    uint8_t *data;
-    size_t size;
-    if (npo_pack (&env.base, &data, &size))
-        return;
-    const void *parts [2] = { "_hb", data };
-    size_t sizes [2] = { 3, size };
-    s_send_frames (self->pub, parts, sizes, 2);
-    free (data);
-}
-
-bool
-npo_outbox_pending (npo_outbox_t *self)
-{
-    return self->pending;
-}
-
-uint64_t
-npo_outbox_last_seq (npo_outbox_t *self)
-{
-    return s_outbox_query_last (self);
-}
-
-void
-npo_outbox_replay (npo_outbox_t *self, const Npo__Replay *replay, Npo__Reply *reply)
-{
-    if (strcmp (replay->stream, self->stream) != 0) {
-        npo_reply_error (reply, NPO__STATUS__STATUS_NOT_FOUND, "unknown_stream",
-                         "this service publishes stream \"%s\", not \"%s\"",
-                         self->stream, replay->stream);
-        return;
-    }
-    uint32_t max = replay->max && replay->max < NPO_REPLAY_MAX? replay->max: NPO_REPLAY_MAX;
-    char from [24], limit [16];
-    snprintf (from, sizeof from, "%llu", (unsigned long long) replay->from_seq);
-    snprintf (limit, sizeof limit, "%u", max);
-    const char *params [2] = { from, limit };
-    PGresult *res = npo_db_exec_bin (self->db,
-        "SELECT envelope FROM outbox WHERE seq >= $1 ORDER BY seq LIMIT $2",
-        2, params, NULL, NULL, 1);
-    if (!res) {
-        npo_reply_error (reply, NPO__STATUS__STATUS_UNAVAILABLE, "database_unavailable",
-                         "could not read the outbox");
-        return;
-    }
-    Npo__ReplayReply *body = malloc (sizeof *body);
-    int rows = PQntuples (res);
-    if (!body || !(body->events = calloc ((size_t) rows + 1, sizeof *body->events)))
-        abort ();
-    Npo__Envelope **events = body->events;
-    npo__replay_reply__init (body);
-    body->events = events;
-    //  Stay well under the message bound whatever the events weigh.
-    size_t total = 0;
-    for (int i = 0; i < rows; i++) {
-        size_t len = (size_t) PQgetlength (res, i, 0);
-        //  At least one event, and never past half the message bound
-        if (i > 0 && total + len > NPO_MAX_MSG / 2)
-            break;
-        Npo__Envelope *env = npo__envelope__unpack (NULL, len,
-                                                    (const uint8_t *) PQgetvalue (res, i, 0));
-        if (!env) {
-            log_error ("outbox row is not an envelope; replay stops before it");
-            break;
-        }
-        body->events [body->n_events++] = env;
-        total += len;
-    }
-    PQclear (res);
-    body->last_seq = s_outbox_query_last (self);
-    reply->body_case = NPO__REPLY__BODY_REPLAY;
-    reply->replay = body;
-}
-
-//  =====================================================================
-//  Consumer
-
-#define BATCH_MAX  1000
-
-struct npo_consumer_t {
-    npo_db_t *db;               //  the consumer's database, not owned
-    char *stream;               //  the producer's stream
-    char *prefix;               //  "<stream>." topic prefix
-    void *sub;                  //  SUB to the producer's PUB, owned
-    npo_client_t *client;       //  to the producer's ROUTER, for Replay
-    npo_apply_fn *apply;
-    npo_committed_fn *committed;
-    void *state;
-    uint64_t last;              //  last seq applied (and committed)
-    uint64_t producer_last;     //  highest seq the producer has shown us
-    bool caught_up;             //  the start-up replay finished
-    bool reload;                //  the stored offset must be re-read
-    int64_t retry_at;           //  no replay before this (monotonic ms)
-    int backoff;                //  ms until the next replay after a failure
-};
-
-//  Applies events (contiguous, starting at last + 1) in one transaction.
-//  Returns 0, or -1 (rolled back; retried on the next tick).
-static int s_consumer_load (npo_consumer_t *self);
-
-static int
-s_consumer_apply (npo_consumer_t *self, Npo__Envelope **events, size_t n)
-{
-    if (n == 0)
-        return 0;
-    if (self->reload) {
-        //  Events were read against an offset that may be stale
-        s_consumer_load (self);
-        return -1;
-    }
-    if (npo_db_begin (self->db))
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        if (self->apply (self->state, events [i])) {
-            log_warn ("could not apply %s; the batch is rolled back and retried",
-                      events [i]->event_id);
-            goto err;
-        }
-    char stream_last [24], new_last [24];
-    snprintf (stream_last, sizeof stream_last, "%llu", (unsigned long long) self->last);
-    snprintf (new_last, sizeof new_last, "%llu", (unsigned long long) events [n - 1]->seq);
-    const char *params [3] = { self->stream, new_last, stream_last };
-    //  The guard on last_seq makes a second consumer of the same schema fail
-    //  here instead of applying the events twice.
-    PGresult *res = npo_db_exec (self->db,
-        "UPDATE consumed SET last_seq = $2 WHERE stream = $1 AND last_seq = $3", 3, params);
-    if (!res)
-        goto err;
-    bool moved = strcmp (PQcmdTuples (res), "1") == 0;
-    PQclear (res);
-    if (!moved) {
-        log_error ("offset of stream %s moved under us; reloading", self->stream);
-        goto err;
-    }
-    if (npo_db_commit (self->db))
-        goto err;
-    self->last = events [n - 1]->seq;
-    if (self->last > self->producer_last)
-        self->producer_last = self->last;
-    if (self->committed)
-        self->committed (self->state, true);
-    return 0;
-err:
-    //  A COMMIT that failed on a lost connection may have succeeded, and a
-    //  moved offset means someone else applied: either way, re-read it.
-    self->reload = true;
-    npo_db_rollback (self->db);
-    if (self->committed)
-        self->committed (self->state, false);
-    return -1;
-}
-
-static int
-s_consumer_load (npo_consumer_t *self)
-{
-    const char *params [1] = { self->stream };
-    if (npo_db_cmd (self->db, "INSERT INTO consumed (stream, last_seq) VALUES ($1, 0)"
-                              " ON CONFLICT (stream) DO NOTHING", 1, params))
-        return -1;
-    PGresult *res = npo_db_exec (self->db,
-        "SELECT last_seq FROM consumed WHERE stream = $1", 1, params);
-    if (!res)
-        return -1;
-    self->last = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
-    PQclear (res);
-    self->reload = false;
-    return 0;
-}
-
-//  After a failed replay, waits 0.5 s, doubling to 8 s, before the next one:
-//  the loop stays free for commands while the producer is down.
-static void
-s_consumer_failed (npo_consumer_t *self)
-{
-    self->backoff = self->backoff? (self->backoff < 8000? self->backoff * 2: 8000): 500;
-    self->retry_at = s_clock_ms () + self->backoff;
-}
-
-//  Replays from last + 1 until the producer has nothing more. Returns 0 when
-//  caught up, -1 when the producer or our database is unreachable.
-static int
-s_consumer_catch_up (npo_consumer_t *self)
-{
-    if (s_clock_ms () < self->retry_at)
-        return -1;
-    if (self->reload && s_consumer_load (self)) {
-        s_consumer_failed (self);
-        return -1;
-    }
-    while (true) {
-        Npo__Replay replay = NPO__REPLAY__INIT;
-        replay.stream = self->stream;
-        replay.from_seq = self->last + 1;
-        replay.max = NPO_REPLAY_MAX;
-        Npo__Request request = NPO__REQUEST__INIT;
-        request.body_case = NPO__REQUEST__BODY_REPLAY;
-        request.replay = &replay;
-        Npo__Reply *reply = npo_client_call (self->client, &request);
-        if (!reply) {
-            log_warn ("could not replay %s from %llu: no answer", self->stream,
-                      (unsigned long long) replay.from_seq);
-            s_consumer_failed (self);
-            return -1;
-        }
-        if (reply->status != NPO__STATUS__STATUS_OK || !reply->replay) {
-            log_warn ("could not replay %s: %s", self->stream, reply->error_message);
-            npo__reply__free_unpacked (reply, NULL);
-            s_consumer_failed (self);
-            return -1;
-        }
-        Npo__ReplayReply *body = reply->replay;
-        if (body->last_seq > self->producer_last)
-            self->producer_last = body->last_seq;
-        size_t n = body->n_events;
-        int rc = 0;
-        for (size_t i = 0; i < n; i++)
-            if (body->events [i]->seq != self->last + 1 + i) {
-                log_error ("replay of %s is not contiguous at %llu (pruned outbox?)",
-                           self->stream, (unsigned long long) (self->last + 1 + i));
-                rc = -1;
-                n = i;
-            }
-        if (s_consumer_apply (self, body->events, n))
-            rc = -1;
-        npo__reply__free_unpacked (reply, NULL);
-        if (rc) {
-            s_consumer_failed (self);
-            return -1;
-        }
-        if (n == 0 || self->last >= self->producer_last)
-            break;
-    }
-    self->backoff = 0;
-    if (!self->caught_up)
-        log_info ("caught up with %s at seq %llu", self->stream,
-                  (unsigned long long) self->last);
-    self->caught_up = true;
-    return 0;
-}
-
-//  Live events: applies the contiguous ones in batches, replays on a gap.
-static void
-s_consumer_read (void *state, void *socket)
-{
-    npo_consumer_t *self = state;
-    Npo__Envelope *batch [BATCH_MAX];
-    size_t n = 0;
-    bool gap = false;
-    for (int i = 0; i < BATCH_MAX * 4; i++) {
-        zmq_msg_t frames [2];
-        int count;
-        if (s_recv_frames (socket, frames, 2, &count))
-            break;
-        Npo__Envelope *env = count == 2?
-            npo__envelope__unpack (NULL, zmq_msg_size (&frames [1]), zmq_msg_data (&frames [1])):
-            NULL;
-        s_close_frames (frames, count, 2);
-        if (!env || strcmp (env->stream, self->stream) != 0) {
-            if (env)
-                npo__envelope__free_unpacked (env, NULL);
-            continue;
-        }
-        if (env->seq > self->producer_last)
-            self->producer_last = env->seq;
-        uint64_t next = self->last + 1 + n;
-        if (strcmp (env->type, "_hb") != 0 && env->seq == next && self->caught_up
-        &&  n < BATCH_MAX) {
-            batch [n++] = env;
-            continue;
-        }
-        if (strcmp (env->type, "_hb") != 0 && env->seq > next)
-            gap = true;
-        npo__envelope__free_unpacked (env, NULL);
-    }
-    s_consumer_apply (self, batch, n);
-    for (size_t i = 0; i < n; i++)
-        npo__envelope__free_unpacked (batch [i], NULL);
-    if (gap || self->producer_last > self->last)
-        s_consumer_catch_up (self);
-}
-
-static void
-s_consumer_tick (void *state)
-{
-    npo_consumer_t *self = state;
-    if (!self->caught_up || self->producer_last > self->last)
-        s_consumer_catch_up (self);
-}
-
-npo_consumer_t *
-npo_consumer_new (npo_server_t *server, npo_db_t *db, const char *stream,
-                  const char *pub_endpoint, const char *router_endpoint,
-                  npo_apply_fn *apply, npo_committed_fn *committed, void *state)
-{
-    npo_consumer_t *self = calloc (1, sizeof *self);
-    if (!self)
-        return NULL;
-    self->db = db;
-    self->stream = npo_strdup (stream);
-    self->prefix = malloc (strlen (stream) + 2);
-    if (!self->prefix)
-        abort ();
-    sprintf (self->prefix, "%s.", stream);
-    self->apply = apply;
-    self->committed = committed;
-    self->state = state;
-    self->client = npo_client_new (npo_server_ctx (server), router_endpoint, 2000);
-    self->sub = s_socket (npo_server_ctx (server), ZMQ_SUB);
-    int hwm = 100000;
-    if (!self->client || !self->sub)
-        goto err;
-    zmq_setsockopt (self->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (self->sub, ZMQ_SUBSCRIBE, self->prefix, strlen (self->prefix));
-    zmq_setsockopt (self->sub, ZMQ_SUBSCRIBE, "_hb", 3);
-    if (zmq_connect (self->sub, pub_endpoint)) {
-        log_error ("could not connect to %s: %s", pub_endpoint, zmq_strerror (errno));
-        goto err;
-    }
-    if (s_consumer_load (self)) {
-        log_error ("could not read the offset of stream %s", stream);
-        goto err;
-    }
-    if (npo_server_add_reader (server, self->sub, s_consumer_read, self)
-    ||  npo_server_add_timer (server, 1000, s_consumer_tick, self))
-        goto err;
-    //  Subscribe first, then replay: live events that arrive meanwhile wait in
-    //  the SUB queue and are skipped or applied after (zguide Clone pattern).
-    log_info ("consuming %s from seq %llu", stream, (unsigned long long) self->last + 1);
-    s_consumer_catch_up (self);
-    return self;
-err:
-    npo_consumer_destroy (&self);
-    return NULL;
-}
-
-void
-npo_consumer_destroy (npo_consumer_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    npo_consumer_t *self = *self_p;
-    if (self->sub)
-        zmq_close (self->sub);
-    npo_client_destroy (&self->client);
-    free (self->stream);
-    free (self->prefix);
-    free (self);
-    *self_p = NULL;
-}
-
-uint64_t
-npo_consumer_last_seq (npo_consumer_t *self)
-{
-    return self->last;
 }
 
 //  =====================================================================
@@ -1171,7 +562,7 @@ s_test_apply (void *state, const Npo__Envelope *event)
 static void
 s_test_raw (void *ctx, const char *endpoint, const char **frames, int n, char *code)
 {
-    void *dealer = s_socket (ctx, ZMQ_DEALER);
+    void *dealer = npo_bus_socket (ctx, ZMQ_DEALER);
     zmq_connect (dealer, endpoint);
     for (int i = 0; i < n; i++)
         zmq_send (dealer, frames [i], strlen (frames [i]), i < n - 1? ZMQ_SNDMORE: 0);
@@ -1180,7 +571,7 @@ s_test_raw (void *ctx, const char *endpoint, const char **frames, int n, char *c
     if (zmq_poll (&item, 1, 2000) == 1) {
         zmq_msg_t parts [2];
         int count;
-        if (s_recv_frames (dealer, parts, 2, &count) == 0) {
+        if (npo_bus_recv_frames (dealer, parts, 2, &count) == 0) {
             zmq_msg_t *last = &parts [count >= 2? 1: 0];
             Npo__Reply *reply = npo__reply__unpack (NULL, zmq_msg_size (last),
                                                     zmq_msg_data (last));
@@ -1188,7 +579,7 @@ s_test_raw (void *ctx, const char *endpoint, const char **frames, int n, char *c
                 snprintf (code, 64, "%s", reply->error_code);
                 npo__reply__free_unpacked (reply, NULL);
             }
-            s_close_frames (parts, count, 2);
+            npo_bus_close_frames (parts, count, 2);
         }
     }
     zmq_close (dealer);
@@ -1206,8 +597,7 @@ npo_bus_test (bool verbose)
     if (!server)
         return;
     char endpoint [256];
-    size_t len = sizeof endpoint;
-    zmq_getsockopt (server->router, ZMQ_LAST_ENDPOINT, endpoint, &len);
+    npo_server_endpoint (server, false, endpoint, sizeof endpoint);
     s_test_loop_t loop = { server, false };
     pthread_t thread;
     pthread_create (&thread, NULL, s_test_loop, &loop);
@@ -1288,10 +678,8 @@ npo_bus_test (bool verbose)
     server = npo_server_new ("registry", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*",
                              s_test_handler, NULL);
     char router_ep [256], pub_ep [256];
-    len = sizeof router_ep;
-    zmq_getsockopt (server->router, ZMQ_LAST_ENDPOINT, router_ep, &len);
-    len = sizeof pub_ep;
-    zmq_getsockopt (server->pub, ZMQ_LAST_ENDPOINT, pub_ep, &len);
+    npo_server_endpoint (server, false, router_ep, sizeof router_ep);
+    npo_server_endpoint (server, true, pub_ep, sizeof pub_ep);
     npo_outbox_t *outbox = npo_outbox_new (db, "registry", npo_server_pub (server));
     npo_server_set_outbox (server, outbox);
 

@@ -82,6 +82,12 @@ void
 void *
     npo_server_ctx (npo_server_t *self);
 
+//  Writes the endpoint the router (or, with pub, the PUB socket) is bound to
+//  into buf: a wildcard port ("tcp://127.0.0.1:*") comes back resolved.
+//  Returns 0, or -1.
+int
+    npo_server_endpoint (npo_server_t *self, bool pub, char *buf, size_t size);
+
 //  The PUB socket, or NULL; not owned.
 void *
     npo_server_pub (npo_server_t *self);

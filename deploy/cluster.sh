@@ -8,6 +8,7 @@
 #   cluster.sh load-sample      register the sample organizations (idempotent)
 #   cluster.sh start-service S  start one service (S = registry, publication, ...)
 #   cluster.sh stop-service S [SIGNAL]
+#   cluster.sh destroy          stop, then delete all state (var/ and its PostgreSQL data)
 #
 # Settings (environment):
 #   NPO_VAR    state directory (default ./var): pg/, redis/, log/, run/, env
@@ -41,7 +42,8 @@ pg_bindir() {
 
 # PostgreSQL refuses to run as root: as root, run it as the postgres user.
 as_pg() {
-    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    # from /, which user postgres can always enter
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 port_free() {
@@ -256,6 +258,12 @@ case "$cmd" in
         ;;
     stop)
         stop_all
+        ;;
+    destroy)
+        stop_all
+        if [ -L "$NPO_VAR/pg" ]; then rm -rf "$(dirname "$(pg_data)")"; fi
+        rm -rf "$NPO_VAR"
+        log "removed $NPO_VAR"
         ;;
     start-service)
         load_env; start_service "$2" ;;
