@@ -83,6 +83,25 @@ s_print_json (json_t *json)
     free (text);
 }
 
+//  Sends request to service and prints the reply's body as one JSON line.
+//  Returns the exit status.
+static int
+s_run (ctl_t *ctl, const char *service, Npo__Request *request)
+{
+    int status;
+    Npo__Reply *reply = s_call (ctl, service, request, &status);
+    if (!reply)
+        return status;
+    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field
+        (&npo__reply__descriptor, (unsigned) reply->body_case);
+    json_t *out = npo_pb_to_json (&reply->base);
+    json_t *body = field? json_object_get (out, field->name): NULL;
+    s_print_json (body? body: out);
+    json_decref (out);
+    npo__reply__free_unpacked (reply, NULL);
+    return 0;
+}
+
 //  ---------------------------------------------------------------------
 //  register
 
@@ -246,15 +265,7 @@ s_review (ctl_t *ctl, int argc, char **argv)
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_DECIDE_APPLICATION;
     request.decide_application = &decide;
-    int status;
-    Npo__Reply *reply = s_call (ctl, "registry", &request, &status);
-    if (!reply)
-        return status;
-    json_t *out = npo_pb_to_json (&reply->application->base);
-    s_print_json (out);
-    json_decref (out);
-    npo__reply__free_unpacked (reply, NULL);
-    return 0;
+    return s_run (ctl, "registry", &request);
 }
 
 //  ---------------------------------------------------------------------
@@ -275,15 +286,7 @@ s_show (ctl_t *ctl, int argc, char **argv)
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_GET_ORGANIZATION;
     request.get_organization = &get;
-    int status;
-    Npo__Reply *reply = s_call (ctl, "registry", &request, &status);
-    if (!reply)
-        return status;
-    json_t *out = npo_pb_to_json (&reply->organization->base);
-    s_print_json (out);
-    json_decref (out);
-    npo__reply__free_unpacked (reply, NULL);
-    return 0;
+    return s_run (ctl, "registry", &request);
 }
 
 static int
@@ -295,13 +298,7 @@ s_cache (ctl_t *ctl, int argc, char **argv)
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_CACHE_REBUILD;
     request.cache_rebuild = &rebuild;
-    int status;
-    Npo__Reply *reply = s_call (ctl, "publication", &request, &status);
-    if (!reply)
-        return status;
-    printf ("{\"records\":%llu}\n", (unsigned long long) reply->cache_rebuild->records);
-    npo__reply__free_unpacked (reply, NULL);
-    return 0;
+    return s_run (ctl, "publication", &request);
 }
 
 static int
@@ -314,15 +311,7 @@ s_ping (ctl_t *ctl, int argc, char **argv)
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_PING;
     request.ping = &ping;
-    int status;
-    Npo__Reply *reply = s_call (ctl, argv [0], &request, &status);
-    if (!reply)
-        return status;
-    json_t *out = npo_pb_to_json (&reply->pong->base);
-    s_print_json (out);
-    json_decref (out);
-    npo__reply__free_unpacked (reply, NULL);
-    return 0;
+    return s_run (ctl, argv [0], &request);
 }
 
 static const verb_t s_verbs [] = {
