@@ -63,4 +63,12 @@ One registration is two commands (submit, then approve), so two registry
 transactions plus the outbox relay's read; pgbench -N is one transaction of
 three updates and an insert. The registry is single-threaded: the 8 clients
 queue on one connection, while pgbench uses 8.
+
+Where it stands: below the target. One registry thread commits one command at
+a time, and each registration waits for two durable commits (fsync) in
+sequence, so the rate is bound by commit latency, not CPU; pgbench's 8
+connections share their fsyncs (group commit). The way to the target (issue
+11): let the registry take every command waiting on its socket into one
+transaction and answer them all after one commit, and submit + approve in one
+command for bulk returns.
 EOT
