@@ -7,7 +7,7 @@ set -eu
 
 PKGS="build-essential pkg-config ca-certificates curl procps
 libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libevent-dev
-libhiredis-dev libjansson-dev libsodium-dev postgresql redis-server
+libhiredis-dev libjansson-dev libsodium-dev libqrencode-dev postgresql redis-server
 ${NPO_DEPS_EXTRA:-}"
 
 missing=""

@@ -77,10 +77,11 @@ struct gateway_t {
 //  What GET org:<uscc> said.
 enum { S_DOC_FAILED, S_DOC_MISSING, S_DOC_FOUND };
 
-//  One GET /v1/orgs/{uscc} waiting for Redis.
+//  One GET /v1/orgs/{uscc}[/changes] waiting for Redis.
 typedef struct {
     gateway_t *self;
     struct evhttp_request *req;         //  NULL once answered
+    metrics_route_t route;              //  which document
     double started;                     //  when the request was read
     int owed;                           //  callbacks hiredis still owes us
     int doc;                            //  S_DOC_*
@@ -336,7 +337,7 @@ s_on_ready (redisAsyncContext *redis, void *reply, void *privdata)
         if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1)
             error = METRICS_ERROR_NOT_FOUND;
     }
-    s_finish (self, lookup->req, METRICS_ROUTE_ORG, lookup->started, error);
+    s_finish (self, lookup->req, lookup->route, lookup->started, error);
     lookup->req = NULL;
     s_lookup_release (lookup);
 }
@@ -344,16 +345,20 @@ s_on_ready (redisAsyncContext *redis, void *reply, void *privdata)
 //  Sends the lookup to Redis. Returns 0 when a callback will answer req,
 //  or -1 when the caller must (Redis down, out of memory).
 static int
-s_lookup_start (gateway_t *self, struct evhttp_request *req, const char *uscc,
-                double started)
+s_lookup_start (gateway_t *self, struct evhttp_request *req, metrics_route_t route,
+                const char *uscc, double started)
 {
     if (!self->redis_up)
         return -1;
     lookup_t *lookup = malloc (sizeof *lookup);
     if (!lookup)
         return -1;
-    *lookup = (lookup_t) { .self = self, .req = req, .started = started, .doc = S_DOC_FAILED };
-    if (redisAsyncCommand (self->redis, s_on_doc, lookup, "GET org:%s", uscc) != REDIS_OK) {
+    *lookup = (lookup_t) { .self = self, .req = req, .route = route, .started = started,
+                           .doc = S_DOC_FAILED };
+    //  org:<uscc> the record, changes:<uscc> its public change list
+    const char *prefix = route == METRICS_ROUTE_ORG_CHANGES? "changes": "org";
+    if (redisAsyncCommand (self->redis, s_on_doc, lookup, "GET %s:%s", prefix, uscc)
+            != REDIS_OK) {
         free (lookup);
         return -1;
     }
@@ -372,17 +377,27 @@ s_lookup_start (gateway_t *self, struct evhttp_request *req, const char *uscc,
 //  ---------------------------------------------------------------------------
 //  Routing
 
-//  Returns the route of a raw (not percent-decoded) path; for the org route,
-//  points *segment at the last path segment.
+//  Returns the route of a raw (not percent-decoded) path; for the org
+//  routes, copies the {uscc} segment into segment (size bytes; truncated
+//  segments fail the code check).
 static metrics_route_t
-s_route (const char *path, const char **segment)
+s_route (const char *path, char *segment, size_t size)
 {
     static const char org [] = "/v1/orgs/";
     if (!path)
         return METRICS_ROUTE_OTHER;
-    if (strncmp (path, org, sizeof org - 1) == 0 && !strchr (path + sizeof org - 1, '/')) {
-        *segment = path + sizeof org - 1;
-        return METRICS_ROUTE_ORG;
+    if (strncmp (path, org, sizeof org - 1) == 0) {
+        const char *seg = path + sizeof org - 1;
+        const char *slash = strchr (seg, '/');
+        size_t len = slash? (size_t) (slash - seg): strlen (seg);
+        snprintf (segment, size, "%.*s", (int) (len < size? len: size - 1), seg);
+        if (len >= size)
+            segment [0] = 0;
+        if (!slash)
+            return METRICS_ROUTE_ORG;
+        if (strcmp (slash, "/changes") == 0)
+            return METRICS_ROUTE_ORG_CHANGES;
+        return METRICS_ROUTE_OTHER;
     }
     if (strcmp (path, "/healthz") == 0)
         return METRICS_ROUTE_HEALTHZ;
@@ -402,23 +417,24 @@ s_on_request (struct evhttp_request *req, void *arg)
     struct evbuffer *body = evhttp_request_get_output_buffer (req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
     enum evhttp_cmd_type method = evhttp_request_get_command (req);
-    const char *uscc = NULL;
+    char uscc [USCC_LEN + 2] = "";
 
     if (strlen (evhttp_request_get_uri (req)) > S_URI_MAX) {
         error = METRICS_ERROR_URI_TOO_LONG;
         goto done;
     }
-    route = s_route (uri? evhttp_uri_get_path (uri): NULL, &uscc);
+    route = s_route (uri? evhttp_uri_get_path (uri): NULL, uscc, sizeof uscc);
     if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
         error = METRICS_ERROR_METHOD_NOT_ALLOWED;
         goto done;
     }
     switch (route) {
         case METRICS_ROUTE_ORG:
+        case METRICS_ROUTE_ORG_CHANGES:
             if (strlen (uscc) != USCC_LEN || !uscc_valid (uscc))
                 error = METRICS_ERROR_INVALID_USCC;
             else
-            if (s_lookup_start (self, req, uscc, started) == 0)
+            if (s_lookup_start (self, req, route, uscc, started) == 0)
                 return;             //  s_on_ready answers
             else
                 error = METRICS_ERROR_CACHE_UNAVAILABLE;

@@ -19,7 +19,7 @@ static const double s_bounds [] = {
 #define S_STATUSES  16
 
 static const char *s_route_names [METRICS_ROUTES] = {
-    "org", "healthz", "metrics", "other"
+    "org", "org_changes", "healthz", "metrics", "other"
 };
 
 static const char *s_error_names [METRICS_ERRORS] = {

@@ -13,6 +13,7 @@ struct evbuffer;
 //  The route label: every request is counted under exactly one.
 typedef enum {
     METRICS_ROUTE_ORG,              //  /v1/orgs/{uscc}
+    METRICS_ROUTE_ORG_CHANGES,      //  /v1/orgs/{uscc}/changes
     METRICS_ROUTE_HEALTHZ,          //  /healthz
     METRICS_ROUTE_METRICS,          //  /metrics
     METRICS_ROUTE_OTHER,            //  anything else

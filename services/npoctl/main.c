@@ -102,6 +102,62 @@ s_run (ctl_t *ctl, const char *service, Npo__Request *request)
     return 0;
 }
 
+//  Accepts (受理) and approves application id. Returns the approval's reply,
+//  or NULL with *status set (the failure printed).
+static Npo__Reply *
+s_accept_and_approve (ctl_t *ctl, uint64_t id, int *status)
+{
+    Npo__AcceptApplication accept = NPO__ACCEPT_APPLICATION__INIT;
+    accept.application_id = id;
+    Npo__Request request = NPO__REQUEST__INIT;
+    request.body_case = NPO__REQUEST__BODY_ACCEPT_APPLICATION;
+    request.accept_application = &accept;
+    Npo__Reply *reply = s_call (ctl, "registry", &request, status);
+    if (!reply)
+        return NULL;
+    npo__reply__free_unpacked (reply, NULL);
+    Npo__DecideApplication decide = NPO__DECIDE_APPLICATION__INIT;
+    decide.application_id = id;
+    decide.approve = true;
+    request.body_case = NPO__REQUEST__BODY_DECIDE_APPLICATION;
+    request.decide_application = &decide;
+    return s_call (ctl, "registry", &request, status);
+}
+
+//  Submits an application, approving it when asked; prints the outcome as
+//  one JSON line. Returns the exit status.
+static int
+s_submit (ctl_t *ctl, Npo__SubmitApplication *submit, bool approve, const char *where)
+{
+    int status;
+    Npo__Request request = NPO__REQUEST__INIT;
+    request.body_case = NPO__REQUEST__BODY_SUBMIT_APPLICATION;
+    request.submit_application = submit;
+    Npo__Reply *reply = s_call (ctl, "registry", &request, &status);
+    if (!reply) {
+        fprintf (stderr, "npoctl: %s: not submitted\n", where);
+        return status;
+    }
+    uint64_t id = reply->application->application_id;
+    bool decided = strcmp (reply->application->status, "approved") == 0;
+    if (approve && !decided) {
+        npo__reply__free_unpacked (reply, NULL);
+        reply = s_accept_and_approve (ctl, id, &status);
+        if (!reply) {
+            fprintf (stderr, "npoctl: %s: application %llu submitted but not approved\n",
+                     where, (unsigned long long) id);
+            return status;
+        }
+    }
+    json_t *out = npo_pb_to_json (&reply->application->base);
+    if (!*reply->application->uscc)
+        json_object_del (out, "uscc");
+    s_print_json (out);
+    json_decref (out);
+    npo__reply__free_unpacked (reply, NULL);
+    return 0;
+}
+
 //  ---------------------------------------------------------------------
 //  register
 
@@ -119,50 +175,25 @@ s_register_one (ctl_t *ctl, json_t *record, bool approve, const char *where)
     npo__submit_application__init (submit);
     npo__basic_info__init (basic);
     submit->basic = basic;
+    //  Besides the basic-information fields: idempotency_key and charter
     json_t *key = json_object_get (record, "idempotency_key");
+    json_t *charter = json_object_get (record, "charter");
     json_t *fields = json_deep_copy (record);
     json_object_del (fields, "idempotency_key");
-    if (key && !json_is_string (key)) {
-        fprintf (stderr, "npoctl: %s: idempotency_key: expected a string\n", where);
+    json_object_del (fields, "charter");
+    if ((key && !json_is_string (key)) || (charter && !json_is_string (charter))) {
+        fprintf (stderr, "npoctl: %s: idempotency_key, charter: expected strings\n", where);
         goto done;
     }
     if (key)
         submit->idempotency_key = npo_strdup (json_string_value (key));
+    if (charter)
+        submit->charter = npo_strdup (json_string_value (charter));
     if (npo_pb_from_json (fields, &basic->base, err, sizeof err)) {
         fprintf (stderr, "npoctl: %s: %s\n", where, err);
         goto done;
     }
-    Npo__Request request = NPO__REQUEST__INIT;
-    request.body_case = NPO__REQUEST__BODY_SUBMIT_APPLICATION;
-    request.submit_application = submit;
-    Npo__Reply *reply = s_call (ctl, "registry", &request, &status);
-    if (!reply) {
-        fprintf (stderr, "npoctl: %s: not registered\n", where);
-        goto done;
-    }
-    uint64_t id = reply->application->application_id;
-    bool decided = strcmp (reply->application->status, "approved") == 0;
-    if (approve && !decided) {
-        npo__reply__free_unpacked (reply, NULL);
-        Npo__DecideApplication decide = NPO__DECIDE_APPLICATION__INIT;
-        decide.application_id = id;
-        decide.approve = true;
-        Npo__Request req2 = NPO__REQUEST__INIT;
-        req2.body_case = NPO__REQUEST__BODY_DECIDE_APPLICATION;
-        req2.decide_application = &decide;
-        reply = s_call (ctl, "registry", &req2, &status);
-        if (!reply) {
-            fprintf (stderr, "npoctl: %s: application %llu submitted but not approved\n",
-                     where, (unsigned long long) id);
-            goto done;
-        }
-    }
-    json_t *out = npo_pb_to_json (&reply->application->base);
-    if (!*reply->application->uscc)
-        json_object_del (out, "uscc");
-    s_print_json (out);
-    json_decref (out);
-    npo__reply__free_unpacked (reply, NULL);
+    status = s_submit (ctl, submit, approve, where);
 done:
     json_decref (fields);
     npo__submit_application__free_unpacked (submit, NULL);
@@ -252,6 +283,8 @@ s_review (ctl_t *ctl, int argc, char **argv)
             decision = 1;
         else if (strcmp (argv [i], "--reject") == 0)
             decision = 0;
+        else if (strcmp (argv [i], "--accept") == 0)
+            decision = 2;
         else if (strcmp (argv [i], "--reason") == 0 && i + 1 < argc)
             decide.reason = argv [++i];
         else if (strcmp (argv [i], "--on") == 0 && i + 1 < argc)
@@ -260,11 +293,209 @@ s_review (ctl_t *ctl, int argc, char **argv)
             return s_usage_error ("review", "unexpected argument \"%s\"", argv [i]);
     }
     if (!decide.application_id || decision < 0)
-        return s_usage_error ("review", "%s", "--application and --approve or --reject are required");
+        return s_usage_error ("review", "%s",
+                              "--application and --accept, --approve or --reject are required");
     decide.approve = decision == 1;
     Npo__Request request = NPO__REQUEST__INIT;
+    if (decision == 2) {
+        Npo__AcceptApplication accept = NPO__ACCEPT_APPLICATION__INIT;
+        accept.application_id = decide.application_id;
+        request.body_case = NPO__REQUEST__BODY_ACCEPT_APPLICATION;
+        request.accept_application = &accept;
+        return s_run (ctl, "registry", &request);
+    }
     request.body_case = NPO__REQUEST__BODY_DECIDE_APPLICATION;
     request.decide_application = &decide;
+    return s_run (ctl, "registry", &request);
+}
+
+//  ---------------------------------------------------------------------
+//  change, deregister
+
+//  Reads a whole file into a malloc'd string (at most max bytes). NULL on error.
+static char *
+s_read_file (const char *path, size_t max)
+{
+    FILE *in = fopen (path, "r");
+    if (!in) {
+        fprintf (stderr, "npoctl: could not open %s: %s\n", path, strerror (errno));
+        return NULL;
+    }
+    char *text = malloc (max + 1);
+    size_t n = text? fread (text, 1, max + 1, in): 0;
+    fclose (in);
+    if (!text || n > max) {
+        fprintf (stderr, "npoctl: %s is larger than %zu bytes\n", path, max);
+        free (text);
+        return NULL;
+    }
+    text [n] = 0;
+    return text;
+}
+
+static int
+s_change (ctl_t *ctl, int argc, char **argv)
+{
+    Npo__SubmitApplication submit = NPO__SUBMIT_APPLICATION__INIT;
+    Npo__ChangeItem items [32], *pointers [32];
+    char *charter = NULL;
+    bool approve = false;
+    submit.kind = "change";
+    submit.changes = pointers;
+    int rc = EXIT_USAGE;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp (argv [i], "--uscc") == 0 && i + 1 < argc)
+            submit.uscc = argv [++i];
+        else if (strcmp (argv [i], "--key") == 0 && i + 1 < argc)
+            submit.idempotency_key = argv [++i];
+        else if (strcmp (argv [i], "--approve") == 0)
+            approve = true;
+        else if ((strcmp (argv [i], "--set") == 0 || strcmp (argv [i], "--charter-file") == 0)
+                 && i + 1 < argc && submit.n_changes < 32) {
+            Npo__ChangeItem *item = &items [submit.n_changes];
+            npo__change_item__init (item);
+            if (strcmp (argv [i], "--charter-file") == 0) {
+                if (charter || !(charter = s_read_file (argv [++i], 1 << 20))) {
+                    rc = EXIT_REFUSED;
+                    goto done;
+                }
+                item->item = "charter";
+                item->after = charter;
+            }
+            else {
+                char *eq = strchr (argv [++i], '=');
+                if (!eq) {
+                    rc = s_usage_error ("change", "--set expects ITEM=VALUE, not \"%s\"", argv [i]);
+                    goto done;
+                }
+                *eq = 0;
+                item->item = argv [i];
+                item->after = eq + 1;
+            }
+            pointers [submit.n_changes++] = item;
+        }
+        else {
+            rc = s_usage_error ("change", "unexpected argument \"%s\"", argv [i]);
+            goto done;
+        }
+    }
+    if (!*submit.uscc || submit.n_changes == 0) {
+        rc = s_usage_error ("change", "%s", "--uscc and at least one --set or --charter-file");
+        goto done;
+    }
+    rc = s_submit (ctl, &submit, approve, "change");
+done:
+    free (charter);
+    return rc;
+}
+
+static int
+s_deregister (ctl_t *ctl, int argc, char **argv)
+{
+    Npo__SubmitApplication submit = NPO__SUBMIT_APPLICATION__INIT;
+    Npo__Deregistration dereg = NPO__DEREGISTRATION__INIT;
+    bool approve = false;
+    submit.kind = "deregistration";
+    submit.deregistration = &dereg;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp (argv [i], "--uscc") == 0 && i + 1 < argc)
+            submit.uscc = argv [++i];
+        else if (strcmp (argv [i], "--reason") == 0 && i + 1 < argc)
+            dereg.reason = argv [++i];
+        else if (strcmp (argv [i], "--liquidation-leader") == 0 && i + 1 < argc)
+            dereg.liquidation_leader = argv [++i];
+        else if (strcmp (argv [i], "--liquidation-phone") == 0 && i + 1 < argc)
+            dereg.liquidation_phone = argv [++i];
+        else if (strcmp (argv [i], "--key") == 0 && i + 1 < argc)
+            submit.idempotency_key = argv [++i];
+        else if (strcmp (argv [i], "--approve") == 0)
+            approve = true;
+        else
+            return s_usage_error ("deregister", "unexpected argument \"%s\"", argv [i]);
+    }
+    if (!*submit.uscc || !*dereg.reason)
+        return s_usage_error ("deregister", "%s", "--uscc and --reason are required");
+    return s_submit (ctl, &submit, approve, "deregistration");
+}
+
+//  ---------------------------------------------------------------------
+//  officer
+
+static int
+s_officer (ctl_t *ctl, int argc, char **argv)
+{
+    const char *what = argc > 0? argv [0]: "";
+    Npo__Request request = NPO__REQUEST__INIT;
+    if (strcmp (what, "appoint") == 0) {
+        const char *file = NULL;
+        Npo__AppointOfficer appoint = NPO__APPOINT_OFFICER__INIT;
+        for (int i = 1; i < argc; i++) {
+            if (strcmp (argv [i], "--file") == 0 && i + 1 < argc)
+                file = argv [++i];
+            else if (strcmp (argv [i], "--start") == 0 && i + 1 < argc)
+                appoint.start_on = argv [++i];
+            else
+                return s_usage_error ("officer", "unexpected argument \"%s\"", argv [i]);
+        }
+        if (!file)
+            return s_usage_error ("officer", "%s", "appoint needs --file");
+        json_error_t jerr;
+        json_t *record = strcmp (file, "-") == 0? json_loadf (stdin, JSON_REJECT_DUPLICATES, &jerr):
+                         json_load_file (file, JSON_REJECT_DUPLICATES, &jerr);
+        if (!record) {
+            fprintf (stderr, "npoctl: %s:%d: invalid JSON: %s\n", file, jerr.line, jerr.text);
+            return EXIT_REFUSED;
+        }
+        Npo__Officer *officer = malloc (sizeof *officer);
+        if (!officer)
+            abort ();
+        npo__officer__init (officer);
+        char err [256];
+        int rc = npo_pb_from_json (record, &officer->base, err, sizeof err);
+        json_decref (record);
+        if (rc) {
+            fprintf (stderr, "npoctl: %s: %s\n", file, err);
+            npo__officer__free_unpacked (officer, NULL);
+            return EXIT_REFUSED;
+        }
+        appoint.officer = officer;
+        request.body_case = NPO__REQUEST__BODY_APPOINT_OFFICER;
+        request.appoint_officer = &appoint;
+        rc = s_run (ctl, "registry", &request);
+        npo__officer__free_unpacked (officer, NULL);
+        return rc;
+    }
+    Npo__EndOfficerPost end = NPO__END_OFFICER_POST__INIT;
+    Npo__OfficerPositions positions = NPO__OFFICER_POSITIONS__INIT;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp (argv [i], "--id-type") == 0 && i + 1 < argc)
+            end.id_type = positions.id_type = argv [++i];
+        else if (strcmp (argv [i], "--id") == 0 && i + 1 < argc)
+            end.id_number = positions.id_number = argv [++i];
+        else if (strcmp (argv [i], "--uscc") == 0 && i + 1 < argc)
+            end.org_uscc = argv [++i];
+        else if (strcmp (argv [i], "--position") == 0 && i + 1 < argc)
+            end.position = argv [++i];
+        else if (strcmp (argv [i], "--on") == 0 && i + 1 < argc)
+            end.end_on = argv [++i];
+        else
+            return s_usage_error ("officer", "unexpected argument \"%s\"", argv [i]);
+    }
+    if (!*end.id_type || !*end.id_number)
+        return s_usage_error ("officer", "%s", "--id-type and --id are required");
+    if (strcmp (what, "positions") == 0) {
+        request.body_case = NPO__REQUEST__BODY_OFFICER_POSITIONS;
+        request.officer_positions = &positions;
+    }
+    else
+    if (strcmp (what, "end") == 0) {
+        if (!*end.org_uscc || !*end.position)
+            return s_usage_error ("officer", "%s", "end needs --uscc and --position");
+        request.body_case = NPO__REQUEST__BODY_END_OFFICER_POST;
+        request.end_officer_post = &end;
+    }
+    else
+        return s_usage_error ("officer", "unknown action \"%s\"", what);
     return s_run (ctl, "registry", &request);
 }
 
@@ -324,8 +555,28 @@ static const verb_t s_verbs [] = {
       "  same key registers nothing new. --approve also approves each one, which\n"
       "  assigns its unified social credit code. Prints one JSON line per application." },
     { "review", s_review,
-      "npoctl review --application ID (--approve | --reject --reason TEXT) [--on YYYY-MM-DD]\n"
-      "  Decides an application. Approval assigns the code and registers the organization." },
+      "npoctl review --application ID (--accept | --approve | --reject --reason TEXT)"
+      " [--on YYYY-MM-DD]\n"
+      "  Accepts (受理) an application for review, or decides it. Only an accepted\n"
+      "  application can be approved; approval of an establishment assigns the code." },
+    { "change", s_change,
+      "npoctl change --uscc USCC (--set ITEM=VALUE)... [--charter-file FILE] [--key K] [--approve]\n"
+      "  Submits a change application: ITEM is a basic-information field (name, address,\n"
+      "  legal_representative, business_scope, registered_capital, activity_area, ...);\n"
+      "  --charter-file submits a new charter version. --approve also accepts and approves." },
+    { "deregister", s_deregister,
+      "npoctl deregister --uscc USCC --reason TEXT [--liquidation-leader NAME]"
+      " [--liquidation-phone P] [--key K] [--approve]\n"
+      "  Submits a deregistration application (注销). --approve also accepts and approves." },
+    { "officer", s_officer,
+      "npoctl officer (appoint --file OFFICER.json [--start DATE] |"
+      " end --uscc USCC --id-type T --id N --position P [--on DATE] |"
+      " positions --id-type T --id N)\n"
+      "  Officers (section 2) and their posts (section 3). OFFICER.json holds name, id_type,\n"
+      "  id_number, position, org_uscc and the other section 2 fields. positions lists\n"
+      "  every post the person holds or held, in every organization (兼任职 check).\n"
+      "  id_type: resident_id, passport, hk_macao_permit, taiwan_permit,\n"
+      "  foreign_permanent_residence, other." },
     { "show", s_show,
       "npoctl show USCC\n"
       "  Prints an organization's full registry record as JSON." },
@@ -355,7 +606,7 @@ int
 main (int argc, char **argv)
 {
     npo_log_init ("npoctl");
-    ctl_t ctl = { 5000, npo_config_str ("ACTOR", "npoctl"), NULL, NULL };
+    ctl_t ctl = { 5000, npo_config_str ("ACTOR", "ministry:npoctl"), NULL, NULL };
     int i = 1;
     for (; i < argc && argv [i][0] == '-'; i++) {
         if (strcmp (argv [i], "--help") == 0 || strcmp (argv [i], "-h") == 0) {

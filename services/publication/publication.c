@@ -100,13 +100,15 @@ pub_render (const Npo__Organization *org)
 void
 pub_destroy_pending (pub_t *self)
 {
-    for (size_t i = 0; i < self->npending; i++)
+    for (size_t i = 0; i < self->npending; i++) {
         free (self->pending [i].doc);
+        free (self->pending [i].changes);
+    }
     self->npending = 0;
 }
 
 static void
-s_push_pending (pub_t *self, const char *uscc, char *doc, uint64_t pub_seq)
+s_push_pending (pub_t *self, const char *uscc, char *doc, char *changes, uint64_t pub_seq)
 {
     if (self->npending == self->cpending) {
         size_t c = self->cpending? self->cpending * 2: 64;
@@ -119,6 +121,7 @@ s_push_pending (pub_t *self, const char *uscc, char *doc, uint64_t pub_seq)
     pub_pending_t *rec = &self->pending [self->npending++];
     snprintf (rec->uscc, sizeof rec->uscc, "%s", uscc);
     rec->doc = doc;
+    rec->changes = changes;
     rec->pub_seq = pub_seq;
 }
 
@@ -152,23 +155,64 @@ s_public_event (pub_t *self, const Npo__Envelope *event, const char *type, const
     return seq;
 }
 
-static int
-s_org_registered (pub_t *self, const Npo__Envelope *event)
+//  Change items the public may see; contact persons and phones never.
+static const char *s_public_items [] = {
+    "name", "business_unit", "business_unit_code", "decoupled", "party_work_body", "industry",
+    "legal_representative", "address_division", "address", "business_scope",
+    "registered_capital", "activity_area", "charter",
+};
+
+static bool
+s_public_item (const char *item)
 {
-    Npo__OrgRegistered *msg = npo__org_registered__unpack (NULL, event->payload.len,
-                                                           event->payload.data);
-    char *doc = msg && msg->organization && msg->organization->basic?
-                pub_render (msg->organization): NULL;
+    for (size_t i = 0; i < sizeof s_public_items / sizeof s_public_items [0]; i++)
+        if (strcmp (item, s_public_items [i]) == 0)
+            return true;
+    return false;
+}
+
+//  Records the public items of a change and re-renders the change list;
+//  returns the new list (malloc'd) or NULL on failure.
+static char *
+s_record_changes (pub_t *self, const Npo__Envelope *event, const char *uscc,
+                  Npo__Change **changes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!s_public_item (changes [i]->item))
+            continue;
+        const char *params [6] = { uscc, changes [i]->item, changes [i]->before,
+                                   changes [i]->after, changes [i]->approved_on, event->event_id };
+        if (npo_db_cmd (self->db, "INSERT INTO changes (uscc, item, before, after, approved_on,"
+                                  " source_event) VALUES ($1, $2, $3, $4, $5, $6)", 6, params))
+            return NULL;
+    }
+    const char *params [1] = { uscc };
+    PGresult *res = npo_db_exec (self->db,
+        "UPDATE orgs SET changes_doc = (SELECT coalesce (json_agg (json_build_object ("
+        "   'item', item, 'before', before, 'after', after, 'approved_on', approved_on)"
+        "   ORDER BY id), '[]')::text FROM changes WHERE uscc = $1)"
+        " WHERE uscc = $1 RETURNING changes_doc", 1, params);
+    if (!res)
+        return NULL;
+    char *doc = PQntuples (res) == 1? npo_strdup (PQgetvalue (res, 0, 0)): NULL;
+    PQclear (res);
+    return doc;
+}
+
+//  Makes an organization event public: the record (unless a newer version is
+//  stored), its changes, a public event, and the Redis writes after commit.
+static int
+s_project (pub_t *self, const Npo__Envelope *event, const Npo__Organization *org,
+           Npo__Change **changes, size_t n_changes)
+{
+    char *doc = org && org->basic? pub_render (org): NULL;
     if (!doc) {
         //  A producer bug, not a transient failure: retrying cannot help, and
         //  stopping here would stop every later record.
         log_error ("event %s cannot be made public (undecodable or not UTF-8); skipped",
                    event->event_id);
-        if (msg)
-            npo__org_registered__free_unpacked (msg, NULL);
         return 0;
     }
-    const Npo__Organization *org = msg->organization;
     char version [24], seq_text [24];
     snprintf (version, sizeof version, "%llu", (unsigned long long) org->version);
     const char *params [8] = { org->uscc, org->basic->authority_division, org->basic->name,
@@ -184,9 +228,11 @@ s_org_registered (pub_t *self, const Npo__Envelope *event)
     int rc = res? 0: -1;
     bool written = res && PQntuples (res) == 1;
     PQclear (res);
+    char *changes_doc = NULL;
     uint64_t pub_seq = 0;
     if (written) {
-        pub_seq = s_public_event (self, event, "registry.org_registered", doc);
+        changes_doc = s_record_changes (self, event, org->uscc, changes, n_changes);
+        pub_seq = changes_doc? s_public_event (self, event, event->type, doc): 0;
         snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) pub_seq);
         const char *p2 [2] = { org->uscc, seq_text };
         if (pub_seq == 0
@@ -194,10 +240,11 @@ s_org_registered (pub_t *self, const Npo__Envelope *event)
             rc = -1;
     }
     if (rc == 0 && written)
-        s_push_pending (self, org->uscc, doc, pub_seq);
-    else
+        s_push_pending (self, org->uscc, doc, changes_doc, pub_seq);
+    else {
         free (doc);
-    npo__org_registered__free_unpacked (msg, NULL);
+        free (changes_doc);
+    }
     return rc;
 }
 
@@ -205,9 +252,30 @@ int
 pub_apply (void *state, const Npo__Envelope *event)
 {
     pub_t *self = state;
-    if (strcmp (event->type, "registry.org_registered") == 0)
-        return s_org_registered (self, event);
-    return 0;       //  not public (yet): the offset still moves past it
+    const ProtobufCMessageDescriptor *desc =
+        strcmp (event->type, "registry.org_registered") == 0? &npo__org_registered__descriptor:
+        strcmp (event->type, "registry.org_changed") == 0? &npo__org_changed__descriptor:
+        strcmp (event->type, "registry.org_deregistered") == 0?
+            &npo__org_deregistered__descriptor: NULL;
+    if (!desc)
+        return 0;       //  not public: the offset still moves past it
+    ProtobufCMessage *msg = protobuf_c_message_unpack (desc, NULL, event->payload.len,
+                                                       event->payload.data);
+    if (!msg) {
+        log_error ("event %s is not a valid %s; skipped", event->event_id, desc->name);
+        return 0;
+    }
+    //  The three share field 1, the organization after the event
+    const Npo__Organization *org = desc == &npo__org_registered__descriptor?
+        ((Npo__OrgRegistered *) msg)->organization:
+        desc == &npo__org_changed__descriptor? ((Npo__OrgChanged *) msg)->organization:
+        ((Npo__OrgDeregistered *) msg)->organization;
+    int rc = desc == &npo__org_changed__descriptor?
+        s_project (self, event, org, ((Npo__OrgChanged *) msg)->changes,
+                   ((Npo__OrgChanged *) msg)->n_changes):
+        s_project (self, event, org, NULL, 0);
+    protobuf_c_message_free_unpacked (msg, NULL);
+    return rc;
 }
 
 //  ---------------------------------------------------------------------
@@ -267,7 +335,9 @@ s_redis_write (pub_t *self, const pub_pending_t *records, size_t n, bool set_seq
     uint64_t top = 0;
     redisAppendCommand (self->redis, "MULTI");
     for (size_t i = 0; i < n; i++) {
-        redisAppendCommand (self->redis, "SET org:%s %s", records [i].uscc, records [i].doc);
+        redisAppendCommand (self->redis, "MSET org:%s %s changes:%s %s", records [i].uscc,
+                            records [i].doc, records [i].uscc,
+                            records [i].changes? records [i].changes: "[]");
         if (records [i].pub_seq > top)
             top = records [i].pub_seq;
     }
@@ -313,7 +383,8 @@ s_write_since (pub_t *self, uint64_t after, bool set_seq)
         snprintf (limit, sizeof limit, "%d", REDIS_BATCH);
         const char *params [2] = { from, limit };
         PGresult *res = npo_db_exec (self->db,
-            "SELECT uscc, doc, pub_seq FROM orgs WHERE pub_seq > $1 ORDER BY pub_seq LIMIT $2",
+            "SELECT uscc, doc, pub_seq, changes_doc FROM orgs WHERE pub_seq > $1"
+            " ORDER BY pub_seq LIMIT $2",
             2, params);
         if (!res)
             return -1;
@@ -325,6 +396,7 @@ s_write_since (pub_t *self, uint64_t after, bool set_seq)
             snprintf (batch [i].uscc, sizeof batch [i].uscc, "%s", PQgetvalue (res, i, 0));
             batch [i].doc = PQgetvalue (res, i, 1);     //  borrowed from res
             batch [i].pub_seq = strtoull (PQgetvalue (res, i, 2), NULL, 10);
+            batch [i].changes = PQgetvalue (res, i, 3);  //  borrowed from res
         }
         int rc = s_redis_write (self, batch, (size_t) rows, set_seq);
         if (rows)

@@ -12,7 +12,8 @@
 //  A public record written in PostgreSQL, waiting for its Redis write.
 typedef struct {
     char uscc [19];
-    char *doc;
+    char *doc;                  //  org:<uscc>
+    char *changes;              //  changes:<uscc>, the public change list
     uint64_t pub_seq;           //  public event seq of this change
 } pub_pending_t;
 

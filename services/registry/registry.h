@@ -1,4 +1,5 @@
-/*  registry.h - npo-registry: applications, review and code assignment
+/*  registry.h - npo-registry: applications, review, code assignment, changes,
+ *  deregistration, charters, officers
  */
 #ifndef REGISTRY_H
 #define REGISTRY_H
@@ -6,35 +7,90 @@
 #include "bus.h"
 #include "db.h"
 
+//  Who sent the command, from Request.actor: "ministry[:name]",
+//  "registrar:<division prefix>[:name]", "region:<province>[:name]",
+//  "auditor[:name]". (Issue 9 takes the role from the CURVE key instead.)
+typedef struct {
+    char role [16];
+    char prefix [8];            //  a registrar's division prefix
+} reg_actor_t;
+
 typedef struct {
     npo_db_t *db;               //  the registry schema
     npo_outbox_t *outbox;       //  the registry event stream
+    reg_actor_t actor;          //  of the command being handled
+    char target [64];           //  what it is about, for the audit trail
 } reg_t;
+
+//  registry.c -------------------------------------------------------------
 
 //  The command handler (npo_handler_fn); state is a reg_t.
 void
     reg_handle (void *state, const Npo__Request *request, Npo__Reply *reply);
 
-//  Checks a submitted BasicInfo. Returns 0, or -1 with the refusal in reply.
-int
-    reg_validate_basic (const Npo__BasicInfo *basic, Npo__Reply *reply);
+//  True when the actor may write organizations of this authority division;
+//  otherwise fills reply with a forbidden refusal.
+bool
+    reg_may_write (reg_t *self, const char *division, Npo__Reply *reply);
+
+//  Rolls back and answers a failed database call (unavailable or internal).
+void
+    reg_db_failed (reg_t *self, Npo__Reply *reply);
 
 //  The one-character USCC type code of a JSON type name, or 0.
 char
     reg_type_code (const char *type);
 
-//  ---------------------------------------------------------------------
-//  registry_db.c: SQL. Each returns 0, or -1 (reply says why, or the database
-//  failed: npo_db_sqlstate tells).
+//  validate.c -------------------------------------------------------------
+
+bool
+    reg_digits (const char *s, size_t n);
+//  A real date YYYY-MM-DD from 1949-10-01 to today (Beijing).
+bool
+    reg_date_valid (const char *s);
+//  Today's Beijing date into buf (11 bytes).
+void
+    reg_today (char *buf);
+//  Checks a BasicInfo. Returns 0, or -1 with the refusal in reply.
+int
+    reg_validate_basic (const Npo__BasicInfo *basic, Npo__Reply *reply);
+//  Checks an identity document by its type. Returns 0, or -1 (reply).
+int
+    reg_validate_id (const char *type, const char *number, Npo__Reply *reply);
+
+//  applications.c ---------------------------------------------------------
+
+void
+    reg_submit (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+void
+    reg_accept (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+void
+    reg_decide (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+
+//  officers.c -------------------------------------------------------------
+
+void
+    reg_appoint (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+void
+    reg_end_post (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+void
+    reg_positions (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+
+//  registry_db.c: SQL ------------------------------------------------------
 
 //  Inserts the organization row from org (uscc, org_code, approved_on, basic).
 int
     reg_db_insert_org (reg_t *self, const Npo__Organization *org, uint64_t application_id);
 
-//  Loads an organization; returns NULL when not found or on error (*found
-//  false when not found). Caller frees with npo__organization__free_unpacked.
+//  Writes org's basic information, status and version over its row.
+int
+    reg_db_update_org (reg_t *self, const Npo__Organization *org);
+
+//  Loads an organization (with lock: FOR UPDATE, in the open transaction).
+//  Returns NULL when not found (*found false) or on error. Caller frees with
+//  npo__organization__free_unpacked.
 Npo__Organization *
-    reg_db_load_org (reg_t *self, const char *uscc, bool *found);
+    reg_db_load_org (reg_t *self, const char *uscc, bool lock, bool *found);
 
 //  Takes the next code sequence number of an authority (in the open
 //  transaction). Returns it, or 0.

@@ -58,8 +58,42 @@ reg_db_insert_org (reg_t *self, const Npo__Organization *org, uint64_t applicati
     return npo_db_cmd (self->db, sql, n, params);
 }
 
+int
+reg_db_update_org (reg_t *self, const Npo__Organization *org)
+{
+    const ProtobufCMessageDescriptor *desc = &npo__basic_info__descriptor;
+    char sql [2048], version [24];
+    const char *params [MAX_FIELDS + 3];
+    snprintf (version, sizeof version, "%llu", (unsigned long long) org->version);
+    params [0] = org->uscc;
+    params [1] = org->status;
+    params [2] = version;
+    int n = 3;
+    size_t sl = (size_t) snprintf (sql, sizeof sql,
+        "UPDATE organizations SET status = $2, version = $3, updated_at = now ()");
+    for (unsigned i = 0; i < desc->n_fields && n < MAX_FIELDS + 3; i++) {
+        const ProtobufCFieldDescriptor *f = &desc->fields [i];
+        const void *value = s_field (&org->basic->base, f);
+        if (f->type == PROTOBUF_C_TYPE_BOOL)
+            params [n] = *(const protobuf_c_boolean *) value? "true": "false";
+        else {
+            params [n] = *(char *const *) value;
+            if (strcmp (f->name, "registered_capital") == 0 && !*params [n])
+                params [n] = NULL;
+        }
+        n++;
+        sl += (size_t) snprintf (sql + sl, sizeof sql - sl, ", %s = $%d", f->name, n);
+    }
+    if (sl + 32 >= sizeof sql) {
+        log_error ("organization update does not fit its buffer: grow it");
+        return -1;
+    }
+    snprintf (sql + sl, sizeof sql - sl, " WHERE uscc = $1");
+    return npo_db_cmd (self->db, sql, n, params);
+}
+
 Npo__Organization *
-reg_db_load_org (reg_t *self, const char *uscc, bool *found)
+reg_db_load_org (reg_t *self, const char *uscc, bool lock, bool *found)
 {
     const ProtobufCMessageDescriptor *desc = &npo__basic_info__descriptor;
     char sql [2048];
@@ -79,7 +113,8 @@ reg_db_load_org (reg_t *self, const char *uscc, bool *found)
         log_error ("organization select does not fit its buffer: grow it");
         return NULL;
     }
-    snprintf (sql + sl, sizeof sql - sl, " FROM organizations WHERE uscc = $1");
+    snprintf (sql + sl, sizeof sql - sl, " FROM organizations WHERE uscc = $1%s",
+              lock? " FOR UPDATE": "");
     const char *params [1] = { uscc };
     *found = false;
     PGresult *res = npo_db_exec (self->db, sql, 1, params);
