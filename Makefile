@@ -19,7 +19,7 @@ SANFLAGS :=
 endif
 
 CC      ?= cc
-PKGS    := libzmq libprotobuf-c libpq libevent hiredis jansson libsodium
+PKGS    := libzmq libprotobuf-c libpq libevent hiredis jansson libsodium libqrencode
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g

@@ -68,3 +68,13 @@ make_apps() {
 }
 
 service_restart() { "$ROOT/deploy/cluster.sh" start-service "$1" >/dev/null 2>&1; }
+
+# resid AREA6 BIRTH8 SEQ3: a resident ID number with its GB 11643 check character
+resid() {
+    echo "$1$2$3" | awk '{
+        split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
+        s = 0; for (i = 1; i <= 17; i++) s += substr($0, i, 1) * w[i]
+        print $0 substr("10X98765432", s % 11 + 1, 1) }'
+}
+# uscc_of: the uscc in npoctl's JSON output on stdin
+uscc_of() { sed -n 's/.*"uscc":"\([0-9A-Z]*\)".*/\1/p'; }

@@ -188,14 +188,23 @@ s_record_changes (pub_t *self, const Npo__Envelope *event, const char *uscc,
     }
     const char *params [1] = { uscc };
     PGresult *res = npo_db_exec (self->db,
-        "UPDATE orgs SET changes_doc = (SELECT coalesce (json_agg (json_build_object ("
-        "   'item', item, 'before', before, 'after', after, 'approved_on', approved_on)"
-        "   ORDER BY id), '[]')::text FROM changes WHERE uscc = $1)"
-        " WHERE uscc = $1 RETURNING changes_doc", 1, params);
+        "SELECT item, before, after, approved_on FROM changes WHERE uscc = $1 ORDER BY id",
+        1, params);
     if (!res)
         return NULL;
-    char *doc = PQntuples (res) == 1? npo_strdup (PQgetvalue (res, 0, 0)): NULL;
+    json_t *list = json_array ();
+    for (int i = 0; i < PQntuples (res); i++)
+        json_array_append_new (list, json_pack ("{s:s, s:s, s:s, s:s}",
+            "item", PQgetvalue (res, i, 0), "before", PQgetvalue (res, i, 1),
+            "after", PQgetvalue (res, i, 2), "approved_on", PQgetvalue (res, i, 3)));
     PQclear (res);
+    char *doc = json_dumps (list, JSON_COMPACT);
+    json_decref (list);
+    const char *p2 [2] = { uscc, doc };
+    if (!doc || npo_db_cmd (self->db, "UPDATE orgs SET changes_doc = $2 WHERE uscc = $1", 2, p2)) {
+        free (doc);
+        return NULL;
+    }
     return doc;
 }
 
