@@ -88,7 +88,7 @@ $(B)/bin/$(call binname,$(1)): $(patsubst %.c,$(B)/%.o,$(wildcard services/$(1)/
 endef
 $(foreach s,$(SERVICES),$(eval $(call SERVICE_RULE,$(s))))
 
-$(B)/bin/npo-selftest: $(B)/tests/selftest.o $(LIB)
+$(B)/bin/npo-selftest: $(B)/tests/selftest.o $(B)/services/npoctl/certpdf.o $(LIB)
 	@mkdir -p $(B)/bin
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -80,6 +80,7 @@ write_env() {
         echo "export NPO_REDIS_PORT=$redis"
         echo "export NPO_GATEWAY_HTTP=127.0.0.1:$gw"
         echo "export NPO_GATEWAY_URL=http://127.0.0.1:$gw"
+        echo "export NPO_CERT_MASTER_KEY_FILE='$NPO_VAR/keys/cert-master.key'"
         i=0
         for s in registry inspection party credit publication; do
             i=$((i + 1))
@@ -100,6 +101,11 @@ load_env() {
     [ -f "$ENVFILE" ] || write_env
     # shellcheck disable=SC1090
     . "$ENVFILE"
+    # Settings added since the file was written
+    if [ -z "${NPO_CERT_MASTER_KEY_FILE:-}" ]; then
+        echo "export NPO_CERT_MASTER_KEY_FILE='$NPO_VAR/keys/cert-master.key'" >> "$ENVFILE"
+        export NPO_CERT_MASTER_KEY_FILE="$NPO_VAR/keys/cert-master.key"
+    fi
 }
 
 # running PID: the process exists and is not a zombie waiting to be reaped
@@ -252,6 +258,12 @@ case "$cmd" in
         mkdir -p "$NPO_VAR/log" "$NPO_VAR/run"
         [ -x "$BIN/npoctl" ] || die "not built: run make"
         load_env
+        # The secret the authorities' certificate keys derive from (development
+        # only: production signs with per-authority keys in an HSM)
+        if [ ! -s "$NPO_VAR/keys/cert-master.key" ]; then
+            (umask 077; mkdir -p "$NPO_VAR/keys"
+             head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n' > "$NPO_VAR/keys/cert-master.key")
+        fi
         start_pg
         start_redis
         for s in $SERVICES; do start_service "$s"; done

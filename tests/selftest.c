@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "bus.h"
+#include "cert.h"
 #include "codes.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
 #include "pbjson.h"
 #include "selftest.h"
+#include "../services/npoctl/certpdf.h"
 
 
 static const struct {
@@ -24,6 +26,8 @@ static const struct {
     { "codes",  npo_codes_test },
     { "db",     npo_db_test },
     { "pbjson", npo_pbjson_test },
+    { "cert",   npo_cert_test },
+    { "certpdf", certpdf_test },
     { "bus",    npo_bus_test },
 };
 

@@ -30,7 +30,12 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 #include <hiredis/adapters/libevent.h>
+#include <sys/queue.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <sodium.h>
 
+#include "cert.h"
 #include "codes.h"
 #include "log.h"
 #include "gateway.h"
@@ -50,6 +55,8 @@ static const struct {
     [METRICS_ERROR_NONE]               = { HTTP_OK, "" },
     [METRICS_ERROR_INVALID_USCC]       = { HTTP_BADREQUEST,
         "not a valid unified social credit code (18 characters, GB 32100)" },
+    [METRICS_ERROR_INVALID_QUERY]      = { HTTP_BADREQUEST,
+        "this path takes exactly the parameter token (at most 256 characters)" },
     [METRICS_ERROR_NOT_FOUND]          = { HTTP_NOTFOUND, "no such resource" },
     [METRICS_ERROR_METHOD_NOT_ALLOWED] = { 405, "only GET and HEAD are allowed" },
     [METRICS_ERROR_URI_TOO_LONG]       = { 414, "the request URI is too long" },
@@ -82,12 +89,17 @@ typedef struct {
     gateway_t *self;
     struct evhttp_request *req;         //  NULL once answered
     metrics_route_t route;              //  which document
+    char number [NPO_CERT_NUMBER_MAX + 1];  //  certificate verification: the token's
+    uint32_t version;
+    unsigned char sig [64];
     double started;                     //  when the request was read
     int owed;                           //  callbacks hiredis still owes us
     int doc;                            //  S_DOC_*
 } lookup_t;
 
 static void s_redis_connect (gateway_t *self);
+static int s_lookup_start (gateway_t *self, struct evhttp_request *req,
+                           const lookup_t *template, const char *id, double started);
 
 //  Returns a monotonic time in seconds.
 static double
@@ -311,6 +323,59 @@ s_on_doc (redisAsyncContext *redis, void *reply, void *privdata)
     s_lookup_release (lookup);
 }
 
+//  Writes the verdict on a certificate token into the answer: the document
+//  fetched as cert:<number> (in the body, when found) holds the signed
+//  canonical text, the authority's key and the status.
+static metrics_error_t
+s_verify_answer (lookup_t *lookup)
+{
+    struct evbuffer *body = evhttp_request_get_output_buffer (lookup->req);
+    const char *result = "forged", *reason = "no certificate with this number";
+    json_t *doc = NULL;
+    if (lookup->doc == S_DOC_FOUND) {
+        size_t len = evbuffer_get_length (body);
+        doc = json_loadb ((const char *) evbuffer_pullup (body, -1), len, 0, NULL);
+        evbuffer_drain (body, len);
+        const char *canonical = json_string_value (json_object_get (doc, "canonical"));
+        const char *key_hex = json_string_value (json_object_get (doc, "public_key"));
+        const char *status = json_string_value (json_object_get (doc, "status"));
+        unsigned char pk [32];
+        size_t pk_len = 0;
+        char version_line [32];
+        snprintf (version_line, sizeof version_line, "\nversion=%u\n", lookup->version);
+        reason = "the signature does not match the register";
+        if (!canonical || !key_hex || !status
+        ||  sodium_hex2bin (pk, sizeof pk, key_hex, strlen (key_hex), NULL, &pk_len, NULL)
+        ||  pk_len != sizeof pk)
+            reason = "the register's record of this certificate is unreadable";
+        else
+        if (strstr (canonical, version_line)
+        &&  npo_cert_verify (canonical, strlen (canonical), lookup->sig, pk)) {
+            result = status;        //  valid | superseded | revoked
+            reason = NULL;
+        }
+    }
+    json_t *answer = json_pack ("{s:s, s:b, s:s}", "result", result,
+                                "genuine", strcmp (result, "forged") != 0,
+                                "number", lookup->number);
+    if (reason)
+        json_object_set_new (answer, "reason", json_string (reason));
+    else {
+        json_object_set (answer, "uscc", json_object_get (doc, "uscc"));
+        json_object_set (answer, "version", json_object_get (doc, "version"));
+    }
+    char *text = json_dumps (answer, JSON_COMPACT);
+    json_decref (answer);
+    json_decref (doc);
+    if (!text || evbuffer_add (body, text, strlen (text)))
+        return METRICS_ERROR_INTERNAL;
+    free (text);
+    struct evkeyvalq *headers = evhttp_request_get_output_headers (lookup->req);
+    evhttp_add_header (headers, "Content-Type", S_JSON);
+    evhttp_add_header (headers, "Cache-Control", "no-store");
+    return METRICS_ERROR_NONE;
+}
+
 //  Reply to EXISTS npo:ready: answers the request. Without the document and
 //  without npo:ready the cache is being rebuilt: 503, never a false 404.
 static void
@@ -324,6 +389,13 @@ s_on_ready (redisAsyncContext *redis, void *reply, void *privdata)
     assert (lookup->req);
 
     metrics_error_t error = METRICS_ERROR_CACHE_UNAVAILABLE;
+    if (lookup->route == METRICS_ROUTE_CERT_VERIFY
+    &&  (lookup->doc == S_DOC_FOUND
+         || (lookup->doc == S_DOC_MISSING && r && r->type == REDIS_REPLY_INTEGER && r->integer == 1))) {
+        error = s_verify_answer (lookup);
+        metrics_cache (self->metrics, lookup->doc == S_DOC_FOUND);
+    }
+    else
     if (lookup->doc == S_DOC_FOUND) {
         struct evkeyvalq *headers = evhttp_request_get_output_headers (lookup->req);
         evhttp_add_header (headers, "Content-Type", S_JSON);
@@ -342,22 +414,67 @@ s_on_ready (redisAsyncContext *redis, void *reply, void *privdata)
     s_lookup_release (lookup);
 }
 
+//  Starts the verification of the token in the query (?token=...). Returns 0
+//  when a callback will answer, -1 when the caller must answer with *error.
+static int
+s_verify_start (gateway_t *self, struct evhttp_request *req, const struct evhttp_uri *uri,
+                double started, metrics_error_t *error)
+{
+    struct evkeyvalq query;
+    TAILQ_INIT (&query);
+    const char *text = uri? evhttp_uri_get_query (uri): NULL;
+    const char *token = NULL;
+    *error = METRICS_ERROR_INVALID_QUERY;
+    if (text && evhttp_parse_query_str (text, &query) == 0) {
+        struct evkeyval *first = TAILQ_FIRST (&query);
+        if (first && !TAILQ_NEXT (first, next) && strcmp (first->key, "token") == 0
+        &&  *first->value && strlen (first->value) <= NPO_CERT_TOKEN_MAX)
+            token = first->value;
+    }
+    int rc = -1;
+    if (token) {
+        lookup_t probe = { .route = METRICS_ROUTE_CERT_VERIFY };
+        if (npo_cert_token_parse (token, probe.number, sizeof probe.number, &probe.version,
+                                  probe.sig)) {
+            //  Not a token we could have issued: forged, said plainly
+            struct evbuffer *body = evhttp_request_get_output_buffer (req);
+            evbuffer_add_printf (body, "{\"result\":\"forged\",\"genuine\":false,"
+                                       "\"reason\":\"the token is malformed\"}");
+            evhttp_add_header (evhttp_request_get_output_headers (req), "Content-Type", S_JSON);
+            *error = METRICS_ERROR_NONE;
+        }
+        else {
+            rc = s_lookup_start (self, req, &probe, probe.number, started);
+            *error = METRICS_ERROR_CACHE_UNAVAILABLE;
+        }
+    }
+    evhttp_clear_headers (&query);
+    return rc;
+}
+
 //  Sends the lookup to Redis. Returns 0 when a callback will answer req,
 //  or -1 when the caller must (Redis down, out of memory).
+//  template: the route, and for a certificate its number, version and
+//  signature; id: the uscc or the certificate number.
 static int
-s_lookup_start (gateway_t *self, struct evhttp_request *req, metrics_route_t route,
-                const char *uscc, double started)
+s_lookup_start (gateway_t *self, struct evhttp_request *req, const lookup_t *template,
+                const char *id, double started)
 {
     if (!self->redis_up)
         return -1;
     lookup_t *lookup = malloc (sizeof *lookup);
     if (!lookup)
         return -1;
-    *lookup = (lookup_t) { .self = self, .req = req, .route = route, .started = started,
-                           .doc = S_DOC_FAILED };
-    //  org:<uscc> the record, changes:<uscc> its public change list
-    const char *prefix = route == METRICS_ROUTE_ORG_CHANGES? "changes": "org";
-    if (redisAsyncCommand (self->redis, s_on_doc, lookup, "GET %s:%s", prefix, uscc)
+    *lookup = *template;
+    lookup->self = self;
+    lookup->req = req;
+    lookup->started = started;
+    lookup->doc = S_DOC_FAILED;
+    //  org:<uscc> the record, changes:<uscc> its public change list,
+    //  cert:<number> a certificate to verify
+    const char *prefix = lookup->route == METRICS_ROUTE_ORG_CHANGES? "changes":
+                         lookup->route == METRICS_ROUTE_CERT_VERIFY? "cert": "org";
+    if (redisAsyncCommand (self->redis, s_on_doc, lookup, "GET %s:%s", prefix, id)
             != REDIS_OK) {
         free (lookup);
         return -1;
@@ -399,6 +516,8 @@ s_route (const char *path, char *segment, size_t size)
             return METRICS_ROUTE_ORG_CHANGES;
         return METRICS_ROUTE_OTHER;
     }
+    if (strcmp (path, "/v1/certificates/verify") == 0)
+        return METRICS_ROUTE_CERT_VERIFY;
     if (strcmp (path, "/healthz") == 0)
         return METRICS_ROUTE_HEALTHZ;
     if (strcmp (path, "/metrics") == 0)
@@ -434,10 +553,14 @@ s_on_request (struct evhttp_request *req, void *arg)
             if (strlen (uscc) != USCC_LEN || !uscc_valid (uscc))
                 error = METRICS_ERROR_INVALID_USCC;
             else
-            if (s_lookup_start (self, req, route, uscc, started) == 0)
+            if (s_lookup_start (self, req, &(lookup_t) { .route = route }, uscc, started) == 0)
                 return;             //  s_on_ready answers
             else
                 error = METRICS_ERROR_CACHE_UNAVAILABLE;
+            break;
+        case METRICS_ROUTE_CERT_VERIFY:
+            if (s_verify_start (self, req, uri, started, &error) == 0)
+                return;             //  s_on_ready answers
             break;
         case METRICS_ROUTE_HEALTHZ:
             evhttp_add_header (headers, "Content-Type", S_JSON);

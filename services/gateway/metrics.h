@@ -14,6 +14,7 @@ struct evbuffer;
 typedef enum {
     METRICS_ROUTE_ORG,              //  /v1/orgs/{uscc}
     METRICS_ROUTE_ORG_CHANGES,      //  /v1/orgs/{uscc}/changes
+    METRICS_ROUTE_CERT_VERIFY,      //  /v1/certificates/verify
     METRICS_ROUTE_HEALTHZ,          //  /healthz
     METRICS_ROUTE_METRICS,          //  /metrics
     METRICS_ROUTE_OTHER,            //  anything else
@@ -24,6 +25,7 @@ typedef enum {
 typedef enum {
     METRICS_ERROR_NONE,
     METRICS_ERROR_INVALID_USCC,
+    METRICS_ERROR_INVALID_QUERY,
     METRICS_ERROR_NOT_FOUND,
     METRICS_ERROR_METHOD_NOT_ALLOWED,
     METRICS_ERROR_URI_TOO_LONG,

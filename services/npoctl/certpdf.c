@@ -2,12 +2,21 @@
  *
  *  No PDF library: the file is small and fixed in shape, so it is built in
  *  memory (offsets for the xref table are then exact, even when out is a
- *  pipe) and written in one go. Chinese text needs no embedded font: the
- *  Type0 font STSong-Light with the UniGB-UCS2-H CMap is one every PDF reader
- *  maps to a local Song face, and takes strings as UTF-16BE code units. The
- *  CIDFont's /W gives ASCII (CIDs 1-95) half an em, the rest a full em, which
- *  is how the layout below measures text. Numbers are written without
- *  printf's %f so that a locale cannot put a comma in them.
+ *  pipe) and written in one go.
+ *
+ *  Chinese text needs no embedded font: STSong-Light is one of Adobe's CJK
+ *  base fonts, which readers map to a local Song face; with the UniGB-UCS2-H
+ *  CMap it takes strings as UTF-16BE code units, and its glyphs other than
+ *  ASCII are one em wide. ASCII goes in Times-Roman instead, the usual
+ *  pairing in Chinese official documents: readers stand in for STSong-Light
+ *  with fonts whose Latin letters differ in width (SimSun: all half an em;
+ *  Adobe Song: proportional), so any one /W table crowds or gaps "BCW5" in
+ *  some reader, while every reader has Times with Adobe's metrics. The
+ *  layout measures with the widths the file declares, so what it wraps is
+ *  what the reader draws.
+ *
+ *  Numbers are written without printf's %f so that a locale cannot put a
+ *  comma in them.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -35,11 +44,25 @@
 #define S_QR_RIGHT      786.0
 #define S_QR_BOTTOM     64.0
 #define S_QR_QUIET      4
-//  Replacement for what STSong-Light cannot show or UTF-8 that is not
+//  Printed for invalid UTF-8 and for characters outside the BMP
 #define S_BAD           0x3Fu
 
+//  Fonts in the page's resources
+enum { S_FONT_NONE = 0, S_FONT_CJK = 1, S_FONT_LATIN = 2 };
+
+//  Advance widths (1/1000 em) of Times-Roman for 0x20 .. 0x7E, from Adobe's
+//  metrics; written into the file as /Widths and used to measure.
+static const short s_latin_widths [95] = {
+    250, 333, 408, 500, 500, 833, 778, 180, 333, 333, 500, 564, 250, 333, 250, 278,
+    500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 278, 278, 564, 564, 564, 444,
+    921, 722, 667, 667, 722, 611, 556, 722, 722, 333, 389, 722, 611, 889, 722, 722,
+    556, 722, 667, 556, 611, 722, 722, 944, 722, 722, 611, 333, 278, 333, 469, 500,
+    333, 444, 500, 444, 500, 444, 333, 500, 500, 278, 278, 500, 278, 778, 500, 500,
+    500, 500, 333, 389, 278, 500, 500, 722, 500, 500, 444, 480, 200, 480, 541
+};
+
 enum { S_OBJ_CATALOG = 1, S_OBJ_PAGES, S_OBJ_PAGE, S_OBJ_CONTENT, S_OBJ_FONT,
-       S_OBJ_CIDFONT, S_OBJ_DESCRIPTOR, S_OBJ_INFO, S_OBJ_COUNT };
+       S_OBJ_CIDFONT, S_OBJ_DESCRIPTOR, S_OBJ_LATIN, S_OBJ_INFO, S_OBJ_COUNT };
 
 //  Growing byte buffer; after a failed allocation it stays failed and
 //  ignores further appends, so callers check once at the end.
@@ -56,7 +79,7 @@ typedef struct {
     double leading;         //  baseline to baseline
     double label_x;         //  left of the labels
     double value_x;         //  left of the values
-    double value_em;        //  width for values, in em, less 1 em for "…"
+    double value_em;        //  width for values, in em, less 1 for what hangs
 } s_layout_t;
 
 
@@ -208,7 +231,8 @@ s_printable (uint32_t cp)
 static double
 s_em (uint32_t cp)
 {
-    return s_printable (cp) < 0x7F? 0.5: 1.0;
+    cp = s_printable (cp);
+    return cp < 0x7F? s_latin_widths [cp - 0x20] / 1000.0: 1.0;
 }
 
 static double
@@ -228,21 +252,52 @@ s_buf_utf16 (s_buf_t *b, const char *text, const char *end)
         s_buf_printf (b, "%04X", (unsigned) s_printable (s_utf8_next (&p)));
 }
 
+static int
+s_font_of (uint32_t unit)
+{
+    return unit < 0x7F? S_FONT_LATIN: S_FONT_CJK;
+}
+
+//  Appends [text, end) as Tj operators, one per run of characters in the
+//  same font: a byte per char in the Latin font, a UTF-16 code unit in the
+//  CJK one. *font is the font in force and is updated.
+static void
+s_text_runs (s_buf_t *b, const char *text, const char *end, double size, int *font)
+{
+    const char *p = text;
+    while (p < end && *p) {
+        const char *q = p;
+        int run_font = s_font_of (s_printable (s_utf8_next (&q)));
+        if (run_font != *font) {
+            s_buf_printf (b, "/F%d ", run_font);
+            s_buf_op (b, "Tf", 1, size);
+            *font = run_font;
+        }
+        s_buf_printf (b, "<");
+        for (q = p; p < end && *p; p = q) {
+            uint32_t unit = s_printable (s_utf8_next (&q));
+            if (s_font_of (unit) != run_font)
+                break;
+            s_buf_printf (b, run_font == S_FONT_LATIN? "%02X": "%04X", (unsigned) unit);
+        }
+        s_buf_printf (b, "> Tj\n");
+    }
+}
+
 //  One line of text at (x, y): [text, end) then suffix (may be NULL), with
 //  char_space points after every glyph.
 static void
 s_text (s_buf_t *b, double x, double y, double size, double char_space,
         const char *text, const char *end, const char *suffix)
 {
-    s_buf_printf (b, "BT /F1 ");
-    s_buf_op (b, "Tf", 1, size);
+    int font = S_FONT_NONE;
+    s_buf_printf (b, "BT ");
     s_buf_op (b, "Tc", 1, char_space);
     s_buf_op (b, "Td", 2, x, y);
-    s_buf_printf (b, "<");
-    s_buf_utf16 (b, text, end);
+    s_text_runs (b, text, end, size, &font);
     if (suffix)
-        s_buf_utf16 (b, suffix, suffix + strlen (suffix));
-    s_buf_printf (b, "> Tj ET\n");
+        s_text_runs (b, suffix, suffix + strlen (suffix), size, &font);
+    s_buf_printf (b, "ET\n");
 }
 
 static void
@@ -282,7 +337,7 @@ s_is_alnum (uint32_t cp)
 //  to its end and returns where the next line starts, or NULL when the text
 //  ends with this line. Breaks at a newline, between any two CJK characters,
 //  and inside a run of ASCII letters and digits only when the run fills the
-//  line; lets closing punctuation hang.
+//  line; lets one closing punctuation mark hang.
 static const char *
 s_wrap_next (const char *text, double max_em, const char **end)
 {
@@ -297,7 +352,8 @@ s_wrap_next (const char *text, double max_em, const char **end)
             return p;
         }
         double w = s_em (cp);
-        if (em + w > max_em && at > text && !s_closing (cp)) {
+        //  One closing mark may hang past the edge, never a row of them
+        if (em + w > max_em && at > text && !(s_closing (cp) && em <= max_em)) {
             if (s_is_alnum (cp) && word && word > text)
                 at = word;
             *end = at;
@@ -354,7 +410,7 @@ s_field (s_buf_t *b, const s_layout_t *lay, const char *label, const char *value
     return lines;
 }
 
-//  Title, frame and labelled fields; returns -1 when out of memory.
+//  Frame, title and labelled fields.
 static void
 s_page_text (s_buf_t *b, const npo_cert_t *c)
 {
@@ -494,9 +550,10 @@ certpdf_write (FILE *out, const npo_cert_t *c, const char *qr_url)
     s_buf_printf (&pdf, "<< /Type /Pages /Kids [%d 0 R] /Count 1 >>\nendobj\n", S_OBJ_PAGE);
     s_obj (&pdf, offsets, S_OBJ_PAGE);
     s_buf_printf (&pdf, "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 842 595]\n"
-                  "   /Resources << /Font << /F1 %d 0 R >> >>\n"
+                  "   /Resources << /Font << /F%d %d 0 R /F%d %d 0 R >> >>\n"
                   "   /Contents %d 0 R >>\nendobj\n",
-                  S_OBJ_PAGES, S_OBJ_FONT, S_OBJ_CONTENT);
+                  S_OBJ_PAGES, S_FONT_CJK, S_OBJ_FONT, S_FONT_LATIN, S_OBJ_LATIN,
+                  S_OBJ_CONTENT);
     s_obj (&pdf, offsets, S_OBJ_CONTENT);
     s_buf_printf (&pdf, "<< /Length %zu >>\nstream\n", content.len);
     s_buf_append (&pdf, content.data, content.len);
@@ -508,12 +565,17 @@ certpdf_write (FILE *out, const npo_cert_t *c, const char *qr_url)
     s_obj (&pdf, offsets, S_OBJ_CIDFONT);
     s_buf_printf (&pdf, "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light\n"
                   "   /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>\n"
-                  "   /FontDescriptor %d 0 R /DW 1000 /W [1 95 500] >>\nendobj\n",
-                  S_OBJ_DESCRIPTOR);
+                  "   /FontDescriptor %d 0 R /DW 1000 >>\nendobj\n", S_OBJ_DESCRIPTOR);
     s_obj (&pdf, offsets, S_OBJ_DESCRIPTOR);
     s_buf_printf (&pdf, "<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6\n"
-                  "   /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880\n"
-                  "   /Descent -120 /CapHeight 880 /StemV 93 >>\nendobj\n");
+                  "   /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 752\n"
+                  "   /Descent -271 /CapHeight 737 /StemV 58 >>\nendobj\n");
+    s_obj (&pdf, offsets, S_OBJ_LATIN);
+    s_buf_printf (&pdf, "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman\n"
+                  "   /Encoding /WinAnsiEncoding /FirstChar 32 /LastChar 126 /Widths [");
+    for (int i = 0; i < 95; i++)
+        s_buf_printf (&pdf, "%s%d", i % 16? " ": "\n   ", s_latin_widths [i]);
+    s_buf_printf (&pdf, "] >>\nendobj\n");
     s_obj (&pdf, offsets, S_OBJ_INFO);
     s_buf_printf (&pdf, "<< /Producer (npoctl certpdf) /Title <FEFF");
     const char *title = "法人登记证书 ";
@@ -577,14 +639,15 @@ s_test_xref_ok (const char *pdf, size_t len)
     if (start == NULL)
         return false;
     size_t xref = strtoul (start + 10, NULL, 10);
-    if (xref >= len || strncmp (pdf + xref, "xref\n0 9\n", 9) != 0)
+    char head [16];
+    int head_len = snprintf (head, sizeof head, "xref\n0 %d\n", S_OBJ_COUNT);
+    if (xref >= len || strncmp (pdf + xref, head, (size_t) head_len) != 0)
         return false;
-    const char *entry = pdf + xref + 9 + 20;   //  past the free entry
+    const char *entry = pdf + xref + head_len + 20;    //  past the free entry
     for (int obj = 1; obj < S_OBJ_COUNT; obj++, entry += 20) {
-        char head [16];
         size_t offset = strtoul (entry, NULL, 10);
         snprintf (head, sizeof head, "%d 0 obj\n", obj);
-        if (entry [18] != '\n' || offset >= len
+        if (entry [19] != '\n' || offset >= len
         ||  strncmp (pdf + offset, head, strlen (head)) != 0)
             return false;
     }
@@ -614,10 +677,11 @@ certpdf_test (bool verbose)
         SELFTEST_CHECK (len > 6 && strcmp (pdf + len - 6, "%%EOF\n") == 0);
         SELFTEST_CHECK (s_test_xref_ok (pdf, len));
         SELFTEST_CHECK (strstr (pdf, "/Encoding /UniGB-UCS2-H") != NULL);
+        SELFTEST_CHECK (strstr (pdf, "/BaseFont /Times-Roman") != NULL);
         //  法人登记证书, 扫码验证, and the ASCII of the USCC
         SELFTEST_CHECK (strstr (pdf, "<6CD54EBA767B8BB08BC14E66>") != NULL);
-        SELFTEST_CHECK (strstr (pdf, "<626B780198CC8BC1>") != NULL);
-        SELFTEST_CHECK (strstr (pdf, "<00350031003400340030003100300036") != NULL);
+        SELFTEST_CHECK (strstr (pdf, "<626B78019A8C8BC1>") != NULL);
+        SELFTEST_CHECK (strstr (pdf, "/F2 13 Tf\n<353134343031303642435735") != NULL);
         //  /Length matches what lies between stream and endstream
         const char *length = strstr (pdf, "/Length ");
         const char *stream = strstr (pdf, "stream\n");
@@ -634,17 +698,30 @@ certpdf_test (bool verbose)
         free (pdf);
     }
 
+    //  Runs: one Tj per font
+    s_buf_t runs = { 0 };
+    int font = S_FONT_NONE;
+    const char *mixed = "3万元 (a)";
+    s_text_runs (&runs, mixed, mixed + strlen (mixed), 10, &font);
+    SELFTEST_CHECK (runs.data && strcmp (runs.data, "/F2 10 Tf\n<33> Tj\n/F1 10 Tf\n"
+                                         "<4E075143> Tj\n/F2 10 Tf\n<20286129> Tj\n") == 0);
+    free (runs.data);
+
     //  Wrapping: a newline in a value, an ASCII run kept whole, hanging
     //  punctuation, invalid UTF-8 and a character outside the BMP as '?'
     const char *end;
-    const char *next = s_wrap_next ("ab\ncd", 10, &end);
-    SELFTEST_CHECK (next && strcmp (next, "cd") == 0 && end - (next - 3) == 2);
-    const char *text = "中文 abcdef";
-    next = s_wrap_next (text, 5.0, &end);
+    const char *text = "ab\ncd";
+    const char *next = s_wrap_next (text, 10, &end);
+    SELFTEST_CHECK (next == text + 3 && end == text + 2);
+    text = "中文 abcdef";
+    next = s_wrap_next (text, 3.0, &end);
     SELFTEST_CHECK (next && strcmp (next, "abcdef") == 0);
     text = "一二三，四";
     next = s_wrap_next (text, 3.0, &end);
     SELFTEST_CHECK (next && strcmp (next, "四") == 0);
+    text = "，，，，，";
+    next = s_wrap_next (text, 2.0, &end);
+    SELFTEST_CHECK (next == text + 9 && end == next);
     SELFTEST_CHECK (s_wrap_next ("一二", 2.0, &end) == NULL && *end == '\0');
     const char *odd = "a\xff\xF0\x9F\x98\x80\xE4\xB8";
     s_buf_t hex = { 0 };

@@ -1,9 +1,9 @@
 /*  certpdf.h - the printable registration certificate (法人登记证书)
  *
- *  One A4 landscape page, PDF 1.4, written by hand: the text in the reader's
- *  built-in STSong-Light (Adobe-GB1, not embedded), a QR code of the
- *  verification URL drawn as filled squares. The same inputs give the same
- *  bytes (no date, no random ID in the file).
+ *  One A4 landscape page, PDF 1.4, written by hand: Chinese in the readers'
+ *  STSong-Light (Adobe-GB1) and ASCII in Times-Roman, neither embedded; a QR
+ *  code of the verification URL drawn as filled squares. The same inputs give
+ *  the same bytes (no date, no random ID in the file).
  */
 #ifndef NPO_CERTPDF_H
 #define NPO_CERTPDF_H

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "log.h"
 #include "pbjson.h"
+#include "certpdf.h"
 
 enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 
@@ -500,6 +501,130 @@ s_officer (ctl_t *ctl, int argc, char **argv)
 }
 
 //  ---------------------------------------------------------------------
+//  certificate
+
+//  Fills c from a canonical form (cert.h), the text the authority signed, so
+//  that what is printed is what was signed. Strings point into text, which is
+//  unescaped in place. Returns 0, or -1 when a line is missing.
+static int
+s_parse_canonical (char *text, npo_cert_t *c)
+{
+    static const char *keys [] = {
+        "number", "version", "uscc", "name", "legal_representative", "address",
+        "registered_capital", "business_scope", "activity_area", "business_unit",
+        "issuing_authority", "authority_division", "valid_from", "valid_to", "issued_on"
+    };
+    const char **slots [] = {
+        &c->number, NULL, &c->uscc, &c->name, &c->legal_representative, &c->address,
+        &c->registered_capital, &c->business_scope, &c->activity_area, &c->business_unit,
+        &c->issuing_authority, &c->authority_division, &c->valid_from, &c->valid_to,
+        &c->issued_on
+    };
+    char *line = strchr (text, '\n');          //  after "npo-cert-v1"
+    for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {
+        if (!line)
+            return -1;
+        line++;
+        char *end = strchr (line, '\n');
+        size_t klen = strlen (keys [i]);
+        if (!end || strncmp (line, keys [i], klen) || line [klen] != '=')
+            return -1;
+        *end = 0;
+        char *value = line + klen + 1, *out = value;
+        for (char *in = value; *in; in++)          //  \\ \n \r
+            *out++ = *in == '\\' && in [1]? (++in, *in == 'n'? '\n': *in == 'r'? '\r': *in): *in;
+        *out = 0;
+        if (slots [i])
+            *slots [i] = value;
+        else
+            c->version = (uint32_t) strtoul (value, NULL, 10);
+        line = end;
+    }
+    return 0;
+}
+
+static int
+s_certificate (ctl_t *ctl, int argc, char **argv)
+{
+    const char *what = argc > 0? argv [0]: "", *uscc = argc > 1? argv [1]: "";
+    const char *out_path = NULL;
+    const char *base = npo_config_str ("GATEWAY_URL", "http://127.0.0.1:8080");
+    for (int i = 2; i < argc; i++) {
+        if (strcmp (argv [i], "--out") == 0 && i + 1 < argc)
+            out_path = argv [++i];
+        else if (strcmp (argv [i], "--url-base") == 0 && i + 1 < argc)
+            base = argv [++i];
+        else
+            return s_usage_error ("certificate", "unexpected argument \"%s\"", argv [i]);
+    }
+    bool print = strcmp (what, "print") == 0;
+    if ((!print && strcmp (what, "show")) || !uscc_valid (uscc) || (print && !out_path))
+        return s_usage_error ("certificate", "%s",
+                              "expected: certificate show USCC | certificate print USCC --out FILE");
+    Npo__GetOrganization get = NPO__GET_ORGANIZATION__INIT;
+    get.uscc = (char *) uscc;
+    Npo__Request request = NPO__REQUEST__INIT;
+    request.body_case = NPO__REQUEST__BODY_GET_ORGANIZATION;
+    request.get_organization = &get;
+    int status;
+    Npo__Reply *reply = s_call (ctl, "registry", &request, &status);
+    if (!reply)
+        return status;
+    const Npo__Certificate *cert = reply->organization->certificate;
+    int rc = EXIT_REFUSED;
+    char *url = NULL;
+    if (!cert) {
+        fprintf (stderr, "npoctl: %s has no certificate\n", uscc);
+        goto done;
+    }
+    if (asprintf (&url, "%s/v1/certificates/verify?token=%s", base, cert->token) < 0)
+        abort ();
+    if (!print) {
+        json_t *out = npo_pb_to_json (&cert->base);
+        json_object_del (out, "canonical");
+        json_object_set_new (out, "verify_url", json_string (url));
+        s_print_json (out);
+        json_decref (out);
+        rc = 0;
+        goto done;
+    }
+    if (strcmp (cert->status, "valid") != 0) {
+        fprintf (stderr, "npoctl: certificate %s is %s: not printed\n", cert->number, cert->status);
+        goto done;
+    }
+    npo_cert_t c = { 0 };
+    char *canonical = npo_strdup (cert->canonical);
+    FILE *out = NULL;
+    if (s_parse_canonical (canonical, &c))
+        fprintf (stderr, "npoctl: the certificate record of %s is unreadable\n", uscc);
+    else
+    if (!(out = fopen (out_path, "wb")))
+        fprintf (stderr, "npoctl: could not open %s: %s\n", out_path, strerror (errno));
+    else
+    if (certpdf_write (out, &c, url))
+        fprintf (stderr, "npoctl: could not write %s\n", out_path);
+    else
+        rc = 0;
+    if (out && fclose (out) && rc == 0) {
+        fprintf (stderr, "npoctl: could not write %s: %s\n", out_path, strerror (errno));
+        rc = EXIT_REFUSED;
+    }
+    if (rc && out)
+        remove (out_path);          //  nothing half-written stays behind
+    free (canonical);
+    if (rc == 0) {
+        json_t *done_json = json_pack ("{s:s, s:s, s:s}", "file", out_path,
+                                       "number", cert->number, "verify_url", url);
+        s_print_json (done_json);
+        json_decref (done_json);
+    }
+done:
+    free (url);
+    npo__reply__free_unpacked (reply, NULL);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
 //  show, cache, ping
 
 static int
@@ -577,6 +702,12 @@ static const verb_t s_verbs [] = {
       "  every post the person holds or held, in every organization (兼任职 check).\n"
       "  id_type: resident_id, passport, hk_macao_permit, taiwan_permit,\n"
       "  foreign_permanent_residence, other." },
+    { "certificate", s_certificate,
+      "npoctl certificate (show USCC | print USCC --out FILE.pdf) [--url-base URL]\n"
+      "  show prints the current registration certificate: number, status, validity and\n"
+      "  the verification URL with its signed token. print writes the printable\n"
+      "  certificate (PDF, A4) with a QR code of that URL. URL defaults to\n"
+      "  $NPO_GATEWAY_URL." },
     { "show", s_show,
       "npoctl show USCC\n"
       "  Prints an organization's full registry record as JSON." },

@@ -57,6 +57,17 @@ s_amount (const char *text)
     return json_string (buf);
 }
 
+//  The certificate as the public record shows it, or null.
+static json_t *
+s_certificate (const Npo__Certificate *c)
+{
+    if (!c)
+        return json_null ();
+    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "number", c->number,
+                      "status", c->status, "valid_from", c->valid_from, "valid_to", c->valid_to,
+                      "issued_on", c->issued_on, "issuing_authority", c->issuing_authority);
+}
+
 char *
 pub_render (const Npo__Organization *org)
 {
@@ -67,7 +78,7 @@ pub_render (const Npo__Organization *org)
     //  json_pack fails (NULL) on text that is not UTF-8: the caller reports it
     json_t *doc = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o,"
                              " s:o, s:o, s:s, s:b, s:s,"
-                             " s:n, s:n, s:n, s:{s:b, s:b, s:i}, s:s, s:I}",
+                             " s:o, s:n, s:n, s:{s:b, s:b, s:i}, s:s, s:I}",
         "uscc", org->uscc,
         "org_code", org->org_code,
         "name", b->name,
@@ -85,7 +96,8 @@ pub_render (const Npo__Organization *org)
         "business_scope", b->business_scope,
         "decoupled", (int) b->decoupled,
         "established_on", org->approved_on,
-        "certificate", "latest_inspection", "evaluation",
+        "certificate", s_certificate (org->certificate),
+        "latest_inspection", "evaluation",
         "credit", "abnormal", 0, "serious", 0, "penalties", 0,
         "updated_at", updated,
         "version", (json_int_t) org->version);
@@ -101,8 +113,13 @@ void
 pub_destroy_pending (pub_t *self)
 {
     for (size_t i = 0; i < self->npending; i++) {
-        free (self->pending [i].doc);
-        free (self->pending [i].changes);
+        pub_pending_t *p = &self->pending [i];
+        free (p->doc);
+        free (p->changes);
+        for (int k = 0; k < 2; k++) {
+            free (p->cert_key [k]);
+            free (p->cert_doc [k]);
+        }
     }
     self->npending = 0;
 }
@@ -119,6 +136,7 @@ s_push_pending (pub_t *self, const char *uscc, char *doc, char *changes, uint64_
         self->cpending = c;
     }
     pub_pending_t *rec = &self->pending [self->npending++];
+    memset (rec, 0, sizeof *rec);
     snprintf (rec->uscc, sizeof rec->uscc, "%s", uscc);
     rec->doc = doc;
     rec->changes = changes;
@@ -208,6 +226,43 @@ s_record_changes (pub_t *self, const Npo__Envelope *event, const char *uscc,
     return doc;
 }
 
+//  Stores the certificate's verification document (and marks the one it
+//  replaced superseded) with pub_seq; adds both to the pending Redis writes.
+static int
+s_record_certificate (pub_t *self, const Npo__Organization *org, const char *pub_seq,
+                      pub_pending_t *rec)
+{
+    const Npo__Certificate *c = org->certificate;
+    char version [12];
+    snprintf (version, sizeof version, "%u", c->version);
+    const char *params [8] = { c->number, org->uscc, c->status, version, c->canonical,
+                               c->public_key, pub_seq, c->superseded_number };
+    //  Documents for the gateway, rendered by PostgreSQL (never served raw)
+    PGresult *res = npo_db_exec (self->db,
+        "WITH cur AS ("
+        "  INSERT INTO certificates (number, uscc, status, doc, pub_seq)"
+        "  VALUES ($1, $2, $3, json_build_object ('number', $1::text, 'uscc', $2::text,"
+        "    'version', $4::int, 'status', $3::text, 'canonical', $5::text,"
+        "    'public_key', $6::text)::text, $7)"
+        "  ON CONFLICT (number) DO UPDATE SET status = EXCLUDED.status, doc = EXCLUDED.doc,"
+        "    pub_seq = EXCLUDED.pub_seq RETURNING number, doc),"
+        " old AS ("
+        "  UPDATE certificates SET status = 'superseded', pub_seq = $7,"
+        "    doc = jsonb_set (doc::jsonb, '{status}', '\"superseded\"')::text"
+        "  WHERE number = $8 AND number <> $1 RETURNING number, doc)"
+        " SELECT * FROM cur UNION ALL SELECT * FROM old", 8, params);
+    if (!res)
+        return -1;
+    for (int i = 0; i < PQntuples (res) && i < 2; i++) {
+        char key [64];
+        snprintf (key, sizeof key, "cert:%s", PQgetvalue (res, i, 0));
+        rec->cert_key [i] = npo_strdup (key);
+        rec->cert_doc [i] = npo_strdup (PQgetvalue (res, i, 1));
+    }
+    PQclear (res);
+    return 0;
+}
+
 //  Makes an organization event public: the record (unless a newer version is
 //  stored), its changes, a public event, and the Redis writes after commit.
 static int
@@ -248,8 +303,12 @@ s_project (pub_t *self, const Npo__Envelope *event, const Npo__Organization *org
         ||  npo_db_cmd (self->db, "UPDATE orgs SET pub_seq = $2 WHERE uscc = $1", 2, p2))
             rc = -1;
     }
-    if (rc == 0 && written)
+    if (rc == 0 && written) {
         s_push_pending (self, org->uscc, doc, changes_doc, pub_seq);
+        if (org->certificate
+        &&  s_record_certificate (self, org, seq_text, &self->pending [self->npending - 1]))
+            rc = -1;
+    }
     else {
         free (doc);
         free (changes_doc);
@@ -344,9 +403,25 @@ s_redis_write (pub_t *self, const pub_pending_t *records, size_t n, bool set_seq
     uint64_t top = 0;
     redisAppendCommand (self->redis, "MULTI");
     for (size_t i = 0; i < n; i++) {
-        redisAppendCommand (self->redis, "MSET org:%s %s changes:%s %s", records [i].uscc,
-                            records [i].doc, records [i].uscc,
-                            records [i].changes? records [i].changes: "[]");
+        //  org:<uscc>, changes:<uscc> and any certificate documents, in one MSET
+        const pub_pending_t *r = &records [i];
+        char org_key [32], changes_key [32];
+        snprintf (org_key, sizeof org_key, "org:%s", r->uscc);
+        snprintf (changes_key, sizeof changes_key, "changes:%s", r->uscc);
+        const char *argv [9] = { "MSET" };
+        int argc = 1;
+        if (r->doc) {
+            argv [argc++] = org_key;
+            argv [argc++] = r->doc;
+            argv [argc++] = changes_key;
+            argv [argc++] = r->changes? r->changes: "[]";
+        }
+        for (int k = 0; k < 2; k++)
+            if (r->cert_key [k]) {
+                argv [argc++] = r->cert_key [k];
+                argv [argc++] = r->cert_doc [k];
+            }
+        redisAppendCommandArgv (self->redis, argc, argv, NULL);
         if (records [i].pub_seq > top)
             top = records [i].pub_seq;
     }
@@ -420,6 +495,48 @@ s_write_since (pub_t *self, uint64_t after, bool set_seq)
     }
 }
 
+//  Writes the certificate documents with pub_seq > after. Returns how many,
+//  or -1. (The organizations' pass moves the watermark.)
+static long long
+s_write_certs_since (pub_t *self, uint64_t after)
+{
+    long long total = 0;
+    while (true) {
+        char from [24], limit [16];
+        snprintf (from, sizeof from, "%llu", (unsigned long long) after);
+        snprintf (limit, sizeof limit, "%d", REDIS_BATCH);
+        const char *params [2] = { from, limit };
+        PGresult *res = npo_db_exec (self->db,
+            "SELECT number, doc, pub_seq FROM certificates WHERE pub_seq > $1"
+            " ORDER BY pub_seq, number LIMIT $2", 2, params);
+        if (!res)
+            return -1;
+        int rows = PQntuples (res);
+        pub_pending_t *batch = calloc ((size_t) rows + 1, sizeof *batch);
+        char (*keys) [64] = calloc ((size_t) rows + 1, sizeof *keys);
+        if (!batch || !keys)
+            abort ();
+        for (int i = 0; i < rows; i++) {
+            snprintf (keys [i], sizeof keys [i], "cert:%s", PQgetvalue (res, i, 0));
+            batch [i].cert_key [0] = keys [i];
+            batch [i].cert_doc [0] = PQgetvalue (res, i, 1);     //  borrowed from res
+        }
+        int rc = s_redis_write (self, batch, (size_t) rows, false);
+        //  Rows of one pub_seq may straddle batches: go on from the last seq
+        //  but one (rewriting a few is harmless)
+        if (rows)
+            after = strtoull (PQgetvalue (res, rows - 1, 2), NULL, 10) - (rows == REDIS_BATCH);
+        free (batch);
+        free (keys);
+        PQclear (res);
+        if (rc)
+            return -1;
+        total += rows;
+        if (rows < REDIS_BATCH)
+            return total;
+    }
+}
+
 //  Sets npo:ready and npo:pub_seq only if our rebuild token is still there: a
 //  FLUSHALL during the rebuild removed it, and the cache is not complete.
 static const char *s_finish_script =
@@ -444,7 +561,7 @@ pub_rebuild (pub_t *self)
         return -1;
     freeReplyObject (reply);
     long long total = s_write_since (self, 0, false);
-    if (total < 0)
+    if (total < 0 || s_write_certs_since (self, 0) < 0)
         return -1;
     reply = s_redis_command (self, "EVAL %s 3 npo:rebuild npo:ready npo:pub_seq %s %s",
                              s_finish_script, token, top);
@@ -487,6 +604,8 @@ pub_tick (void *state)
     uint64_t latest = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
     PQclear (res);
     if (cached < latest) {
+        if (s_write_certs_since (self, cached) < 0)
+            return;
         long long n = s_write_since (self, cached, true);
         if (n < 0)
             return;                 //  still behind; the next tick goes on

@@ -14,6 +14,8 @@ typedef struct {
     char uscc [19];
     char *doc;                  //  org:<uscc>
     char *changes;              //  changes:<uscc>, the public change list
+    char *cert_key [2];         //  cert:<number> keys of certificates that changed
+    char *cert_doc [2];         //  and their verification documents
     uint64_t pub_seq;           //  public event seq of this change
 } pub_pending_t;
 

@@ -443,15 +443,18 @@ s_approve_establishment (reg_t *self, const Npo__Request *request, s_app_t *app,
     org.basic = basic;
     if (reg_db_insert_org (self, &org, app->id))
         return s_name_taken (self, basic, reply);
-    if ((*app->charter && s_insert_charter (self, uscc, 1, app->charter, decided_on))
-    ||  s_mark_decided (self, request, app, "approved", decided_on, uscc))
-        return -1;
     Npo__OrgRegistered event = NPO__ORG_REGISTERED__INIT;
     event.organization = &org;
     event.application_id = app->id;
-    if (!npo_outbox_append (self->outbox, "registry.org_registered", uscc,
-                            basic->authority_division, request->actor, &event.base)
-    ||  npo_db_commit (self->db))
+    int rc = (*app->charter && s_insert_charter (self, uscc, 1, app->charter, decided_on))
+          || s_mark_decided (self, request, app, "approved", decided_on, uscc)
+          || reg_cert_issue (self, &org, decided_on, NULL, decided_on)
+          || !npo_outbox_append (self->outbox, "registry.org_registered", uscc,
+                                 basic->authority_division, request->actor, &event.base)
+          || npo_db_commit (self->db)? -1: 0;
+    if (org.certificate)
+        npo__certificate__free_unpacked (org.certificate, NULL);
+    if (rc)
         return -1;
     snprintf (self->target, sizeof self->target, "%s", uscc);
     s_reply_application (reply, app->id, app->kind, "approved", uscc);
@@ -556,7 +559,12 @@ s_approve_change (reg_t *self, const Npo__Request *request, s_app_t *app,
                         6, params))
             goto done;
     }
-    if (s_mark_decided (self, request, app, "approved", decided_on, ""))
+    //  A change to what is printed re-issues the certificate
+    bool reissue = false;
+    for (size_t i = 0; i < cmd->n_changes; i++)
+        reissue = reissue || reg_cert_item (cmd->changes [i]->item);
+    if (s_mark_decided (self, request, app, "approved", decided_on, "")
+    ||  (reissue? reg_cert_issue (self, org, NULL, NULL, decided_on): reg_cert_load (self, org)))
         goto done;
     Npo__OrgChanged event = NPO__ORG_CHANGED__INIT;
     event.organization = org;
@@ -605,7 +613,8 @@ s_approve_deregistration (reg_t *self, const Npo__Request *request, s_app_t *app
     ||  npo_db_cmd (self->db, "UPDATE officer_posts SET end_on = $2::date"
                               " WHERE org_uscc = $1 AND end_on IS NULL", 2,
                     (const char *const []) { org->uscc, decided_on })
-    ||  s_mark_decided (self, request, app, "approved", decided_on, ""))
+    ||  s_mark_decided (self, request, app, "approved", decided_on, "")
+    ||  reg_cert_revoke (self, org))
         goto done;
     Npo__OrgDeregistered event = NPO__ORG_DEREGISTERED__INIT;
     event.organization = org;

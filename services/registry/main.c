@@ -2,6 +2,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "bus.h"
 #include "config.h"
@@ -18,13 +19,34 @@ main (int argc, char *argv [])
                 "The registry service: applications, review, code assignment.\n"
                 "Configured by environment (docs/operations.md): NPO_PG_DSN,\n"
                 "NPO_REGISTRY_ROUTER (default tcp://127.0.0.1:7101),\n"
-                "NPO_REGISTRY_PUB (default tcp://127.0.0.1:7102), NPO_LOG_LEVEL.\n");
+                "NPO_REGISTRY_PUB (default tcp://127.0.0.1:7102), NPO_CERT_MASTER_KEY_FILE\n"
+                "(64 hex digits; the certificate signing keys derive from it), NPO_LOG_LEVEL.\n");
     if (usage >= 0)
         return usage;
     npo_log_init ("registry");
+    if (sodium_init () < 0) {
+        log_error ("could not initialize libsodium");
+        return 1;
+    }
     int rc = 1;
     reg_t self = { 0 };
     npo_server_t *server = NULL;
+    //  The secret the authorities' certificate keys derive from (cert.h)
+    const char *key_file = npo_config_str ("CERT_MASTER_KEY_FILE", NULL);
+    FILE *kf = key_file? fopen (key_file, "r"): NULL;
+    char hex [80] = "";
+    size_t key_len = 0;
+    if (kf) {
+        if (!fgets (hex, sizeof hex, kf))
+            hex [0] = 0;
+        fclose (kf);
+    }
+    if (sodium_hex2bin (self.cert_master, sizeof self.cert_master, hex, strlen (hex), " \n",
+                        &key_len, NULL) || key_len != sizeof self.cert_master) {
+        log_error ("could not read the certificate master key: NPO_CERT_MASTER_KEY_FILE must"
+                   " name a file holding 64 hex digits (deploy/cluster.sh makes one)");
+        return 1;
+    }
     self.db = npo_db_new (npo_config_str ("PG_DSN", "host=127.0.0.1 port=7190 user=npo dbname=npo connect_timeout=5"),
                           "registry", 30000);
     if (!self.db || npo_db_migrate (self.db, npo_migrations, npo_migrations_len))

@@ -97,6 +97,11 @@ s_get (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     snprintf (self->target, sizeof self->target, "%s", uscc);
     bool found;
     Npo__Organization *org = reg_db_load_org (self, uscc, false, &found);
+    if (org && reg_cert_load (self, org)) {
+        npo__organization__free_unpacked (org, NULL);
+        org = NULL;
+        found = true;
+    }
     if (org) {
         reply->body_case = NPO__REPLY__BODY_ORGANIZATION;
         reply->organization = org;

@@ -20,6 +20,7 @@ typedef struct {
     npo_outbox_t *outbox;       //  the registry event stream
     reg_actor_t actor;          //  of the command being handled
     char target [64];           //  what it is about, for the audit trail
+    unsigned char cert_master [32]; //  derives the authorities' signing keys
 } reg_t;
 
 //  registry.c -------------------------------------------------------------
@@ -75,6 +76,24 @@ void
     reg_end_post (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
 void
     reg_positions (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+
+//  certificates.c ---------------------------------------------------------
+
+//  True when changing item re-issues the certificate (it is printed on it).
+bool
+    reg_cert_item (const char *item);
+//  Issues the next certificate of org in the open transaction: signed, stored,
+//  the previous one superseded; org->certificate is set to it. valid_from
+//  NULL keeps the previous validity. Returns 0 or -1.
+int
+    reg_cert_issue (reg_t *self, Npo__Organization *org, const char *valid_from,
+                    const char *valid_to, const char *issued_on);
+//  Sets org->certificate to its latest certificate (none: left NULL). 0 or -1.
+int
+    reg_cert_load (reg_t *self, Npo__Organization *org);
+//  Revokes org's valid certificate (in the open transaction) and loads it.
+int
+    reg_cert_revoke (reg_t *self, Npo__Organization *org);
 
 //  registry_db.c: SQL ------------------------------------------------------
 
