@@ -16,6 +16,7 @@
  */
 #include <arpa/inet.h>
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -57,6 +58,10 @@ static const struct {
         "not a valid unified social credit code (18 characters, GB 32100)" },
     [METRICS_ERROR_INVALID_QUERY]      = { HTTP_BADREQUEST,
         "this path takes exactly the parameter token (at most 256 characters)" },
+    [METRICS_ERROR_INVALID_ORG_CODE]   = { HTTP_BADREQUEST,
+        "not a valid organization code (9 characters, GB 11714)" },
+    [METRICS_ERROR_INVALID_CERTIFICATE_NUMBER] = { HTTP_BADREQUEST,
+        "not a certificate number (1 to 40 letters, digits, '-', '_' or '.')" },
     [METRICS_ERROR_NOT_FOUND]          = { HTTP_NOTFOUND, "no such resource" },
     [METRICS_ERROR_METHOD_NOT_ALLOWED] = { 405, "only GET and HEAD are allowed" },
     [METRICS_ERROR_URI_TOO_LONG]       = { 414, "the request URI is too long" },
@@ -474,8 +479,14 @@ s_lookup_start (gateway_t *self, struct evhttp_request *req, const lookup_t *tem
     //  cert:<number> a certificate to verify
     const char *prefix = lookup->route == METRICS_ROUTE_ORG_CHANGES? "changes":
                          lookup->route == METRICS_ROUTE_CERT_VERIFY? "cert": "org";
-    if (redisAsyncCommand (self->redis, s_on_doc, lookup, "GET %s:%s", prefix, id)
-            != REDIS_OK) {
+    //  An alias names the record: resolved and fetched in one round trip
+    static const char *by_alias =
+        "local u = redis.call ('GET', KEYS [1]) "
+        "if u then return redis.call ('GET', 'org:' .. u) end return false";
+    int rc = lookup->route == METRICS_ROUTE_ORG_BY_ALIAS?
+        redisAsyncCommand (self->redis, s_on_doc, lookup, "EVAL %s 1 alias:%s", by_alias, id):
+        redisAsyncCommand (self->redis, s_on_doc, lookup, "GET %s:%s", prefix, id);
+    if (rc != REDIS_OK) {
         free (lookup);
         return -1;
     }
@@ -503,6 +514,18 @@ s_route (const char *path, char *segment, size_t size)
     static const char org [] = "/v1/orgs/";
     if (!path)
         return METRICS_ROUTE_OTHER;
+    static const char old_code [] = "/v1/orgs/by-old-code/", cert [] = "/v1/orgs/by-certificate/";
+    if (strncmp (path, old_code, sizeof old_code - 1) == 0
+    ||  strncmp (path, cert, sizeof cert - 1) == 0) {
+        //  segment: "oldcode:<code>" or "cert:<number>", checked by the caller
+        bool is_code = strncmp (path, old_code, sizeof old_code - 1) == 0;
+        const char *seg = path + (is_code? sizeof old_code: sizeof cert) - 1;
+        if (strlen (seg) > 40 || strchr (seg, '/'))
+            snprintf (segment, size, "%s:", is_code? "oldcode": "cert");
+        else
+            snprintf (segment, size, "%s:%s", is_code? "oldcode": "cert", seg);
+        return METRICS_ROUTE_ORG_BY_ALIAS;
+    }
     if (strncmp (path, org, sizeof org - 1) == 0) {
         const char *seg = path + sizeof org - 1;
         const char *slash = strchr (seg, '/');
@@ -525,6 +548,33 @@ s_route (const char *path, char *segment, size_t size)
     return METRICS_ROUTE_OTHER;
 }
 
+//  Checks and normalizes an alias "oldcode:<code>" (the dash of a printed
+//  code removed) or "cert:<number>". Returns true, or false with *error.
+static bool
+s_alias_check (char *alias, metrics_error_t *error)
+{
+    *error = METRICS_ERROR_NONE;
+    if (strncmp (alias, "oldcode:", 8) == 0) {
+        char *code = alias + 8;
+        if (!orgcode_valid (code)) {
+            *error = METRICS_ERROR_INVALID_ORG_CODE;
+            return false;
+        }
+        char *dash = strchr (code, '-');
+        if (dash)
+            memmove (dash, dash + 1, strlen (dash));
+        return true;
+    }
+    const char *number = alias + 5;         //  after "cert:"
+    size_t n = strlen (number);
+    bool ok = n >= 1 && n <= 40;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = isalnum ((unsigned char) number [i]) || strchr ("-_.", number [i]);
+    if (!ok)
+        *error = METRICS_ERROR_INVALID_CERTIFICATE_NUMBER;
+    return ok;
+}
+
 static void
 s_on_request (struct evhttp_request *req, void *arg)
 {
@@ -536,7 +586,7 @@ s_on_request (struct evhttp_request *req, void *arg)
     struct evbuffer *body = evhttp_request_get_output_buffer (req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
     enum evhttp_cmd_type method = evhttp_request_get_command (req);
-    char uscc [USCC_LEN + 2] = "";
+    char uscc [64] = "";            //  the {uscc}, or an alias for by-* paths
 
     if (strlen (evhttp_request_get_uri (req)) > S_URI_MAX) {
         error = METRICS_ERROR_URI_TOO_LONG;
@@ -556,6 +606,13 @@ s_on_request (struct evhttp_request *req, void *arg)
             if (s_lookup_start (self, req, &(lookup_t) { .route = route }, uscc, started) == 0)
                 return;             //  s_on_ready answers
             else
+                error = METRICS_ERROR_CACHE_UNAVAILABLE;
+            break;
+        case METRICS_ROUTE_ORG_BY_ALIAS:
+            if (s_alias_check (uscc, &error)
+            &&  s_lookup_start (self, req, &(lookup_t) { .route = route }, uscc, started) == 0)
+                return;             //  s_on_ready answers
+            if (error == METRICS_ERROR_NONE)
                 error = METRICS_ERROR_CACHE_UNAVAILABLE;
             break;
         case METRICS_ROUTE_CERT_VERIFY:

@@ -15,6 +15,7 @@ typedef enum {
     METRICS_ROUTE_ORG,              //  /v1/orgs/{uscc}
     METRICS_ROUTE_ORG_CHANGES,      //  /v1/orgs/{uscc}/changes
     METRICS_ROUTE_CERT_VERIFY,      //  /v1/certificates/verify
+    METRICS_ROUTE_ORG_BY_ALIAS,     //  /v1/orgs/by-old-code/{code}, /by-certificate/{number}
     METRICS_ROUTE_HEALTHZ,          //  /healthz
     METRICS_ROUTE_METRICS,          //  /metrics
     METRICS_ROUTE_OTHER,            //  anything else
@@ -26,6 +27,8 @@ typedef enum {
     METRICS_ERROR_NONE,
     METRICS_ERROR_INVALID_USCC,
     METRICS_ERROR_INVALID_QUERY,
+    METRICS_ERROR_INVALID_ORG_CODE,
+    METRICS_ERROR_INVALID_CERTIFICATE_NUMBER,
     METRICS_ERROR_NOT_FOUND,
     METRICS_ERROR_METHOD_NOT_ALLOWED,
     METRICS_ERROR_URI_TOO_LONG,

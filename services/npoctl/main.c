@@ -624,6 +624,34 @@ done:
     return rc;
 }
 
+static int
+s_old_codes (ctl_t *ctl, int argc, char **argv)
+{
+    Npo__OldCodes codes = NPO__OLD_CODES__INIT;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp (argv [i], "--uscc") == 0 && i + 1 < argc)
+            codes.uscc = argv [++i];
+        else if (strcmp (argv [i], "--org-code") == 0 && i + 1 < argc)
+            codes.old_org_code = argv [++i];
+        else if (strcmp (argv [i], "--certificate") == 0 && i + 1 < argc)
+            codes.old_certificate_number = argv [++i];
+        else
+            return s_usage_error ("old-codes", "unexpected argument \"%s\"", argv [i]);
+    }
+    if (!*codes.uscc || (!*codes.old_org_code && !*codes.old_certificate_number))
+        return s_usage_error ("old-codes", "%s", "--uscc and --org-code or --certificate");
+    Npo__Request request = NPO__REQUEST__INIT;
+    request.body_case = NPO__REQUEST__BODY_RECORD_OLD_CODES;
+    request.record_old_codes = &codes;
+    int status;
+    Npo__Reply *reply = s_call (ctl, "registry", &request, &status);
+    if (!reply)
+        return status;
+    npo__reply__free_unpacked (reply, NULL);
+    printf ("{\"uscc\":\"%s\",\"status\":\"recorded\"}\n", codes.uscc);
+    return 0;
+}
+
 //  ---------------------------------------------------------------------
 //  show, cache, ping
 
@@ -708,6 +736,11 @@ static const verb_t s_verbs [] = {
       "  the verification URL with its signed token. print writes the printable\n"
       "  certificate (PDF, A4) with a QR code of that URL. URL defaults to\n"
       "  $NPO_GATEWAY_URL." },
+    { "old-codes", s_old_codes,
+      "npoctl old-codes --uscc USCC [--org-code CODE] [--certificate NUMBER]\n"
+      "  Maps the old organization code (GB 11714) and old certificate number of an\n"
+      "  organization registered before 2016 to its code, for life; the gateway then\n"
+      "  finds it at /v1/orgs/by-old-code/CODE and /v1/orgs/by-certificate/NUMBER." },
     { "show", s_show,
       "npoctl show USCC\n"
       "  Prints an organization's full registry record as JSON." },

@@ -116,9 +116,9 @@ pub_destroy_pending (pub_t *self)
         pub_pending_t *p = &self->pending [i];
         free (p->doc);
         free (p->changes);
-        for (int k = 0; k < 2; k++) {
-            free (p->cert_key [k]);
-            free (p->cert_doc [k]);
+        for (int k = 0; k < 4; k++) {
+            free (p->key [k]);
+            free (p->val [k]);
         }
     }
     self->npending = 0;
@@ -226,6 +226,24 @@ s_record_changes (pub_t *self, const Npo__Envelope *event, const char *uscc,
     return doc;
 }
 
+//  Maps alias to uscc (in the transaction) and adds alias:<alias> to the
+//  record's Redis writes in slot k. Returns 0 or -1.
+static int
+s_alias (pub_t *self, const char *alias, const char *uscc, const char *pub_seq,
+         pub_pending_t *rec, int k)
+{
+    const char *params [3] = { alias, uscc, pub_seq };
+    if (npo_db_cmd (self->db, "INSERT INTO aliases (alias, uscc, pub_seq) VALUES ($1, $2, $3)"
+                              " ON CONFLICT (alias) DO UPDATE SET uscc = EXCLUDED.uscc,"
+                              " pub_seq = EXCLUDED.pub_seq", 3, params))
+        return -1;
+    char key [80];
+    snprintf (key, sizeof key, "alias:%s", alias);
+    rec->key [k] = npo_strdup (key);
+    rec->val [k] = npo_strdup (uscc);
+    return 0;
+}
+
 //  Stores the certificate's verification document (and marks the one it
 //  replaced superseded) with pub_seq; adds both to the pending Redis writes.
 static int
@@ -256,11 +274,14 @@ s_record_certificate (pub_t *self, const Npo__Organization *org, const char *pub
     for (int i = 0; i < PQntuples (res) && i < 2; i++) {
         char key [64];
         snprintf (key, sizeof key, "cert:%s", PQgetvalue (res, i, 0));
-        rec->cert_key [i] = npo_strdup (key);
-        rec->cert_doc [i] = npo_strdup (PQgetvalue (res, i, 1));
+        rec->key [i] = npo_strdup (key);
+        rec->val [i] = npo_strdup (PQgetvalue (res, i, 1));
     }
     PQclear (res);
-    return 0;
+    //  The organization can be found by its certificate number
+    char alias [64];
+    snprintf (alias, sizeof alias, "cert:%s", c->number);
+    return s_alias (self, alias, org->uscc, pub_seq, rec, 2);
 }
 
 //  Makes an organization event public: the record (unless a newer version is
@@ -316,10 +337,47 @@ s_project (pub_t *self, const Npo__Envelope *event, const Npo__Organization *org
     return rc;
 }
 
+//  Pre-2016 codes: the organization can be found by them.
+static int
+s_old_codes (pub_t *self, const Npo__Envelope *event)
+{
+    Npo__OldCodes *msg = npo__old_codes__unpack (NULL, event->payload.len, event->payload.data);
+    if (!msg) {
+        log_error ("event %s is not a valid OldCodes; skipped", event->event_id);
+        return 0;
+    }
+    json_t *doc_json = json_pack ("{s:s, s:s, s:s}", "uscc", msg->uscc,
+                                  "old_org_code", msg->old_org_code,
+                                  "old_certificate_number", msg->old_certificate_number);
+    char *doc = doc_json? json_dumps (doc_json, JSON_COMPACT): NULL;
+    json_decref (doc_json);
+    uint64_t seq = doc? s_public_event (self, event, event->type, doc): 0;
+    char seq_text [24], alias [80];
+    snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) seq);
+    int rc = seq? 0: -1;
+    if (rc == 0) {
+        s_push_pending (self, msg->uscc, NULL, NULL, seq);
+        pub_pending_t *rec = &self->pending [self->npending - 1];
+        if (*msg->old_org_code) {
+            snprintf (alias, sizeof alias, "oldcode:%s", msg->old_org_code);
+            rc = s_alias (self, alias, msg->uscc, seq_text, rec, 0);
+        }
+        if (rc == 0 && *msg->old_certificate_number) {
+            snprintf (alias, sizeof alias, "cert:%s", msg->old_certificate_number);
+            rc = s_alias (self, alias, msg->uscc, seq_text, rec, 1);
+        }
+    }
+    free (doc);
+    npo__old_codes__free_unpacked (msg, NULL);
+    return rc;
+}
+
 int
 pub_apply (void *state, const Npo__Envelope *event)
 {
     pub_t *self = state;
+    if (strcmp (event->type, "registry.old_codes_recorded") == 0)
+        return s_old_codes (self, event);
     const ProtobufCMessageDescriptor *desc =
         strcmp (event->type, "registry.org_registered") == 0? &npo__org_registered__descriptor:
         strcmp (event->type, "registry.org_changed") == 0? &npo__org_changed__descriptor:
@@ -408,18 +466,18 @@ s_redis_write (pub_t *self, const pub_pending_t *records, size_t n, bool set_seq
         char org_key [32], changes_key [32];
         snprintf (org_key, sizeof org_key, "org:%s", r->uscc);
         snprintf (changes_key, sizeof changes_key, "changes:%s", r->uscc);
-        const char *argv [9] = { "MSET" };
+        const char *argv [13] = { "MSET" };
         int argc = 1;
-        if (r->doc) {
+        if (r->doc) {           //  (an alias-only record has none)
             argv [argc++] = org_key;
             argv [argc++] = r->doc;
             argv [argc++] = changes_key;
             argv [argc++] = r->changes? r->changes: "[]";
         }
-        for (int k = 0; k < 2; k++)
-            if (r->cert_key [k]) {
-                argv [argc++] = r->cert_key [k];
-                argv [argc++] = r->cert_doc [k];
+        for (int k = 0; k < 4; k++)
+            if (r->key [k]) {
+                argv [argc++] = r->key [k];
+                argv [argc++] = r->val [k];
             }
         redisAppendCommandArgv (self->redis, argc, argv, NULL);
         if (records [i].pub_seq > top)
@@ -495,46 +553,70 @@ s_write_since (pub_t *self, uint64_t after, bool set_seq)
     }
 }
 
-//  Writes the certificate documents with pub_seq > after. Returns how many,
-//  or -1. (The organizations' pass moves the watermark.)
+//  Key-value pairs kept beside the records, each with its pub_seq: the
+//  certificates' verification documents and the aliases.
+static const char *s_pairs_sql [] = {
+    "SELECT 'cert:' || number, doc, pub_seq FROM certificates WHERE pub_seq > $1"
+    " ORDER BY pub_seq, number LIMIT $2",
+    "SELECT 'alias:' || alias, uscc, pub_seq FROM aliases WHERE pub_seq > $1"
+    " ORDER BY pub_seq, alias LIMIT $2",
+};
+
+//  Writes the pairs with pub_seq > after. Returns how many, or -1. (The
+//  watermark is moved by the caller.)
 static long long
-s_write_certs_since (pub_t *self, uint64_t after)
+s_write_pairs_since (pub_t *self, uint64_t after)
 {
     long long total = 0;
-    while (true) {
-        char from [24], limit [16];
-        snprintf (from, sizeof from, "%llu", (unsigned long long) after);
-        snprintf (limit, sizeof limit, "%d", REDIS_BATCH);
-        const char *params [2] = { from, limit };
-        PGresult *res = npo_db_exec (self->db,
-            "SELECT number, doc, pub_seq FROM certificates WHERE pub_seq > $1"
-            " ORDER BY pub_seq, number LIMIT $2", 2, params);
-        if (!res)
-            return -1;
-        int rows = PQntuples (res);
-        pub_pending_t *batch = calloc ((size_t) rows + 1, sizeof *batch);
-        char (*keys) [64] = calloc ((size_t) rows + 1, sizeof *keys);
-        if (!batch || !keys)
-            abort ();
-        for (int i = 0; i < rows; i++) {
-            snprintf (keys [i], sizeof keys [i], "cert:%s", PQgetvalue (res, i, 0));
-            batch [i].cert_key [0] = keys [i];
-            batch [i].cert_doc [0] = PQgetvalue (res, i, 1);     //  borrowed from res
+    for (size_t q = 0; q < sizeof s_pairs_sql / sizeof s_pairs_sql [0]; q++) {
+        uint64_t from_seq = after;
+        while (true) {
+            char from [24], limit [16];
+            snprintf (from, sizeof from, "%llu", (unsigned long long) from_seq);
+            snprintf (limit, sizeof limit, "%d", REDIS_BATCH);
+            const char *params [2] = { from, limit };
+            PGresult *res = npo_db_exec (self->db, s_pairs_sql [q], 2, params);
+            if (!res)
+                return -1;
+            int rows = PQntuples (res);
+            pub_pending_t *batch = calloc ((size_t) rows + 1, sizeof *batch);
+            if (!batch)
+                abort ();
+            for (int i = 0; i < rows; i++) {
+                batch [i].key [0] = PQgetvalue (res, i, 0);     //  borrowed from res
+                batch [i].val [0] = PQgetvalue (res, i, 1);
+            }
+            int rc = s_redis_write (self, batch, (size_t) rows, false);
+            //  Rows of one pub_seq (at most four) may straddle batches: go on
+            //  from the last seq but one (rewriting a few is harmless)
+            if (rows)
+                from_seq = strtoull (PQgetvalue (res, rows - 1, 2), NULL, 10)
+                         - (rows == REDIS_BATCH);
+            free (batch);
+            PQclear (res);
+            if (rc)
+                return -1;
+            total += rows;
+            if (rows < REDIS_BATCH)
+                break;
         }
-        int rc = s_redis_write (self, batch, (size_t) rows, false);
-        //  Rows of one pub_seq may straddle batches: go on from the last seq
-        //  but one (rewriting a few is harmless)
-        if (rows)
-            after = strtoull (PQgetvalue (res, rows - 1, 2), NULL, 10) - (rows == REDIS_BATCH);
-        free (batch);
-        free (keys);
-        PQclear (res);
-        if (rc)
-            return -1;
-        total += rows;
-        if (rows < REDIS_BATCH)
-            return total;
     }
+    return total;
+}
+
+//  The newest pub_seq in the tables, or -1 on a database error.
+static long long
+s_latest_pub_seq (pub_t *self)
+{
+    PGresult *res = npo_db_exec (self->db,
+        "SELECT greatest ((SELECT coalesce (max (pub_seq), 0) FROM orgs),"
+        " (SELECT coalesce (max (pub_seq), 0) FROM certificates),"
+        " (SELECT coalesce (max (pub_seq), 0) FROM aliases))", 0, NULL);
+    if (!res)
+        return -1;
+    long long latest = strtoll (PQgetvalue (res, 0, 0), NULL, 10);
+    PQclear (res);
+    return latest;
 }
 
 //  Sets npo:ready and npo:pub_seq only if our rebuild token is still there: a
@@ -547,13 +629,11 @@ static const char *s_finish_script =
 long long
 pub_rebuild (pub_t *self)
 {
-    PGresult *res = npo_db_exec (self->db, "SELECT coalesce (max (pub_seq), 0) FROM orgs",
-                                 0, NULL);
-    if (!res)
+    long long latest = s_latest_pub_seq (self);
+    if (latest < 0)
         return -1;
     char top [24];
-    snprintf (top, sizeof top, "%s", PQgetvalue (res, 0, 0));
-    PQclear (res);
+    snprintf (top, sizeof top, "%lld", latest);
     char token [33];
     npo_random_id (token);
     redisReply *reply = s_redis_command (self, "SET npo:rebuild %s", token);
@@ -561,7 +641,7 @@ pub_rebuild (pub_t *self)
         return -1;
     freeReplyObject (reply);
     long long total = s_write_since (self, 0, false);
-    if (total < 0 || s_write_certs_since (self, 0) < 0)
+    if (total < 0 || s_write_pairs_since (self, 0) < 0)
         return -1;
     reply = s_redis_command (self, "EVAL %s 3 npo:rebuild npo:ready npo:pub_seq %s %s",
                              s_finish_script, token, top);
@@ -597,19 +677,20 @@ pub_tick (void *state)
     }
     //  Records committed but not written (a crash or a lost connection between
     //  the two, or a Redis restored from an older snapshot)
-    PGresult *res = npo_db_exec (self->db, "SELECT coalesce (max (pub_seq), 0) FROM orgs",
-                                 0, NULL);
-    if (!res)
+    long long latest = s_latest_pub_seq (self);
+    if (latest < 0)
         return;
-    uint64_t latest = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
-    PQclear (res);
-    if (cached < latest) {
-        if (s_write_certs_since (self, cached) < 0)
-            return;
-        long long n = s_write_since (self, cached, true);
+    if (cached < (uint64_t) latest) {
+        long long pairs = s_write_pairs_since (self, cached);
+        long long n = pairs < 0? -1: s_write_since (self, cached, false);
         if (n < 0)
             return;                 //  still behind; the next tick goes on
-        log_info ("cache missed %lld records; rewritten", n);
+        reply = s_redis_command (self, "SET npo:pub_seq %lld", latest);
+        if (!reply)
+            return;
+        freeReplyObject (reply);
+        log_info ("cache missed %lld records and %lld certificates or aliases; rewritten",
+                  n, pairs);
     }
     self->behind = false;
 }

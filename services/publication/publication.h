@@ -14,8 +14,8 @@ typedef struct {
     char uscc [19];
     char *doc;                  //  org:<uscc>
     char *changes;              //  changes:<uscc>, the public change list
-    char *cert_key [2];         //  cert:<number> keys of certificates that changed
-    char *cert_doc [2];         //  and their verification documents
+    char *key [4];              //  more keys to set with the record: cert:<number>
+    char *val [4];              //  verification documents, alias:<...> names
     uint64_t pub_seq;           //  public event seq of this change
 } pub_pending_t;
 

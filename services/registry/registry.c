@@ -114,6 +114,82 @@ s_get (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         reg_db_failed (self, reply);
 }
 
+//  Maps an organization's pre-2016 organization code and certificate number
+//  to its code. Both are unique for life: a code already mapped elsewhere is
+//  refused.
+static void
+s_old_codes (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
+{
+    const Npo__OldCodes *cmd = request->record_old_codes;
+    char code [10] = "";
+    //  Printed codes carry a dash before the check character: stored without
+    if (*cmd->old_org_code) {
+        if (!orgcode_valid (cmd->old_org_code)) {
+            npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_org_code",
+                             "old_org_code: not a valid organization code (GB 11714)");
+            return;
+        }
+        size_t n = 0;
+        for (const char *p = cmd->old_org_code; *p && n < 9; p++)
+            if (*p != '-')
+                code [n++] = *p;
+        code [n] = 0;
+    }
+    size_t len = strlen (cmd->old_certificate_number);
+    bool printable = len <= 40;
+    //  The characters the gateway takes in /v1/orgs/by-certificate/{number}
+    for (size_t i = 0; i < len && printable; i++)
+        printable = isalnum ((unsigned char) cmd->old_certificate_number [i])
+                 || strchr ("-_.", cmd->old_certificate_number [i]);
+    if (!printable || (!*code && len == 0)) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_field",
+                         "old_org_code or old_certificate_number required; a certificate number"
+                         " is 1 to 40 letters, digits, '-', '_' or '.'");
+        return;
+    }
+    bool found;
+    Npo__Organization *org = uscc_valid (cmd->uscc)?
+                             reg_db_load_org (self, cmd->uscc, false, &found): NULL;
+    if (!org) {
+        if (uscc_valid (cmd->uscc) && (found || *npo_db_sqlstate (self->db)))
+            reg_db_failed (self, reply);
+        else
+            npo_reply_error (reply, NPO__STATUS__STATUS_NOT_FOUND, "not_found",
+                             "no organization %.18s", cmd->uscc);
+        return;
+    }
+    snprintf (self->target, sizeof self->target, "%s", org->uscc);
+    if (!reg_may_write (self, org->basic->authority_division, reply))
+        goto done;
+    const char *params [3] = { org->uscc, *code? code: NULL, len? cmd->old_certificate_number: NULL };
+    Npo__OldCodes event = NPO__OLD_CODES__INIT;
+    event.uscc = org->uscc;
+    event.old_org_code = code;
+    event.old_certificate_number = cmd->old_certificate_number;
+    if (npo_db_begin (self->db)
+    ||  npo_db_cmd (self->db,
+            "INSERT INTO old_codes (uscc, old_org_code, old_certificate_number)"
+            " VALUES ($1, $2, $3) ON CONFLICT (uscc) DO UPDATE SET"
+            " old_org_code = coalesce (EXCLUDED.old_org_code, old_codes.old_org_code),"
+            " old_certificate_number = coalesce (EXCLUDED.old_certificate_number,"
+            "                                    old_codes.old_certificate_number)", 3, params)) {
+        if (strncmp (npo_db_constraint (self->db), "old_codes_old", 13) == 0) {
+            npo_db_rollback (self->db);
+            npo_reply_error (reply, NPO__STATUS__STATUS_CONFLICT, "old_code_taken",
+                             "this old code is already mapped to another organization");
+        }
+        else
+            reg_db_failed (self, reply);
+        goto done;
+    }
+    if (!npo_outbox_append (self->outbox, "registry.old_codes_recorded", org->uscc,
+                            org->basic->authority_division, request->actor, &event.base)
+    ||  npo_db_commit (self->db))
+        reg_db_failed (self, reply);
+done:
+    npo__organization__free_unpacked (org, NULL);
+}
+
 //  Records the command in registry.audit, accepted or refused. Its own
 //  statement, after the command's transaction.
 static void
@@ -169,6 +245,9 @@ reg_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
             break;
         case NPO__REQUEST__BODY_OFFICER_POSITIONS:
             reg_positions (self, request, reply);
+            break;
+        case NPO__REQUEST__BODY_RECORD_OLD_CODES:
+            s_old_codes (self, request, reply);
             break;
         default:
             npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "unknown_command",
