@@ -198,23 +198,27 @@ s_record_changes (pub_t *self, const Npo__Envelope *event, const char *uscc,
     for (size_t i = 0; i < n; i++) {
         if (!s_public_item (changes [i]->item))
             continue;
-        const char *params [6] = { uscc, changes [i]->item, changes [i]->before,
-                                   changes [i]->after, changes [i]->approved_on, event->event_id };
+        const char *params [7] = { uscc, changes [i]->item, changes [i]->before,
+                                   changes [i]->after, changes [i]->approved_on, event->event_id,
+                                   changes [i]->content };
         if (npo_db_cmd (self->db, "INSERT INTO changes (uscc, item, before, after, approved_on,"
-                                  " source_event) VALUES ($1, $2, $3, $4, $5, $6)", 6, params))
+                                  " source_event, content) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        7, params))
             return NULL;
     }
     const char *params [1] = { uscc };
     PGresult *res = npo_db_exec (self->db,
-        "SELECT item, before, after, approved_on FROM changes WHERE uscc = $1 ORDER BY id",
+        "SELECT item, before, after, approved_on, content FROM changes WHERE uscc = $1"
+        " ORDER BY id",
         1, params);
     if (!res)
         return NULL;
     json_t *list = json_array ();
     for (int i = 0; i < PQntuples (res); i++)
-        json_array_append_new (list, json_pack ("{s:s, s:s, s:s, s:s}",
-            "item", PQgetvalue (res, i, 0), "before", PQgetvalue (res, i, 1),
-            "after", PQgetvalue (res, i, 2), "approved_on", PQgetvalue (res, i, 3)));
+        json_array_append_new (list, json_pack ("{s:s, s:s, s:s, s:s, s:s}",
+            "item", PQgetvalue (res, i, 0), "content", PQgetvalue (res, i, 4),
+            "before", PQgetvalue (res, i, 1), "after", PQgetvalue (res, i, 2),
+            "approved_on", PQgetvalue (res, i, 3)));
     PQclear (res);
     char *doc = json_dumps (list, JSON_COMPACT);
     json_decref (list);

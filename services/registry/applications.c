@@ -24,6 +24,27 @@ static const char *s_changeable [] = {
     "activity_area", "charter",
 };
 
+//  变更内容: each item in words (for the record and the public list)
+static const char *s_item_labels [][2] = {
+    { "name", "名称" }, { "business_unit", "业务主管单位" },
+    { "business_unit_code", "业务主管单位代码" }, { "decoupled", "是否脱钩" },
+    { "party_work_body", "党建工作机构" }, { "industry", "所属行业" },
+    { "legal_representative", "法定代表人" }, { "address_division", "住所所在行政区划" },
+    { "address", "住所" }, { "postal_code", "邮政编码" }, { "contact_name", "联系人" },
+    { "contact_phone", "联系电话" }, { "business_scope", "业务范围" },
+    { "registered_capital", "注册资金" }, { "activity_area", "活动地域" },
+    { "charter", "章程" },
+};
+
+static const char *
+s_item_label (const char *item)
+{
+    for (size_t i = 0; i < sizeof s_item_labels / sizeof s_item_labels [0]; i++)
+        if (strcmp (item, s_item_labels [i][0]) == 0)
+            return s_item_labels [i][1];
+    return item;
+}
+
 static bool
 s_changeable_item (const char *item)
 {
@@ -510,6 +531,7 @@ s_approve_change (reg_t *self, const Npo__Request *request, s_app_t *app,
         npo__change__init (&storage [i]);
         changes [i] = &storage [i];
         storage [i].item = c->item;
+        storage [i].content = (char *) s_item_label (c->item);
         storage [i].approved_on = (char *) decided_on;
         if (strcmp (c->item, "charter") == 0) {
             PGresult *res = npo_db_exec (self->db, "SELECT coalesce (max (version), 0)"
@@ -552,11 +574,11 @@ s_approve_change (reg_t *self, const Npo__Request *request, s_app_t *app,
     for (size_t i = 0; i < cmd->n_changes; i++) {
         char app_id [24];
         snprintf (app_id, sizeof app_id, "%llu", (unsigned long long) app->id);
-        const char *params [6] = { org->uscc, app_id, changes [i]->item, changes [i]->before,
-                                   changes [i]->after, decided_on };
+        const char *params [7] = { org->uscc, app_id, changes [i]->item, changes [i]->before,
+                                   changes [i]->after, decided_on, changes [i]->content };
         if (npo_db_cmd (self->db, "INSERT INTO changes (uscc, application_id, item, before,"
-                                  " after, approved_on) VALUES ($1, $2, $3, $4, $5, $6)",
-                        6, params))
+                                  " after, approved_on, content)"
+                                  " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, params))
             goto done;
     }
     //  A change to what is printed re-issues the certificate

@@ -162,19 +162,19 @@ reg_appoint (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
                          org->uscc, org->status);
         goto done;
     }
-    const char *params [18] = {
+    const char *params [19] = {
         org->uscc, org->basic->type, o->name, *o->birth_date? o->birth_date: NULL, o->gender,
         o->ethnicity, o->nationality, o->id_type, o->id_number, o->political_status,
         o->mail_address, o->postal_code, o->mobile, o->phone, o->position,
-        o->full_time? "true": "false", appointed_on, start_on
+        o->full_time? "true": "false", appointed_on, start_on, o->employer
     };
     if (npo_db_begin (self->db)
     ||  npo_db_cmd (self->db,
             "INSERT INTO officer_posts (org_uscc, org_type, name, birth_date, gender, ethnicity,"
             " nationality, id_type, id_number, political_status, mail_address, postal_code,"
-            " mobile, phone, position, full_time, appointed_on, start_on)"
+            " mobile, phone, position, full_time, appointed_on, start_on, employer)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-            " $17, $18)", 18, params)) {
+            " $17, $18, $19)", 19, params)) {
         const char *constraint = npo_db_constraint (self->db);
         if (strcmp (constraint, "officer_posts_one_social_group_lr") == 0) {
             npo_db_rollback (self->db);
@@ -258,7 +258,7 @@ reg_positions (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     const char *params [2] = { cmd->id_type, cmd->id_number };
     PGresult *res = npo_db_exec (self->db,
         "SELECT p.org_uscc, o.name, p.position, p.start_on::text, coalesce (p.end_on::text, ''),"
-        " p.appointed_on::text FROM officer_posts p JOIN organizations o ON o.uscc = p.org_uscc"
+        " p.appointed_on::text, p.employer FROM officer_posts p JOIN organizations o ON o.uscc = p.org_uscc"
         " WHERE p.id_type = $1 AND p.id_number = $2 ORDER BY p.start_on, p.id", 2, params);
     if (!res) {
         reg_db_failed (self, reply);
@@ -276,9 +276,10 @@ reg_positions (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         if (!post)
             abort ();
         npo__post__init (post);
-        char **fields [6] = { &post->org_uscc, &post->org_name, &post->position,
-                              &post->start_on, &post->end_on, &post->appointed_on };
-        for (int k = 0; k < 6; k++)
+        char **fields [7] = { &post->org_uscc, &post->org_name, &post->position,
+                              &post->start_on, &post->end_on, &post->appointed_on,
+                              &post->employer };
+        for (int k = 0; k < 7; k++)
             *fields [k] = npo_strdup (PQgetvalue (res, i, k));
         list->posts [list->n_posts++] = post;
     }

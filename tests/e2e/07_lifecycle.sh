@@ -40,7 +40,7 @@ doc=$(http_get /v1/orgs/$uscc)
 check_match "new legal representative" "$doc" '"legal_representative":"赵六"'
 check_match "version 2" "$doc" '"version":2'
 ch=$(http_get /v1/orgs/$uscc/changes)
-check_match "the change list has the name change" "$ch" '"item":"name","before":"测试市书法家协会","after":"测试市书法协会"'
+check_match "the change list has the name change, with its content" "$ch" '"item":"name","content":"名称","before":"测试市书法家协会","after":"测试市书法协会"'
 check_match "and the address change" "$ch" '"item":"address"'
 check_nomatch "but not the phone" "$ch" 'contact_phone|13700137000|13900139000'
 check_eq "changes of an unknown organization: 404" "$(http_code /v1/orgs/53100000500019795A/changes)" 404
@@ -69,7 +69,7 @@ check_eq "no change recorded by the refusals (one event: the other registration)
 # --- officers
 id1=$(resid 440106 19800101 123)
 lr() {  # lr USCC ID [TYPE]: appoint a legal representative
-    printf '{"name":"赵六","id_type":"%s","id_number":"%s","position":"legal_representative","org_uscc":"%s","gender":"male","mobile":"13600136000","birth_date":"1980-01-01"}' \
+    printf '{"name":"赵六","id_type":"%s","id_number":"%s","position":"legal_representative","org_uscc":"%s","gender":"male","mobile":"13600136000","birth_date":"1980-01-01","employer":"测试大学"}' \
         "${3:-resident_id}" "$2" "$1" | $NPOCTL officer appoint --file - 2>&1
 }
 out=$(lr "$uscc" "$id1")
@@ -92,6 +92,7 @@ check_match "a malformed Hong Kong permit is refused by its own rule" "$err" 'in
 pos=$($NPOCTL officer positions --id-type resident_id --id "$id1")
 check_match "positions: the social group" "$pos" "\"org_uscc\":\"$uscc\""
 check_match "positions: the foundation" "$pos" "\"org_uscc\":\"$found\""
+check_match "positions: with the employer (section 3)" "$pos" '"employer":"测试大学"'
 check_eq "positions: two posts" "$(echo "$pos" | grep -o '"position":"legal_representative"' | wc -l)" 2
 check_nomatch "officers never reach Redis" "$(redis --scan | while read -r k; do redis get "$k"; done)" "$id1|13600136000|E12345678"
 check_nomatch "nor the gateway" "$(http_get /v1/orgs/$uscc)$(http_get /v1/orgs/$found)" "$id1|13600136000|赵六\",\"id"
