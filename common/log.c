@@ -116,6 +116,15 @@ npo_utf8_valid (const char *str, bool multiline, size_t *chars)
     return true;
 }
 
+bool
+npo_str_in (const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp (s, list [i]) == 0)
+            return true;
+    return false;
+}
+
 void
 npo_log_write (int level, const char *request_id, const char *fmt, ...)
 {
@@ -170,6 +179,8 @@ npo_log_test (bool verbose)
     SELFTEST_CHECK (!npo_utf8_valid ("a\nb", false, NULL));
     SELFTEST_CHECK (npo_utf8_valid ("a\nb", true, NULL));
     SELFTEST_CHECK (!npo_utf8_valid ("a\x01", true, NULL));
+    static const char *const list [] = { "a", "bc" };
+    SELFTEST_CHECK (NPO_STR_IN ("bc", list) && !NPO_STR_IN ("b", list));
     if (verbose)
         printf ("OK\n");
 }

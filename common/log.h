@@ -44,6 +44,11 @@ size_t
 bool
     npo_utf8_valid (const char *s, bool multiline, size_t *chars);
 
+//  Returns true when s is one of the n strings of list.
+bool
+    npo_str_in (const char *s, const char *const *list, size_t n);
+#define NPO_STR_IN(s, array)  npo_str_in ((s), (array), sizeof (array) / sizeof (array) [0])
+
 void
     npo_log_test (bool verbose);
 

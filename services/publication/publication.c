@@ -180,15 +180,6 @@ static const char *s_public_items [] = {
     "registered_capital", "activity_area", "charter",
 };
 
-static bool
-s_public_item (const char *item)
-{
-    for (size_t i = 0; i < sizeof s_public_items / sizeof s_public_items [0]; i++)
-        if (strcmp (item, s_public_items [i]) == 0)
-            return true;
-    return false;
-}
-
 //  Records the public items of a change and re-renders the change list;
 //  returns the new list (malloc'd) or NULL on failure.
 static char *
@@ -196,7 +187,7 @@ s_record_changes (pub_t *self, const Npo__Envelope *event, const char *uscc,
                   Npo__Change **changes, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!s_public_item (changes [i]->item))
+        if (!NPO_STR_IN (changes [i]->item, s_public_items))
             continue;
         const char *params [7] = { uscc, changes [i]->item, changes [i]->before,
                                    changes [i]->after, changes [i]->approved_on, event->event_id,
@@ -517,82 +508,65 @@ pub_committed (void *state, bool ok)
     pub_destroy_pending (self);
 }
 
-//  Writes the records with pub_seq > after (all when after is 0), in batches,
-//  in seq order. Returns how many, or -1.
-static long long
-s_write_since (pub_t *self, uint64_t after, bool set_seq)
+//  A row of a paged query as a record to write (strings borrowed from res).
+typedef void (s_fill_fn) (pub_pending_t *rec, PGresult *res, int row);
+
+static void
+s_fill_org (pub_pending_t *rec, PGresult *res, int row)
 {
-    long long total = 0;
-    while (true) {
-        char from [24], limit [16];
-        snprintf (from, sizeof from, "%llu", (unsigned long long) after);
-        snprintf (limit, sizeof limit, "%d", REDIS_BATCH);
-        const char *params [2] = { from, limit };
-        PGresult *res = npo_db_exec (self->db,
-            "SELECT uscc, doc, pub_seq, changes_doc FROM orgs WHERE pub_seq > $1"
-            " ORDER BY pub_seq LIMIT $2",
-            2, params);
-        if (!res)
-            return -1;
-        int rows = PQntuples (res);
-        pub_pending_t *batch = calloc ((size_t) rows + 1, sizeof *batch);
-        if (!batch)
-            abort ();
-        for (int i = 0; i < rows; i++) {
-            snprintf (batch [i].uscc, sizeof batch [i].uscc, "%s", PQgetvalue (res, i, 0));
-            batch [i].doc = PQgetvalue (res, i, 1);     //  borrowed from res
-            batch [i].pub_seq = strtoull (PQgetvalue (res, i, 2), NULL, 10);
-            batch [i].changes = PQgetvalue (res, i, 3);  //  borrowed from res
-        }
-        int rc = s_redis_write (self, batch, (size_t) rows, set_seq);
-        if (rows)
-            after = batch [rows - 1].pub_seq;
-        free (batch);
-        PQclear (res);
-        if (rc)
-            return -1;
-        total += rows;
-        if (rows < REDIS_BATCH)
-            return total;
-    }
+    snprintf (rec->uscc, sizeof rec->uscc, "%s", PQgetvalue (res, row, 0));
+    rec->doc = PQgetvalue (res, row, 1);
+    rec->changes = PQgetvalue (res, row, 3);
 }
 
-//  Key-value pairs kept beside the records, each with its pub_seq: the
-//  certificates' verification documents and the aliases.
-static const char *s_pairs_sql [] = {
-    "SELECT 'cert:' || number, doc, pub_seq FROM certificates WHERE pub_seq > $1"
-    " ORDER BY pub_seq, number LIMIT $2",
-    "SELECT 'alias:' || alias, uscc, pub_seq FROM aliases WHERE pub_seq > $1"
-    " ORDER BY pub_seq, alias LIMIT $2",
+static void
+s_fill_pair (pub_pending_t *rec, PGresult *res, int row)
+{
+    rec->key [0] = PQgetvalue (res, row, 0);
+    rec->val [0] = PQgetvalue (res, row, 1);
+}
+
+//  What Redis holds, table by table: the records (org:, changes:), the
+//  certificates' verification documents (cert:) and the aliases (alias:).
+//  Each query pages by pub_seq (column 2).
+static const struct {
+    const char *sql;
+    s_fill_fn *fill;
+} s_tables [] = {
+    { "SELECT uscc, doc, pub_seq, changes_doc FROM orgs WHERE pub_seq > $1"
+      " ORDER BY pub_seq, uscc LIMIT $2", s_fill_org },
+    { "SELECT 'cert:' || number, doc, pub_seq FROM certificates WHERE pub_seq > $1"
+      " ORDER BY pub_seq, number LIMIT $2", s_fill_pair },
+    { "SELECT 'alias:' || alias, uscc, pub_seq FROM aliases WHERE pub_seq > $1"
+      " ORDER BY pub_seq, alias LIMIT $2", s_fill_pair },
 };
 
-//  Writes the pairs with pub_seq > after. Returns how many, or -1. (The
-//  watermark is moved by the caller.)
+//  Writes everything with pub_seq > after (all when after is 0), in batches.
+//  Returns how many organization records it wrote, or -1. The caller moves
+//  the watermark.
 static long long
-s_write_pairs_since (pub_t *self, uint64_t after)
+s_write_since (pub_t *self, uint64_t after)
 {
     long long total = 0;
-    for (size_t q = 0; q < sizeof s_pairs_sql / sizeof s_pairs_sql [0]; q++) {
+    for (size_t t = 0; t < sizeof s_tables / sizeof s_tables [0]; t++) {
         uint64_t from_seq = after;
         while (true) {
             char from [24], limit [16];
             snprintf (from, sizeof from, "%llu", (unsigned long long) from_seq);
             snprintf (limit, sizeof limit, "%d", REDIS_BATCH);
             const char *params [2] = { from, limit };
-            PGresult *res = npo_db_exec (self->db, s_pairs_sql [q], 2, params);
+            PGresult *res = npo_db_exec (self->db, s_tables [t].sql, 2, params);
             if (!res)
                 return -1;
             int rows = PQntuples (res);
             pub_pending_t *batch = calloc ((size_t) rows + 1, sizeof *batch);
             if (!batch)
                 abort ();
-            for (int i = 0; i < rows; i++) {
-                batch [i].key [0] = PQgetvalue (res, i, 0);     //  borrowed from res
-                batch [i].val [0] = PQgetvalue (res, i, 1);
-            }
+            for (int i = 0; i < rows; i++)
+                s_tables [t].fill (&batch [i], res, i);
             int rc = s_redis_write (self, batch, (size_t) rows, false);
-            //  Rows of one pub_seq (at most four) may straddle batches: go on
-            //  from the last seq but one (rewriting a few is harmless)
+            //  Rows of one pub_seq (a few certificates or aliases) may straddle
+            //  batches: go on from the last seq but one (rewriting is harmless)
             if (rows)
                 from_seq = strtoull (PQgetvalue (res, rows - 1, 2), NULL, 10)
                          - (rows == REDIS_BATCH);
@@ -600,7 +574,8 @@ s_write_pairs_since (pub_t *self, uint64_t after)
             PQclear (res);
             if (rc)
                 return -1;
-            total += rows;
+            if (s_tables [t].fill == s_fill_org)
+                total += rows;
             if (rows < REDIS_BATCH)
                 break;
         }
@@ -644,8 +619,8 @@ pub_rebuild (pub_t *self)
     if (!reply)
         return -1;
     freeReplyObject (reply);
-    long long total = s_write_since (self, 0, false);
-    if (total < 0 || s_write_pairs_since (self, 0) < 0)
+    long long total = s_write_since (self, 0);
+    if (total < 0)
         return -1;
     reply = s_redis_command (self, "EVAL %s 3 npo:rebuild npo:ready npo:pub_seq %s %s",
                              s_finish_script, token, top);
@@ -685,16 +660,15 @@ pub_tick (void *state)
     if (latest < 0)
         return;
     if (cached < (uint64_t) latest) {
-        long long pairs = s_write_pairs_since (self, cached);
-        long long n = pairs < 0? -1: s_write_since (self, cached, false);
+        long long n = s_write_since (self, cached);
         if (n < 0)
             return;                 //  still behind; the next tick goes on
         reply = s_redis_command (self, "SET npo:pub_seq %lld", latest);
         if (!reply)
             return;
         freeReplyObject (reply);
-        log_info ("cache missed %lld records and %lld certificates or aliases; rewritten",
-                  n, pairs);
+        log_info ("cache missed writes since public event %llu (%lld records); rewritten",
+                  (unsigned long long) cached, n);
     }
     self->behind = false;
 }

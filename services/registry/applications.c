@@ -45,15 +45,6 @@ s_item_label (const char *item)
     return item;
 }
 
-static bool
-s_changeable_item (const char *item)
-{
-    for (size_t i = 0; i < sizeof s_changeable / sizeof s_changeable [0]; i++)
-        if (strcmp (item, s_changeable [i]) == 0)
-            return true;
-    return false;
-}
-
 static void
 s_reply_application (Npo__Reply *reply, uint64_t id, const char *kind, const char *status,
                      const char *uscc)
@@ -115,7 +106,7 @@ s_check_change (const Npo__SubmitApplication *cmd, const Npo__Organization *org,
     }
     for (size_t i = 0; i < cmd->n_changes; i++) {
         const Npo__ChangeItem *c = cmd->changes [i];
-        if (!s_changeable_item (c->item)) {
+        if (!NPO_STR_IN (c->item, s_changeable)) {
             npo_reply_error (reply, BAD, "invalid_change_item",
                              "changes: \"%.40s\" cannot be changed by a change application",
                              c->item);

@@ -23,10 +23,7 @@ static const char *s_printed [] = {
 bool
 reg_cert_item (const char *item)
 {
-    for (size_t i = 0; i < sizeof s_printed / sizeof s_printed [0]; i++)
-        if (strcmp (item, s_printed [i]) == 0)
-            return true;
-    return false;
+    return NPO_STR_IN (item, s_printed);
 }
 
 //  Fills org->certificate from a certificates row (columns as in s_columns).

@@ -18,15 +18,6 @@ static const char *s_positions [] = {
 };
 
 static bool
-s_position_valid (const char *position)
-{
-    for (size_t i = 0; i < sizeof s_positions / sizeof s_positions [0]; i++)
-        if (strcmp (position, s_positions [i]) == 0)
-            return true;
-    return false;
-}
-
-static bool
 s_phone_valid (const char *s)
 {
     if (strlen (s) > 20)
@@ -58,7 +49,7 @@ s_validate_officer (const Npo__Officer *o, Npo__Reply *reply)
         npo_reply_error (reply, BAD, "missing_field", "name: required");
         return -1;
     }
-    if (!s_position_valid (o->position)) {
+    if (!NPO_STR_IN (o->position, s_positions)) {
         npo_reply_error (reply, BAD, "invalid_position",
                          "position: \"%.40s\" is not legal_representative, responsible_person,"
                          " director, supervisor or other", o->position);
@@ -209,7 +200,7 @@ reg_end_post (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         npo_reply_error (reply, BAD, "invalid_date", "end_on: a date YYYY-MM-DD up to today");
         return;
     }
-    if (!s_position_valid (cmd->position)) {
+    if (!NPO_STR_IN (cmd->position, s_positions)) {
         npo_reply_error (reply, BAD, "invalid_position", "position: not a known position");
         return;
     }

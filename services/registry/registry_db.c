@@ -20,6 +20,28 @@ s_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f)
     return (char *) msg + f->offset;
 }
 
+//  Appends b's field values to params from n on, in descriptor order (bools
+//  as "true"/"false", an empty amount as NULL: unknown, not zero); returns
+//  the new count.
+static int
+s_basic_values (const Npo__BasicInfo *b, const char **params, int n)
+{
+    const ProtobufCMessageDescriptor *desc = &npo__basic_info__descriptor;
+    for (unsigned i = 0; i < desc->n_fields && i < MAX_FIELDS; i++) {
+        const ProtobufCFieldDescriptor *f = &desc->fields [i];
+        const void *value = s_field (&b->base, f);
+        if (f->type == PROTOBUF_C_TYPE_BOOL)
+            params [n] = *(const protobuf_c_boolean *) value? "true": "false";
+        else {
+            params [n] = *(char *const *) value;
+            if (strcmp (f->name, "registered_capital") == 0 && !*params [n])
+                params [n] = NULL;
+        }
+        n++;
+    }
+    return n;
+}
+
 int
 reg_db_insert_org (reg_t *self, const Npo__Organization *org, uint64_t application_id)
 {
@@ -31,24 +53,13 @@ reg_db_insert_org (reg_t *self, const Npo__Organization *org, uint64_t applicati
     params [1] = org->org_code;
     params [2] = org->approved_on;
     params [3] = app;
-    int n = 4;
+    int n = s_basic_values (org->basic, params, 4);
     size_t sl = (size_t) snprintf (sql, sizeof sql,
         "INSERT INTO organizations (uscc, org_code, approved_on, application_id");
     size_t vl = (size_t) snprintf (values, sizeof values, "$1, $2, $3, $4");
-    for (unsigned i = 0; i < desc->n_fields && n < MAX_FIELDS + 4; i++) {
-        const ProtobufCFieldDescriptor *f = &desc->fields [i];
-        const void *value = s_field (&org->basic->base, f);
-        if (f->type == PROTOBUF_C_TYPE_BOOL)
-            params [n] = *(const protobuf_c_boolean *) value? "true": "false";
-        else {
-            params [n] = *(char *const *) value;
-            //  An empty amount is NULL (unknown), not zero
-            if (strcmp (f->name, "registered_capital") == 0 && !*params [n])
-                params [n] = NULL;
-        }
-        n++;
-        sl += (size_t) snprintf (sql + sl, sizeof sql - sl, ", %s", f->name);
-        vl += (size_t) snprintf (values + vl, sizeof values - vl, ", $%d", n);
+    for (int i = 4; i < n; i++) {
+        sl += (size_t) snprintf (sql + sl, sizeof sql - sl, ", %s", desc->fields [i - 4].name);
+        vl += (size_t) snprintf (values + vl, sizeof values - vl, ", $%d", i + 1);
     }
     if (sl + strlen (values) + 16 >= sizeof sql || vl >= sizeof values) {
         log_error ("organization insert does not fit its buffer: grow it");
@@ -68,22 +79,12 @@ reg_db_update_org (reg_t *self, const Npo__Organization *org)
     params [0] = org->uscc;
     params [1] = org->status;
     params [2] = version;
-    int n = 3;
+    int n = s_basic_values (org->basic, params, 3);
     size_t sl = (size_t) snprintf (sql, sizeof sql,
         "UPDATE organizations SET status = $2, version = $3, updated_at = now ()");
-    for (unsigned i = 0; i < desc->n_fields && n < MAX_FIELDS + 3; i++) {
-        const ProtobufCFieldDescriptor *f = &desc->fields [i];
-        const void *value = s_field (&org->basic->base, f);
-        if (f->type == PROTOBUF_C_TYPE_BOOL)
-            params [n] = *(const protobuf_c_boolean *) value? "true": "false";
-        else {
-            params [n] = *(char *const *) value;
-            if (strcmp (f->name, "registered_capital") == 0 && !*params [n])
-                params [n] = NULL;
-        }
-        n++;
-        sl += (size_t) snprintf (sql + sl, sizeof sql - sl, ", %s = $%d", f->name, n);
-    }
+    for (int i = 3; i < n; i++)
+        sl += (size_t) snprintf (sql + sl, sizeof sql - sl, ", %s = $%d",
+                                 desc->fields [i - 3].name, i + 1);
     if (sl + 32 >= sizeof sql) {
         log_error ("organization update does not fit its buffer: grow it");
         return -1;

@@ -176,11 +176,8 @@ s_upper_alnum (const char *s, size_t min, size_t max)
 int
 reg_validate_id (const char *type, const char *number, Npo__Reply *reply)
 {
-    size_t i, n = strlen (number);
-    for (i = 0; i < sizeof s_id_types / sizeof s_id_types [0]; i++)
-        if (strcmp (type, s_id_types [i]) == 0)
-            break;
-    if (i == sizeof s_id_types / sizeof s_id_types [0]) {
+    size_t n = strlen (number);
+    if (!NPO_STR_IN (type, s_id_types)) {
         npo_reply_error (reply, BAD, "invalid_id_type",
                          "id_type: \"%s\" is not resident_id, passport, hk_macao_permit, "
                          "taiwan_permit, foreign_permanent_residence or other", type);
