@@ -358,6 +358,15 @@ s_server_dispatch (npo_server_t *self, const uint8_t *data, size_t size, Npo__Re
         log_warn ("refused a malformed request of %zu bytes", size);
         return;
     }
+    //  Both are logged and stored: bounded UTF-8 text, or the request is refused
+    size_t chars;
+    if (!npo_utf8_valid (request->request_id, false, &chars) || chars > 64
+    ||  !npo_utf8_valid (request->actor, false, &chars) || chars > 128) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "malformed_request",
+                         "request_id (64) and actor (128) must be short UTF-8 text");
+        npo__request__free_unpacked (request, NULL);
+        return;
+    }
     reply->request_id = npo_strdup (request->request_id);
     int64_t started = npo_now_us ();
     switch (request->body_case) {

@@ -263,6 +263,46 @@ s_test_check (const char *token, const npo_cert_t *record, const unsigned char p
     return len < sizeof canonical && npo_cert_verify (canonical, len, sig, pk);
 }
 
+int
+npo_cert_parse_canonical (char *text, npo_cert_t *c)
+{
+    static const char *keys [] = {
+        "number", "version", "uscc", "name", "legal_representative", "address",
+        "registered_capital", "business_scope", "activity_area", "business_unit",
+        "issuing_authority", "authority_division", "valid_from", "valid_to", "issued_on"
+    };
+    const char **slots [] = {
+        &c->number, NULL, &c->uscc, &c->name, &c->legal_representative, &c->address,
+        &c->registered_capital, &c->business_scope, &c->activity_area, &c->business_unit,
+        &c->issuing_authority, &c->authority_division, &c->valid_from, &c->valid_to,
+        &c->issued_on
+    };
+    if (strncmp (text, "npo-cert-v1\n", 12) != 0)
+        return -1;
+    memset (c, 0, sizeof *c);
+    char *line = strchr (text, '\n');          //  after "npo-cert-v1"
+    for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {
+        if (!line)
+            return -1;
+        line++;
+        char *end = strchr (line, '\n');
+        size_t klen = strlen (keys [i]);
+        if (!end || strncmp (line, keys [i], klen) || line [klen] != '=')
+            return -1;
+        *end = 0;
+        char *value = line + klen + 1, *out = value;
+        for (char *in = value; *in; in++)          //  \\ \n \r
+            *out++ = *in == '\\' && in [1]? (++in, *in == 'n'? '\n': *in == 'r'? '\r': *in): *in;
+        *out = 0;
+        if (slots [i])
+            *slots [i] = value;
+        else
+            c->version = (uint32_t) strtoul (value, NULL, 10);
+        line = end;
+    }
+    return 0;
+}
+
 void
 npo_cert_test (bool verbose)
 {
@@ -307,6 +347,24 @@ npo_cert_test (bool verbose)
     char canonical [2048];
     size_t len = npo_cert_canonical (&c, canonical, sizeof canonical);
     SELFTEST_CHECK (len == strlen (expected));
+
+    //  The canonical form reads back field for field, escapes undone
+    npo_cert_t round = c;
+    round.business_scope = "第一行\n第二行\\";
+    char text [2048], *copy = malloc (sizeof text);
+    size_t tl = npo_cert_canonical (&round, text, sizeof text);
+    memcpy (copy, text, tl + 1);
+    npo_cert_t back;
+    SELFTEST_CHECK (npo_cert_parse_canonical (copy, &back) == 0);
+    SELFTEST_CHECK (strcmp (back.business_scope, "第一行\n第二行\\") == 0);
+    SELFTEST_CHECK (strcmp (back.name, c.name) == 0 && back.version == 2);
+    SELFTEST_CHECK (strcmp (back.issued_on, "2024-03-01") == 0);
+    SELFTEST_CHECK (npo_cert_canonical (&back, NULL, 0) == tl);
+    char broken [] = "npo-cert-v1\nnumber=x\n";
+    SELFTEST_CHECK (npo_cert_parse_canonical (broken, &back) == -1);
+    char v2 [] = "npo-cert-v2\n";
+    SELFTEST_CHECK (npo_cert_parse_canonical (v2, &back) == -1);
+    free (copy);
     SELFTEST_CHECK (strcmp (canonical, expected) == 0);
 
     //  snprintf-like truncation, and a NULL buffer to measure

@@ -105,6 +105,11 @@ bool
     npo_cert_verify (const char *canonical, size_t len, const unsigned char sig [64],
                      const unsigned char pk [32]);
 
+//  Fills c from a canonical form, in place: text is unescaped and c's strings
+//  point into it. Returns 0, or -1 when text is not a canonical form.
+int
+    npo_cert_parse_canonical (char *text, npo_cert_t *c);
+
 void
     npo_cert_test (bool verbose);
 

@@ -354,27 +354,54 @@ s_verify_answer (lookup_t *lookup)
         ||  pk_len != sizeof pk)
             reason = "the register's record of this certificate is unreadable";
         else
+        if (strcmp (status, "valid") && strcmp (status, "superseded") && strcmp (status, "revoked"))
+            reason = "the register's record of this certificate is unreadable";
+        else
         if (strstr (canonical, version_line)
         &&  npo_cert_verify (canonical, strlen (canonical), lookup->sig, pk)) {
-            result = status;        //  valid | superseded | revoked
+            result = status;
             reason = NULL;
         }
     }
-    json_t *answer = json_pack ("{s:s, s:b, s:s}", "result", result,
-                                "genuine", strcmp (result, "forged") != 0,
+    //  (keys keep their first place: result, genuine, number, ...)
+    json_t *answer = json_pack ("{s:s, s:b, s:s}", "result", result, "genuine", 0,
                                 "number", lookup->number);
+    npo_cert_t signed_cert;
+    char *copy = reason? NULL: strdup (json_string_value (json_object_get (doc, "canonical")));
+    if (copy && npo_cert_parse_canonical (copy, &signed_cert) == 0) {
+        //  What the certificate says, as signed: the reader compares it with
+        //  the paper in hand (a genuine token on a forged paper shows here)
+        char today [11];
+        time_t now = time (NULL) + 8 * 3600;             //  Beijing date
+        strftime (today, sizeof today, "%Y-%m-%d", gmtime (&now));
+        if (strcmp (result, "valid") == 0 && strcmp (signed_cert.valid_to, today) < 0)
+            result = "expired";
+        json_object_set_new (answer, "result", json_string (result));
+        json_t *certificate = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+            "uscc", signed_cert.uscc, "name", signed_cert.name,
+            "legal_representative", signed_cert.legal_representative,
+            "address", signed_cert.address, "activity_area", signed_cert.activity_area,
+            "issuing_authority", signed_cert.issuing_authority,
+            "valid_from", signed_cert.valid_from, "valid_to", signed_cert.valid_to,
+            "issued_on", signed_cert.issued_on);
+        json_object_set_new (answer, "uscc", json_string (signed_cert.uscc));
+        json_object_set_new (answer, "version", json_integer (signed_cert.version));
+        json_object_set_new (answer, "certificate", certificate? certificate: json_null ());
+    }
+    else
+    if (!reason)
+        reason = "the register's record of this certificate is unreadable";
+    free (copy);
+    json_object_set_new (answer, "genuine", json_boolean (strcmp (result, "forged") != 0));
     if (reason)
         json_object_set_new (answer, "reason", json_string (reason));
-    else {
-        json_object_set (answer, "uscc", json_object_get (doc, "uscc"));
-        json_object_set (answer, "version", json_object_get (doc, "version"));
-    }
     char *text = json_dumps (answer, JSON_COMPACT);
     json_decref (answer);
     json_decref (doc);
-    if (!text || evbuffer_add (body, text, strlen (text)))
-        return METRICS_ERROR_INTERNAL;
+    int rc = text? evbuffer_add (body, text, strlen (text)): -1;
     free (text);
+    if (rc)
+        return METRICS_ERROR_INTERNAL;
     struct evkeyvalq *headers = evhttp_request_get_output_headers (lookup->req);
     evhttp_add_header (headers, "Content-Type", S_JSON);
     evhttp_add_header (headers, "Cache-Control", "no-store");
@@ -565,14 +592,25 @@ s_alias_check (char *alias, metrics_error_t *error)
             memmove (dash, dash + 1, strlen (dash));
         return true;
     }
-    const char *number = alias + 5;         //  after "cert:"
+    char *number = alias + 5;               //  after "cert:"
     size_t n = strlen (number);
     bool ok = n >= 1 && n <= 40;
     for (size_t i = 0; i < n && ok; i++)
         ok = isalnum ((unsigned char) number [i]) || strchr ("-_.", number [i]);
-    if (!ok)
+    if (!ok) {
         *error = METRICS_ERROR_INVALID_CERTIFICATE_NUMBER;
-    return ok;
+        return false;
+    }
+    //  Numbers this register issued are "<uscc>-<n>" (alias cert:); any other
+    //  is a pre-2016 number (alias oldcert:)
+    char head [USCC_LEN + 1] = "";
+    if (n > USCC_LEN)
+        memcpy (head, number, USCC_LEN);
+    if (n > USCC_LEN + 1 && number [USCC_LEN] == '-' && uscc_valid (head))
+        return true;
+    memmove (alias + 8, number, n + 1);
+    memcpy (alias, "oldcert:", 8);
+    return true;
 }
 
 static void

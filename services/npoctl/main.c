@@ -503,46 +503,6 @@ s_officer (ctl_t *ctl, int argc, char **argv)
 //  ---------------------------------------------------------------------
 //  certificate
 
-//  Fills c from a canonical form (cert.h), the text the authority signed, so
-//  that what is printed is what was signed. Strings point into text, which is
-//  unescaped in place. Returns 0, or -1 when a line is missing.
-static int
-s_parse_canonical (char *text, npo_cert_t *c)
-{
-    static const char *keys [] = {
-        "number", "version", "uscc", "name", "legal_representative", "address",
-        "registered_capital", "business_scope", "activity_area", "business_unit",
-        "issuing_authority", "authority_division", "valid_from", "valid_to", "issued_on"
-    };
-    const char **slots [] = {
-        &c->number, NULL, &c->uscc, &c->name, &c->legal_representative, &c->address,
-        &c->registered_capital, &c->business_scope, &c->activity_area, &c->business_unit,
-        &c->issuing_authority, &c->authority_division, &c->valid_from, &c->valid_to,
-        &c->issued_on
-    };
-    char *line = strchr (text, '\n');          //  after "npo-cert-v1"
-    for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {
-        if (!line)
-            return -1;
-        line++;
-        char *end = strchr (line, '\n');
-        size_t klen = strlen (keys [i]);
-        if (!end || strncmp (line, keys [i], klen) || line [klen] != '=')
-            return -1;
-        *end = 0;
-        char *value = line + klen + 1, *out = value;
-        for (char *in = value; *in; in++)          //  \\ \n \r
-            *out++ = *in == '\\' && in [1]? (++in, *in == 'n'? '\n': *in == 'r'? '\r': *in): *in;
-        *out = 0;
-        if (slots [i])
-            *slots [i] = value;
-        else
-            c->version = (uint32_t) strtoul (value, NULL, 10);
-        line = end;
-    }
-    return 0;
-}
-
 static int
 s_certificate (ctl_t *ctl, int argc, char **argv)
 {
@@ -595,7 +555,7 @@ s_certificate (ctl_t *ctl, int argc, char **argv)
     npo_cert_t c = { 0 };
     char *canonical = npo_strdup (cert->canonical);
     FILE *out = NULL;
-    if (s_parse_canonical (canonical, &c))
+    if (npo_cert_parse_canonical (canonical, &c))
         fprintf (stderr, "npoctl: the certificate record of %s is unreadable\n", uscc);
     else
     if (!(out = fopen (out_path, "wb")))

@@ -228,10 +228,19 @@ s_alias (pub_t *self, const char *alias, const char *uscc, const char *pub_seq,
          pub_pending_t *rec, int k)
 {
     const char *params [3] = { alias, uscc, pub_seq };
-    if (npo_db_cmd (self->db, "INSERT INTO aliases (alias, uscc, pub_seq) VALUES ($1, $2, $3)"
-                              " ON CONFLICT (alias) DO UPDATE SET uscc = EXCLUDED.uscc,"
-                              " pub_seq = EXCLUDED.pub_seq", 3, params))
+    //  An alias names one organization for life: never moved to another
+    PGresult *res = npo_db_exec (self->db,
+        "INSERT INTO aliases (alias, uscc, pub_seq) VALUES ($1, $2, $3)"
+        " ON CONFLICT (alias) DO UPDATE SET pub_seq = EXCLUDED.pub_seq"
+        " WHERE aliases.uscc = EXCLUDED.uscc RETURNING alias", 3, params);
+    if (!res)
         return -1;
+    bool kept = PQntuples (res) == 1;
+    PQclear (res);
+    if (!kept) {
+        log_error ("alias %s already names another organization; not moved to %s", alias, uscc);
+        return 0;
+    }
     char key [80];
     snprintf (key, sizeof key, "alias:%s", alias);
     rec->key [k] = npo_strdup (key);
@@ -358,7 +367,7 @@ s_old_codes (pub_t *self, const Npo__Envelope *event)
             rc = s_alias (self, alias, msg->uscc, seq_text, rec, 0);
         }
         if (rc == 0 && *msg->old_certificate_number) {
-            snprintf (alias, sizeof alias, "cert:%s", msg->old_certificate_number);
+            snprintf (alias, sizeof alias, "oldcert:%s", msg->old_certificate_number);
             rc = s_alias (self, alias, msg->uscc, seq_text, rec, 1);
         }
     }
@@ -417,6 +426,9 @@ s_redis_connect (pub_t *self)
     }
     redisSetTimeout (c, (struct timeval) { 5, 0 });
     self->redis = c;
+    //  A Redis we were not connected to may hold less than npo:pub_seq says
+    //  (restarted from an older snapshot): the next tick compares and repairs
+    self->behind = true;
     log_info ("connected to redis at %s:%d", self->redis_host, self->redis_port);
     return 0;
 }
@@ -502,8 +514,10 @@ pub_committed (void *state, bool ok)
 {
     pub_t *self = state;
     //  On failure PostgreSQL still has it; the tick sees npo:pub_seq behind.
-    //  While behind, the watermark must not jump past the missed records.
-    if (ok && s_redis_write (self, self->pending, self->npending, !self->behind))
+    //  While behind, the watermark must not jump past the missed records. A
+    //  batch that was not committed may have been (COMMIT lost with its
+    //  connection): behind too.
+    if (!ok || s_redis_write (self, self->pending, self->npending, !self->behind))
         self->behind = true;
     pub_destroy_pending (self);
 }

@@ -107,9 +107,10 @@ s_check_change (const Npo__SubmitApplication *cmd, const Npo__Organization *org,
     for (size_t i = 0; i < cmd->n_changes; i++) {
         const Npo__ChangeItem *c = cmd->changes [i];
         if (!NPO_STR_IN (c->item, s_changeable)) {
+            //  (the item is not echoed: it is unchecked client text)
             npo_reply_error (reply, BAD, "invalid_change_item",
-                             "changes: \"%.40s\" cannot be changed by a change application",
-                             c->item);
+                             "changes: item %zu cannot be changed by a change application;"
+                             " type and registering authority never can", i + 1);
             return -1;
         }
         for (size_t k = 0; k < i; k++)
@@ -129,11 +130,17 @@ s_check_change (const Npo__SubmitApplication *cmd, const Npo__Organization *org,
     //  The organization as it would be after the change must be valid
     uint8_t *packed;
     size_t size;
-    if (npo_pack (&org->basic->base, &packed, &size))
+    Npo__BasicInfo *after = NULL;
+    if (npo_pack (&org->basic->base, &packed, &size) == 0) {
+        after = npo__basic_info__unpack (NULL, size, packed);
+        free (packed);
+    }
+    if (!after) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_INTERNAL, "internal",
+                         "could not copy the organization's record");
         return -1;
-    Npo__BasicInfo *after = npo__basic_info__unpack (NULL, size, packed);
-    free (packed);
-    int rc = after? 0: -1;
+    }
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < cmd->n_changes; i++) {
         const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name
             (&npo__basic_info__descriptor, cmd->changes [i]->item);
@@ -155,7 +162,7 @@ reg_submit (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     bool establishment = strcmp (kind, "establishment") == 0;
     if (!establishment && strcmp (kind, "change") && strcmp (kind, "deregistration")) {
         npo_reply_error (reply, BAD, "invalid_kind",
-                         "kind: \"%.40s\" is not establishment, change or deregistration", kind);
+                         "kind: not establishment, change or deregistration");
         return;
     }
     size_t chars;
@@ -243,15 +250,21 @@ reg_submit (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         " INSERT INTO applications (kind, idempotency_key, name, authority_division, basic,"
         " body, target_uscc, submitted_by, charter) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         " ON CONFLICT (idempotency_key) DO NOTHING"
-        " RETURNING id, kind, status, coalesce (target_uscc, '') AS uscc)"
+        " RETURNING id, kind, status, coalesce (target_uscc, '') AS uscc, authority_division)"
         " SELECT * FROM ins"
-        " UNION ALL SELECT id, kind, status, coalesce (uscc, target_uscc, '') FROM applications"
-        " WHERE idempotency_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)",
+        " UNION ALL SELECT id, kind, status, coalesce (uscc, target_uscc, ''), authority_division"
+        " FROM applications WHERE idempotency_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)",
         9, params, lengths, formats, 0);
     free (basic);
     free (body);
     if (!res)
         reg_db_failed (self, reply);
+    else
+    if (PQntuples (res) == 1
+    &&  (strcmp (PQgetvalue (res, 0, 1), kind) || strcmp (PQgetvalue (res, 0, 4), division)))
+        //  A key names one application: never someone else's, never another kind
+        npo_reply_error (reply, CONFLICT, "idempotency_key_reused",
+                         "idempotency_key: already used for another application");
     else
     if (PQntuples (res) == 1) {
         s_reply_application (reply, strtoull (PQgetvalue (res, 0, 0), NULL, 10),
@@ -623,7 +636,7 @@ s_approve_deregistration (reg_t *self, const Npo__Request *request, s_app_t *app
                               " deregistered_on, liquidation_leader, liquidation_phone)"
                               " VALUES ($1, $2, $3, $4, $5, $6)", 6, params)
     //  Its officers' posts end with it
-    ||  npo_db_cmd (self->db, "UPDATE officer_posts SET end_on = $2::date"
+    ||  npo_db_cmd (self->db, "UPDATE officer_posts SET end_on = greatest ($2::date, start_on)"
                               " WHERE org_uscc = $1 AND end_on IS NULL", 2,
                     (const char *const []) { org->uscc, decided_on })
     ||  s_mark_decided (self, request, app, "approved", decided_on, "")

@@ -89,6 +89,8 @@ reg_cert_issue (reg_t *self, Npo__Organization *org, const char *valid_from,
             snprintf (to, sizeof to, "%s", org->certificate->valid_to);
         }
     }
+    if (!*from)             //  registered before certificates were kept here
+        snprintf (from, sizeof from, "%s", org->approved_on);
     if (!*to) {
         //  Valid 5 years: to the day before the fifth anniversary
         const char *params [1] = { from };

@@ -56,7 +56,8 @@ s_parse_actor (const char *actor, reg_actor_t *out)
     if (strcmp (out->role, "registrar") == 0 || strcmp (out->role, "region") == 0) {
         const char *p = colon? colon + 1: "";
         size_t n = strcspn (p, ":");
-        if (n == 0 || n >= sizeof out->prefix)
+        //  A province (2), city (4) or county (6) division prefix
+        if (n != 2 && n != 4 && n != 6)
             return -1;
         for (size_t i = 0; i < n; i++)
             if (!isdigit ((unsigned char) p [i]))
@@ -141,10 +142,18 @@ s_old_codes (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     for (size_t i = 0; i < len && printable; i++)
         printable = isalnum ((unsigned char) cmd->old_certificate_number [i])
                  || strchr ("-_.", cmd->old_certificate_number [i]);
+    //  Numbers this register issues are "<uscc>-<n>": never an old number
+    if (len > USCC_LEN + 1 && cmd->old_certificate_number [USCC_LEN] == '-') {
+        char head [USCC_LEN + 1];
+        memcpy (head, cmd->old_certificate_number, USCC_LEN);
+        head [USCC_LEN] = 0;
+        printable = printable && !uscc_valid (head);
+    }
     if (!printable || (!*code && len == 0)) {
         npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_field",
                          "old_org_code or old_certificate_number required; a certificate number"
-                         " is 1 to 40 letters, digits, '-', '_' or '.'");
+                         " is 1 to 40 letters, digits, '-', '_' or '.', and not one this"
+                         " register issued");
         return;
     }
     bool found;
@@ -155,7 +164,7 @@ s_old_codes (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
             reg_db_failed (self, reply);
         else
             npo_reply_error (reply, NPO__STATUS__STATUS_NOT_FOUND, "not_found",
-                             "no organization %.18s", cmd->uscc);
+                             "uscc: no such organization");
         return;
     }
     snprintf (self->target, sizeof self->target, "%s", org->uscc);
@@ -166,13 +175,18 @@ s_old_codes (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     event.uscc = org->uscc;
     event.old_org_code = code;
     event.old_certificate_number = cmd->old_certificate_number;
+    PGresult *res = NULL;
     if (npo_db_begin (self->db)
-    ||  npo_db_cmd (self->db,
+    ||  !(res = npo_db_exec (self->db,
             "INSERT INTO old_codes (uscc, old_org_code, old_certificate_number)"
             " VALUES ($1, $2, $3) ON CONFLICT (uscc) DO UPDATE SET"
-            " old_org_code = coalesce (EXCLUDED.old_org_code, old_codes.old_org_code),"
-            " old_certificate_number = coalesce (EXCLUDED.old_certificate_number,"
-            "                                    old_codes.old_certificate_number)", 3, params)) {
+            " old_org_code = coalesce (old_codes.old_org_code, EXCLUDED.old_org_code),"
+            " old_certificate_number = coalesce (old_codes.old_certificate_number,"
+            "                                    EXCLUDED.old_certificate_number)"
+            //  Recorded once: a different code for the same organization is refused
+            " WHERE coalesce (old_codes.old_org_code = EXCLUDED.old_org_code, true)"
+            " AND coalesce (old_codes.old_certificate_number"
+            "               = EXCLUDED.old_certificate_number, true)", 3, params))) {
         if (strncmp (npo_db_constraint (self->db), "old_codes_old", 13) == 0) {
             npo_db_rollback (self->db);
             npo_reply_error (reply, NPO__STATUS__STATUS_CONFLICT, "old_code_taken",
@@ -180,6 +194,15 @@ s_old_codes (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         }
         else
             reg_db_failed (self, reply);
+        goto done;
+    }
+    bool stored = strcmp (PQcmdTuples (res), "1") == 0;
+    PQclear (res);
+    if (!stored) {
+        npo_db_rollback (self->db);
+        npo_reply_error (reply, NPO__STATUS__STATUS_CONFLICT, "old_codes_differ",
+                         "%s already has other old codes recorded; they are kept for life",
+                         org->uscc);
         goto done;
     }
     if (!npo_outbox_append (self->outbox, "registry.old_codes_recorded", org->uscc,
@@ -218,9 +241,8 @@ reg_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
     ||  s_parse_actor (request->actor, &self->actor)) {
         memset (&self->actor, 0, sizeof self->actor);
         npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "unknown_actor",
-                         "actor \"%.64s\" is not ministry, registrar:<prefix>, region:<province>"
-                         " or auditor", npo_utf8_valid (request->actor, false, NULL)?
-                         request->actor: "?");
+                         "actor must be ministry, registrar:<2, 4 or 6-digit division prefix>,"
+                         " region:<province> or auditor, then :name");
         s_audit (self, request, reply);
         return;
     }

@@ -16,6 +16,9 @@ check_match "an empty request: unknown_command" "$out" '^1 unknown_command$'
 # A field 2 (actor) of wire type 2 with a length past the end
 out=$(printf '\x12\x7fabc' | $RAW "$NPO_REGISTRY_ROUTER")
 check_match "a truncated protobuf: malformed_request" "$out" '^1 malformed_request$'
+# A request id that is not UTF-8 (field 1 = 0xff, then a ping)
+out=$(printf '\x0a\x01\xff\x52\x00' | $RAW "$NPO_REGISTRY_ROUTER")
+check_match "a request id that is not UTF-8: malformed_request" "$out" '^1 malformed_request$'
 # Not even ZMTP: raw TCP bytes
 port=${NPO_REGISTRY_ROUTER##*:}
 for _ in 1 2 3; do

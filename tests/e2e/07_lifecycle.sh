@@ -110,6 +110,10 @@ err=$(NPO_ACTOR=registrar:4403:sz $NPOCTL deregister --uscc "$uscc" --reason 解
 check_match "a registrar of 4403 may not deregister it" "$err" 'out_of_division'
 err=$(NPO_ACTOR=auditor:a $NPOCTL change --uscc "$uscc" --set address=某路 2>&1)
 check_match "an auditor may not write" "$err" 'forbidden'
+err=$(NPO_ACTOR=registrar:1:x $NPOCTL change --uscc "$uscc" --set address=某路 2>&1)
+check_match "a registrar prefix must be a province, city or county" "$err" 'unknown_actor'
+err=$($NPOCTL deregister --uscc "$other" --reason 解散 --key t07-a 2>&1)
+check_match "an idempotency key names one application, not another kind" "$err" 'idempotency_key_reused'
 err=$(NPO_ACTOR=nobody $NPOCTL show "$uscc" 2>&1)
 check_match "an unknown actor is refused" "$err" 'unknown_actor'
 err=$(NPO_ACTOR=region:44 $NPOCTL officer positions --id-type resident_id --id "$id1" 2>&1)

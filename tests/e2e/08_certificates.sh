@@ -16,6 +16,8 @@ check "the public record names it" wait_until 5 '[[ "$(http_get /v1/orgs/$uscc)"
 v=$(curl -s "$url1")
 check_match "the token verifies as valid" "$v" '"result":"valid","genuine":true'
 check_match "for this organization" "$v" "\"uscc\":\"$uscc\""
+check_match "showing what was signed, to compare with the paper" "$v" '"name":"测试t08社会组织1号","legal_representative":"法人1"'
+check_match "with its validity" "$v" '"valid_from":"[0-9-]{10}","valid_to":"[0-9-]{10}"'
 
 # The printed certificate: a PDF whose QR code holds that URL
 out=$($NPOCTL certificate print "$uscc" --out "$TMP/cert.pdf")

@@ -21,6 +21,12 @@ check_eq "an unknown certificate number: 404" "$(http_code /v1/orgs/by-certifica
 check_eq "a certificate number with other characters: 400" "$(http_code '/v1/orgs/by-certificate/a%20b')" 400
 err=$($NPOCTL old-codes --uscc "$other" --org-code D2143569X 2>&1)
 check_match "an old code maps to one organization for life" "$err" 'old_code_taken'
+err=$($NPOCTL old-codes --uscc "$other" --certificate "$uscc-1" 2>&1)
+check_match "a number this register issued cannot be claimed as an old number" "$err" 'invalid_field'
+check_match "so it still finds its own organization" "$(http_get /v1/orgs/by-certificate/$uscc-1)" "\"uscc\":\"$uscc\""
+err=$($NPOCTL old-codes --uscc "$uscc" --org-code 000000019 2>&1)
+check_match "old codes are recorded once" "$err" 'old_codes_differ'
+check_match "and the first stays" "$(http_get /v1/orgs/by-old-code/D2143569X)" "\"uscc\":\"$uscc\""
 err=$($NPOCTL old-codes --uscc "$other" --org-code D21435690 2>&1)
 check_match "a bad old code is refused" "$err" 'invalid_org_code'
 check_eq "nothing stored for the other organization" "$(sql "SELECT count(*) FROM registry.old_codes WHERE uscc = '$other'")" 0
