@@ -52,6 +52,10 @@ bool
 //  Today's Beijing date into buf (11 bytes).
 void
     reg_today (char *buf);
+//  Returns date when given (non-empty), else today's date written into buf
+//  (11 bytes).
+const char *
+    reg_date_or_today (const char *date, char *buf);
 //  Checks a BasicInfo. Returns 0, or -1 with the refusal in reply.
 int
     reg_validate_basic (const Npo__BasicInfo *basic, Npo__Reply *reply);

@@ -65,6 +65,15 @@ reg_date_valid (const char *s)
     return strcmp (s, "1949-10-01") >= 0 && strcmp (s, today) <= 0;
 }
 
+const char *
+reg_date_or_today (const char *date, char *buf)
+{
+    if (date && *date)
+        return date;
+    reg_today (buf);
+    return buf;
+}
+
 void
 reg_today (char *buf)
 {
