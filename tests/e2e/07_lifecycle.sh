@@ -102,8 +102,13 @@ out=$(lr "$other" "$id1")
 check_eq "then the person may represent another social group" "$?" 0
 
 # --- division scope
-err=$(NPO_ACTOR=registrar:31:sh echo "$app" | NPO_ACTOR=registrar:31:sh $NPOCTL register --file - 2>&1)
+written() { sql "SELECT (SELECT count(*) FROM registry.applications) || '/' || (SELECT count(*) FROM registry.changes) || '/' || (SELECT last FROM registry.outbox_seq) || '/' || (SELECT count(*) FROM registry.officer_posts)"; }
+before=$(written)
+err=$(echo "$app" | sed 's/t07-a/t07-z/' | NPO_ACTOR=registrar:31:sh $NPOCTL register --file - 2>&1)
 check_match "a registrar of 31 cannot register for 440106" "$err" 'out_of_division'
+err=$(printf '{"name":"某","id_type":"passport","id_number":"E99999999","position":"director","org_uscc":"%s"}' "$other" | NPO_ACTOR=registrar:4403:sz $NPOCTL officer appoint --file - 2>&1)
+check_match "nor may a registrar of 4403 appoint its officers" "$err" 'out_of_division'
+check_eq "and nothing was written by those refusals" "$(written)" "$before"
 err=$(NPO_ACTOR=registrar:4401:gz $NPOCTL change --uscc "$uscc" --set address=某路 2>&1)
 check_eq "a registrar of 4401 may change it" "$?" 0
 err=$(NPO_ACTOR=registrar:4403:sz $NPOCTL deregister --uscc "$uscc" --reason 解散 2>&1)
