@@ -718,6 +718,9 @@ npo_bus_test (bool verbose)
     s_test_sink_t sink = { 0 };
     npo_consumer_t *consumer = npo_consumer_new (cserver, cdb, "registry", pub_ep, router_ep,
                                                  s_test_apply, NULL, &sink);
+    SELFTEST_CHECK (consumer != NULL);
+    for (int i = 0; i < 30 && consumer && npo_consumer_last_seq (consumer) < 3; i++)
+        npo_server_poll (cserver, 100);
     SELFTEST_CHECK (consumer && npo_consumer_last_seq (consumer) == 3);
     SELFTEST_CHECK (sink.applied == 3 && sink.seqs [0] == 1 && sink.seqs [2] == 3);
 

@@ -176,7 +176,7 @@ uint64_t
 //  Consumer: applies a stream's events exactly once, in order.
 //
 //  Subscribes to the producer's PUB (all of the stream's topics and "_hb"),
-//  replays what it missed from the producer's ROUTER at start, on a gap, and
+//  replays what it missed from the producer's ROUTER on its first tick, on a gap, and
 //  when a heartbeat shows a tail it has not seen (the zguide Clone pattern).
 //  Each batch of events is applied in one transaction that also advances
 //  <schema>.consumed(stream, last_seq): an event is applied once or not at all.

@@ -9,6 +9,8 @@
 #include "codes.h"
 #include "selftest.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -384,6 +386,57 @@ s_test_mutations (const char *good)
         }
     }
     return passed;
+}
+
+//  ---------------------------------------------------------------------
+//  Dates and amounts
+
+bool
+npo_amount_valid (const char *s)
+{
+    size_t i = 0, frac = 0;
+    while (isdigit ((unsigned char) s [i]))
+        i++;
+    if (i == 0 || i > 14)
+        return false;
+    if (s [i] == '.') {
+        while (isdigit ((unsigned char) s [i + 1 + frac]))
+            frac++;
+        if (frac == 0 || frac > 2)
+            return false;
+        i += 1 + frac;
+    }
+    return s [i] == 0;
+}
+
+bool
+npo_date_valid (const char *s)
+{
+    if (strlen (s) != 10 || s [4] != '-' || s [7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit ((unsigned char) s [i]))
+            return false;
+    struct tm tm = { 0 };
+    char *end = strptime (s, "%Y-%m-%d", &tm);
+    if (!end || *end)
+        return false;
+    int y = tm.tm_year + 1900, m = tm.tm_mon + 1, d = tm.tm_mday;
+    static const int days [] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > days [m - 1] || (m == 2 && d == 29 && !leap))
+        return false;
+    char today [11];
+    time_t now = time (NULL) + 8 * 3600;            //  dates are Beijing dates
+    strftime (today, sizeof today, "%Y-%m-%d", gmtime (&now));
+    return strcmp (s, "1949-10-01") >= 0 && strcmp (s, today) <= 0;
+}
+
+void
+npo_today (char *buf)
+{
+    time_t now = time (NULL) + 8 * 3600;
+    strftime (buf, 11, "%Y-%m-%d", gmtime (&now));
 }
 
 void

@@ -82,6 +82,18 @@ bool
 size_t
     division_count (void);
 
+//  True for a real date YYYY-MM-DD from 1949-10-01 to today (Beijing date).
+bool
+    npo_date_valid (const char *date);
+
+//  Writes today's Beijing date, YYYY-MM-DD, into buf (11 bytes).
+void
+    npo_today (char *buf);
+
+//  True for an amount in yuan: 1-14 digits, then optionally '.' and 1-2 digits.
+bool
+    npo_amount_valid (const char *amount);
+
 void
     npo_codes_test (bool verbose);
 

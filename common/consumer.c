@@ -263,8 +263,10 @@ npo_consumer_new (npo_server_t *server, npo_db_t *db, const char *stream,
         goto err;
     //  Subscribe first, then replay: live events that arrive meanwhile wait in
     //  the SUB queue and are skipped or applied after (zguide Clone pattern).
+    //  The first replay runs on the first tick, inside the server's loop, so a
+    //  service whose producer is not up yet still answers at once (two
+    //  services may consume each other's streams).
     log_info ("consuming %s from seq %llu", stream, (unsigned long long) self->last + 1);
-    s_consumer_catch_up (self);
     return self;
 err:
     npo_consumer_destroy (&self);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "actor.h"
 #include "bus.h"
 #include "cert.h"
 #include "codes.h"
@@ -28,6 +29,7 @@ static const struct {
     { "pbjson", npo_pbjson_test },
     { "cert",   npo_cert_test },
     { "certpdf", certpdf_test },
+    { "actor",  npo_actor_test },
     { "bus",    npo_bus_test },
 };
 

@@ -613,6 +613,45 @@ s_old_codes (ctl_t *ctl, int argc, char **argv)
 }
 
 //  ---------------------------------------------------------------------
+//  penalty
+
+static int
+s_penalty (ctl_t *ctl, int argc, char **argv)
+{
+    if (argc != 3 || strcmp (argv [0], "record") || strcmp (argv [1], "--file"))
+        return s_usage_error ("penalty", "%s", "expected: penalty record --file PENALTY.json");
+    const char *file = argv [2];
+    json_error_t jerr;
+    json_t *record = strcmp (file, "-") == 0? json_loadf (stdin, JSON_REJECT_DUPLICATES, &jerr):
+                     json_load_file (file, JSON_REJECT_DUPLICATES, &jerr);
+    if (!record) {
+        fprintf (stderr, "npoctl: %s:%d: invalid JSON: %s\n", file, jerr.line, jerr.text);
+        return EXIT_REFUSED;
+    }
+    Npo__Penalty *penalty = malloc (sizeof *penalty);
+    if (!penalty)
+        abort ();
+    npo__penalty__init (penalty);
+    char err [256];
+    int rc = npo_pb_from_json (record, &penalty->base, err, sizeof err);
+    json_decref (record);
+    if (rc) {
+        fprintf (stderr, "npoctl: %s: %s\n", file, err);
+        rc = EXIT_REFUSED;
+    }
+    else {
+        Npo__RecordPenalty cmd = NPO__RECORD_PENALTY__INIT;
+        cmd.penalty = penalty;
+        Npo__Request request = NPO__REQUEST__INIT;
+        request.body_case = NPO__REQUEST__BODY_RECORD_PENALTY;
+        request.record_penalty = &cmd;
+        rc = s_run (ctl, "credit", &request);
+    }
+    npo__penalty__free_unpacked (penalty, NULL);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
 //  show, cache, ping
 
 static int
@@ -701,6 +740,13 @@ static const verb_t s_verbs [] = {
       "  Maps the old organization code (GB 11714) and old certificate number of an\n"
       "  organization registered before 2016 to its code, for life; the gateway then\n"
       "  finds it at /v1/orgs/by-old-code/CODE and /v1/orgs/by-certificate/NUMBER." },
+    { "penalty", s_penalty,
+      "npoctl penalty record --file PENALTY.json\n"
+      "  Records an administrative penalty (catalog section 11) with the credit service:\n"
+      "  uscc, penalty_name, decision_number (unique), facts, legal_basis, result\n"
+      "  (warning, fine + fine_amount, confiscation, stop_activities + stop_months,\n"
+      "  revoke_registration, other), authority, decided_on. revoke_registration\n"
+      "  revokes the organization's registration in the registry." },
     { "show", s_show,
       "npoctl show USCC\n"
       "  Prints an organization's full registry record as JSON." },

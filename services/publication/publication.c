@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "log.h"
+#include "orgevent.h"
 #include "publication.h"
 
 #define REDIS_BATCH  2000
@@ -382,25 +383,14 @@ pub_apply (void *state, const Npo__Envelope *event)
     pub_t *self = state;
     if (strcmp (event->type, "registry.old_codes_recorded") == 0)
         return s_old_codes (self, event);
-    const ProtobufCMessageDescriptor *desc =
-        strcmp (event->type, "registry.org_registered") == 0? &npo__org_registered__descriptor:
-        strcmp (event->type, "registry.org_changed") == 0? &npo__org_changed__descriptor:
-        strcmp (event->type, "registry.org_deregistered") == 0?
-            &npo__org_deregistered__descriptor: NULL;
-    if (!desc)
+    const Npo__Organization *org;
+    bool undecodable;
+    ProtobufCMessage *msg = npo_org_event_unpack (event, &org, &undecodable);
+    if (undecodable)
+        log_error ("event %s (%s) does not decode; skipped", event->event_id, event->type);
+    if (!msg)
         return 0;       //  not public: the offset still moves past it
-    ProtobufCMessage *msg = protobuf_c_message_unpack (desc, NULL, event->payload.len,
-                                                       event->payload.data);
-    if (!msg) {
-        log_error ("event %s is not a valid %s; skipped", event->event_id, desc->name);
-        return 0;
-    }
-    //  The three share field 1, the organization after the event
-    const Npo__Organization *org = desc == &npo__org_registered__descriptor?
-        ((Npo__OrgRegistered *) msg)->organization:
-        desc == &npo__org_changed__descriptor? ((Npo__OrgChanged *) msg)->organization:
-        ((Npo__OrgDeregistered *) msg)->organization;
-    int rc = desc == &npo__org_changed__descriptor?
+    int rc = strcmp (event->type, "registry.org_changed") == 0?
         s_project (self, event, org, ((Npo__OrgChanged *) msg)->changes,
                    ((Npo__OrgChanged *) msg)->n_changes):
         s_project (self, event, org, NULL, 0);

@@ -31,6 +31,7 @@ main (int argc, char *argv [])
     int rc = 1;
     reg_t self = { 0 };
     npo_server_t *server = NULL;
+    npo_consumer_t *credit = NULL;
     //  The secret the authorities' certificate keys derive from (cert.h)
     const char *key_file = npo_config_str ("CERT_MASTER_KEY_FILE", NULL);
     FILE *kf = key_file? fopen (key_file, "r"): NULL;
@@ -59,8 +60,15 @@ main (int argc, char *argv [])
     if (!self.outbox)
         goto done;
     npo_server_set_outbox (server, self.outbox);
+    //  Revocations arrive as credit events
+    credit = npo_consumer_new (server, self.db, "credit", npo_config_endpoint ("credit", "pub"),
+                               npo_config_endpoint ("credit", "router"), reg_apply_credit,
+                               NULL, &self);
+    if (!credit)
+        goto done;
     rc = npo_server_run (server);
 done:
+    npo_consumer_destroy (&credit);
     npo_server_destroy (&server);
     npo_outbox_destroy (&self.outbox);
     npo_db_destroy (&self.db);

@@ -57,7 +57,7 @@ s_validate_officer (const Npo__Officer *o, Npo__Reply *reply)
     }
     if (reg_validate_id (o->id_type, o->id_number, reply))
         return -1;
-    if (*o->birth_date && !reg_date_valid (o->birth_date)) {
+    if (*o->birth_date && !npo_date_valid (o->birth_date)) {
         npo_reply_error (reply, BAD, "invalid_date", "birth_date: not a date YYYY-MM-DD");
         return -1;
     }
@@ -137,7 +137,7 @@ reg_appoint (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     char today [11];
     const char *start_on = reg_date_or_today (cmd->start_on, today);
     const char *appointed_on = *cmd->appointed_on? cmd->appointed_on: start_on;
-    if (!reg_date_valid (start_on) || !reg_date_valid (appointed_on)) {
+    if (!npo_date_valid (start_on) || !npo_date_valid (appointed_on)) {
         npo_reply_error (reply, BAD, "invalid_date",
                          "start_on, appointed_on: dates YYYY-MM-DD up to today");
         return;
@@ -194,7 +194,7 @@ reg_end_post (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     const Npo__EndOfficerPost *cmd = request->end_officer_post;
     char today [11];
     const char *end_on = reg_date_or_today (cmd->end_on, today);
-    if (!reg_date_valid (end_on)) {
+    if (!npo_date_valid (end_on)) {
         npo_reply_error (reply, BAD, "invalid_date", "end_on: a date YYYY-MM-DD up to today");
         return;
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actor.h"
 #include "codes.h"
 #include "log.h"
 #include "registry.h"
@@ -39,51 +40,10 @@ reg_db_failed (reg_t *self, Npo__Reply *reply)
                          npo_db_sqlstate (self->db));
 }
 
-//  Reads role and prefix from "role[:prefix][:name]". Returns 0, or -1 when
-//  the role is unknown or a registrar's prefix is not 1-6 digits.
-static int
-s_parse_actor (const char *actor, reg_actor_t *out)
-{
-    memset (out, 0, sizeof *out);
-    const char *colon = strchr (actor, ':');
-    size_t len = colon? (size_t) (colon - actor): strlen (actor);
-    if (len == 0 || len >= sizeof out->role)
-        return -1;
-    memcpy (out->role, actor, len);
-    if (strcmp (out->role, "ministry") && strcmp (out->role, "auditor")
-    &&  strcmp (out->role, "registrar") && strcmp (out->role, "region"))
-        return -1;
-    if (strcmp (out->role, "registrar") == 0 || strcmp (out->role, "region") == 0) {
-        const char *p = colon? colon + 1: "";
-        size_t n = strcspn (p, ":");
-        //  A province (2), city (4) or county (6) division prefix
-        if (n != 2 && n != 4 && n != 6)
-            return -1;
-        for (size_t i = 0; i < n; i++)
-            if (!isdigit ((unsigned char) p [i]))
-                return -1;
-        memcpy (out->prefix, p, n);
-    }
-    return 0;
-}
-
 bool
 reg_may_write (reg_t *self, const char *division, Npo__Reply *reply)
 {
-    const reg_actor_t *a = &self->actor;
-    if (strcmp (a->role, "ministry") == 0)
-        return true;
-    if (strcmp (a->role, "registrar") == 0) {
-        if (strncmp (division, a->prefix, strlen (a->prefix)) == 0)
-            return true;
-        npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "out_of_division",
-                         "registrar %s may not act for authority division %s",
-                         a->prefix, division);
-        return false;
-    }
-    npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "forbidden",
-                     "role %s may not change the register", a->role);
-    return false;
+    return npo_actor_may_write (&self->actor, division, reply);
 }
 
 static void
@@ -213,22 +173,66 @@ done:
     npo__organization__free_unpacked (org, NULL);
 }
 
-//  Records the command in registry.audit, accepted or refused. Its own
-//  statement, after the command's transaction.
-static void
-s_audit (reg_t *self, const Npo__Request *request, const Npo__Reply *reply)
+int
+reg_apply_credit (void *state, const Npo__Envelope *event)
 {
-    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field
-        (&npo__request__descriptor, (unsigned) request->body_case);
-    const char *params [7] = {
-        request->request_id, request->actor, *self->actor.role? self->actor.role: "unknown",
-        field? field->name: "none", self->target, npo_status_name (reply->status),
-        reply->error_code
-    };
-    if (npo_db_cmd (self->db, "INSERT INTO audit (request_id, actor, role, command, target,"
-                              " status, error_code) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    7, params))
-        log_error ("could not write the audit record of request %s", request->request_id);
+    reg_t *self = state;
+    if (strcmp (event->type, "credit.penalty_recorded") != 0)
+        return 0;
+    Npo__PenaltyRecorded *msg = npo__penalty_recorded__unpack (NULL, event->payload.len,
+                                                               event->payload.data);
+    if (!msg || !msg->penalty) {
+        log_error ("event %s does not decode; skipped", event->event_id);
+        if (msg)
+            npo__penalty_recorded__free_unpacked (msg, NULL);
+        return 0;
+    }
+    const Npo__Penalty *p = msg->penalty;
+    int rc = 0;
+    bool found;
+    Npo__Organization *org = NULL;
+    if (strcmp (p->result, "revoke_registration") != 0)
+        goto done;
+    //  (inside the consumer's transaction: the revocation and the offset
+    //  commit together)
+    org = reg_db_load_org (self, p->uscc, true, &found);
+    if (!org) {
+        if (found || *npo_db_sqlstate (self->db))
+            rc = -1;            //  the database: retried
+        else
+            log_warn ("penalty %s revokes %s, which the registry does not know",
+                      p->decision_number, p->uscc);
+        goto done;
+    }
+    if (strcmp (org->status, "active") != 0) {
+        log_info ("%s is already %s; penalty %s changes nothing", org->uscc, org->status,
+                  p->decision_number);
+        goto done;
+    }
+    free (org->status);
+    org->status = npo_strdup ("revoked");
+    org->version++;
+    org->updated_at_us = npo_now_us ();
+    Npo__OrgRevoked revoked = NPO__ORG_REVOKED__INIT;
+    revoked.organization = org;
+    revoked.decision_number = p->decision_number;
+    revoked.revoked_on = p->decided_on;
+    revoked.credit_event_id = event->event_id;
+    if (reg_db_update_org (self, org)
+    ||  npo_db_cmd (self->db, "UPDATE officer_posts SET end_on = greatest ($2::date, start_on)"
+                              " WHERE org_uscc = $1 AND end_on IS NULL", 2,
+                    (const char *const []) { org->uscc, p->decided_on })
+    ||  reg_cert_revoke (self, org)
+    ||  !npo_outbox_append (self->outbox, "registry.org_revoked", org->uscc,
+                            org->basic->authority_division, event->actor, &revoked.base))
+        rc = -1;
+    else
+        log_info ("revoked %s by penalty %s", org->uscc, p->decision_number);
+done:
+    if (org)
+        npo__organization__free_unpacked (org, NULL);
+    npo__penalty_recorded__free_unpacked (msg, NULL);
+    return rc;
 }
 
 void
@@ -238,12 +242,11 @@ reg_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
     self->target [0] = 0;
     size_t chars;
     if (!npo_utf8_valid (request->actor, false, &chars) || chars > 128
-    ||  s_parse_actor (request->actor, &self->actor)) {
-        memset (&self->actor, 0, sizeof self->actor);
+    ||  npo_actor_parse (request->actor, &self->actor)) {
         npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "unknown_actor",
                          "actor must be ministry, registrar:<2, 4 or 6-digit division prefix>,"
                          " region:<province> or auditor, then :name");
-        s_audit (self, request, reply);
+        npo_audit_write (self->db, request, reply, &self->actor, self->target);
         return;
     }
     switch (request->body_case) {
@@ -276,5 +279,5 @@ reg_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
                              "the registry does not handle this command");
             break;
     }
-    s_audit (self, request, reply);
+    npo_audit_write (self->db, request, reply, &self->actor, self->target);
 }

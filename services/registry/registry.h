@@ -4,21 +4,14 @@
 #ifndef REGISTRY_H
 #define REGISTRY_H
 
+#include "actor.h"
 #include "bus.h"
 #include "db.h"
-
-//  Who sent the command, from Request.actor: "ministry[:name]",
-//  "registrar:<division prefix>[:name]", "region:<province>[:name]",
-//  "auditor[:name]". (Issue 9 takes the role from the CURVE key instead.)
-typedef struct {
-    char role [16];
-    char prefix [8];            //  a registrar's division prefix
-} reg_actor_t;
 
 typedef struct {
     npo_db_t *db;               //  the registry schema
     npo_outbox_t *outbox;       //  the registry event stream
-    reg_actor_t actor;          //  of the command being handled
+    npo_actor_t actor;          //  of the command being handled
     char target [64];           //  what it is about, for the audit trail
     unsigned char cert_master [32]; //  derives the authorities' signing keys
 } reg_t;
@@ -28,6 +21,12 @@ typedef struct {
 //  The command handler (npo_handler_fn); state is a reg_t.
 void
     reg_handle (void *state, const Npo__Request *request, Npo__Reply *reply);
+
+//  Consumer of the credit stream (npo_apply_fn): a revoke_registration
+//  penalty revokes the registration (status revoked, certificate revoked,
+//  posts ended, registry.org_revoked).
+int
+    reg_apply_credit (void *state, const Npo__Envelope *event);
 
 //  True when the actor may write organizations of this authority division;
 //  otherwise fills reply with a forbidden refusal.
@@ -46,12 +45,6 @@ char
 
 bool
     reg_digits (const char *s, size_t n);
-//  A real date YYYY-MM-DD from 1949-10-01 to today (Beijing).
-bool
-    reg_date_valid (const char *s);
-//  Today's Beijing date into buf (11 bytes).
-void
-    reg_today (char *buf);
 //  Returns date when given (non-empty), else today's date written into buf
 //  (11 bytes).
 const char *

@@ -23,63 +23,15 @@ reg_digits (const char *s, size_t n)
     return i == n;
 }
 
-//  True for "d{1,14}(.d{1,2})?"
-static bool
-s_amount (const char *s)
-{
-    size_t i = 0, frac = 0;
-    while (isdigit ((unsigned char) s [i]))
-        i++;
-    if (i == 0 || i > 14)
-        return false;
-    if (s [i] == '.') {
-        while (isdigit ((unsigned char) s [i + 1 + frac]))
-            frac++;
-        if (frac == 0 || frac > 2)
-            return false;
-        i += 1 + frac;
-    }
-    return s [i] == 0;
-}
-
-bool
-reg_date_valid (const char *s)
-{
-    if (strlen (s) != 10 || s [4] != '-' || s [7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit ((unsigned char) s [i]))
-            return false;
-    struct tm tm = { 0 };
-    char *end = strptime (s, "%Y-%m-%d", &tm);
-    if (!end || *end)
-        return false;
-    int y = tm.tm_year + 1900, m = tm.tm_mon + 1, d = tm.tm_mday;
-    static const int days [] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > days [m - 1] || (m == 2 && d == 29 && !leap))
-        return false;
-    char today [11];
-    time_t now = time (NULL) + 8 * 3600;            //  dates are Beijing dates
-    strftime (today, sizeof today, "%Y-%m-%d", gmtime (&now));
-    return strcmp (s, "1949-10-01") >= 0 && strcmp (s, today) <= 0;
-}
-
 const char *
 reg_date_or_today (const char *date, char *buf)
 {
     if (date && *date)
         return date;
-    reg_today (buf);
+    npo_today (buf);
     return buf;
 }
 
-void
-reg_today (char *buf)
-{
-    time_t now = time (NULL) + 8 * 3600;
-    strftime (buf, 11, "%Y-%m-%d", gmtime (&now));
-}
 
 int
 reg_validate_basic (const Npo__BasicInfo *b, Npo__Reply *reply)
@@ -149,7 +101,7 @@ reg_validate_basic (const Npo__BasicInfo *b, Npo__Reply *reply)
         npo_reply_error (reply, BAD, "invalid_field", "postal_code: expected 6 digits");
         return -1;
     }
-    if (*b->registered_capital && !s_amount (b->registered_capital)) {
+    if (*b->registered_capital && !npo_amount_valid (b->registered_capital)) {
         npo_reply_error (reply, BAD, "invalid_field",
                          "registered_capital: expected yuan as digits with up to 2 decimals");
         return -1;

@@ -1,0 +1,102 @@
+/*  actor.c - who sent a command: role and division scope, and the audit trail
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actor.h"
+#include "log.h"
+#include "selftest.h"
+
+//  Reads role and prefix from "role[:prefix][:name]". Returns 0, or -1 when
+//  the role is unknown or a registrar's prefix is not 1-6 digits.
+int
+npo_actor_parse (const char *actor, npo_actor_t *out)
+{
+    memset (out, 0, sizeof *out);
+    const char *colon = strchr (actor, ':');
+    size_t len = colon? (size_t) (colon - actor): strlen (actor);
+    if (len == 0 || len >= sizeof out->role)
+        goto err;
+    memcpy (out->role, actor, len);
+    if (strcmp (out->role, "ministry") && strcmp (out->role, "auditor")
+    &&  strcmp (out->role, "registrar") && strcmp (out->role, "region"))
+        goto err;
+    if (strcmp (out->role, "registrar") == 0 || strcmp (out->role, "region") == 0) {
+        const char *p = colon? colon + 1: "";
+        size_t n = strcspn (p, ":");
+        //  A province (2), city (4) or county (6) division prefix
+        if (n != 2 && n != 4 && n != 6)
+            goto err;
+        for (size_t i = 0; i < n; i++)
+            if (!isdigit ((unsigned char) p [i]))
+                goto err;
+        memcpy (out->prefix, p, n);
+    }
+    return 0;
+err:
+    memset (out, 0, sizeof *out);
+    return -1;
+}
+
+bool
+npo_actor_may_write (const npo_actor_t *a, const char *division, Npo__Reply *reply)
+{
+    if (strcmp (a->role, "ministry") == 0)
+        return true;
+    if (strcmp (a->role, "registrar") == 0) {
+        if (strncmp (division, a->prefix, strlen (a->prefix)) == 0)
+            return true;
+        npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "out_of_division",
+                         "registrar %s may not act for authority division %s",
+                         a->prefix, division);
+        return false;
+    }
+    npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "forbidden",
+                     "role %s may not change the register", a->role);
+    return false;
+}
+
+void
+npo_audit_write (npo_db_t *db, const Npo__Request *request, const Npo__Reply *reply,
+                 const npo_actor_t *actor, const char *target)
+{
+    //  Its own statement, after the command's transaction (docs/registry.md)
+    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field
+        (&npo__request__descriptor, (unsigned) request->body_case);
+    const char *params [7] = {
+        request->request_id, request->actor, *actor->role? actor->role: "unknown",
+        field? field->name: "none", target, npo_status_name (reply->status),
+        reply->error_code
+    };
+    if (npo_db_cmd (db, "INSERT INTO audit (request_id, actor, role, command, target,"
+                              " status, error_code) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    7, params))
+        log_error ("could not write the audit record of request %s", request->request_id);
+}
+
+void
+npo_actor_test (bool verbose)
+{
+    if (verbose)
+        printf (" * actor: ");
+    npo_actor_t a;
+    Npo__Reply reply = NPO__REPLY__INIT;
+    SELFTEST_CHECK (npo_actor_parse ("ministry:ops", &a) == 0 && strcmp (a.role, "ministry") == 0);
+    SELFTEST_CHECK (npo_actor_may_write (&a, "440106", &reply));
+    SELFTEST_CHECK (npo_actor_parse ("registrar:4401:gz", &a) == 0 && strcmp (a.prefix, "4401") == 0);
+    SELFTEST_CHECK (npo_actor_may_write (&a, "440106", &reply));
+    SELFTEST_CHECK (!npo_actor_may_write (&a, "440305", &reply));
+    SELFTEST_CHECK (strcmp (reply.error_code, "out_of_division") == 0);
+    SELFTEST_CHECK (npo_actor_parse ("auditor", &a) == 0 && !npo_actor_may_write (&a, "1", &reply));
+    SELFTEST_CHECK (strcmp (reply.error_code, "forbidden") == 0);
+    SELFTEST_CHECK (npo_actor_parse ("registrar:1", &a) == -1 && a.role [0] == 0);
+    SELFTEST_CHECK (npo_actor_parse ("registrar:44x", &a) == -1);
+    SELFTEST_CHECK (npo_actor_parse ("nobody", &a) == -1);
+    SELFTEST_CHECK (npo_actor_parse ("", &a) == -1);
+    free (reply.error_code);
+    free (reply.error_message);
+    if (verbose)
+        printf ("OK\n");
+}

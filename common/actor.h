@@ -1,0 +1,38 @@
+/*  actor.h - who sent a command: role and division scope, and the audit trail
+ *
+ *  Until CURVE keys carry it (issue 9), Request.actor names the role:
+ *  "ministry[:name]", "registrar:<2, 4 or 6-digit division prefix>[:name]",
+ *  "auditor[:name]", "region:<province>[:name]".
+ */
+#ifndef NPO_ACTOR_H
+#define NPO_ACTOR_H
+
+#include <stdbool.h>
+#include "bus.h"
+#include "db.h"
+
+typedef struct {
+    char role [16];             //  ministry | registrar | auditor | region
+    char prefix [8];            //  a registrar's or region's division prefix
+} npo_actor_t;
+
+//  Reads actor into out. Returns 0, or -1 (out cleared) when it names no role.
+int
+    npo_actor_parse (const char *actor, npo_actor_t *out);
+
+//  True when the actor may write for this authority division: the ministry
+//  anywhere, a registrar under its prefix. Otherwise fills reply with a
+//  forbidden refusal (out_of_division, forbidden).
+bool
+    npo_actor_may_write (const npo_actor_t *actor, const char *division, Npo__Reply *reply);
+
+//  Writes the command and its outcome to <schema>.audit (time, request id,
+//  actor, role, command, target, status, error code). Logs when it cannot.
+void
+    npo_audit_write (npo_db_t *db, const Npo__Request *request, const Npo__Reply *reply,
+                     const npo_actor_t *actor, const char *target);
+
+void
+    npo_actor_test (bool verbose);
+
+#endif

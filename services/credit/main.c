@@ -1,0 +1,57 @@
+/*  main.c - npo-credit: wiring only
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bus.h"
+#include "config.h"
+#include "credit.h"
+#include "log.h"
+
+extern const npo_migration_t npo_migrations [];
+extern const unsigned long npo_migrations_len;
+
+int
+main (int argc, char *argv [])
+{
+    int usage = npo_config_usage (argc, argv,
+        "usage: npo-credit\n\n"
+        "The credit service: administrative penalties (catalog section 11), and the\n"
+        "organizations they concern, learned from the registry's events.\n"
+        "Configured by environment (docs/operations.md): NPO_PG_DSN,\n"
+        "NPO_CREDIT_ROUTER (default tcp://127.0.0.1:7131), NPO_CREDIT_PUB (:7132),\n"
+        "NPO_REGISTRY_ROUTER, NPO_REGISTRY_PUB, NPO_LOG_LEVEL.\n");
+    if (usage >= 0)
+        return usage;
+    npo_log_init ("credit");
+    int rc = 1;
+    credit_t self = { 0 };
+    npo_server_t *server = NULL;
+    npo_consumer_t *registry = NULL;
+    self.db = npo_db_new (npo_config_str ("PG_DSN",
+                          "host=127.0.0.1 port=7190 user=npo dbname=npo connect_timeout=5"),
+                          "credit", 30000);
+    if (!self.db || npo_db_migrate (self.db, npo_migrations, npo_migrations_len))
+        goto done;
+    server = npo_server_new ("credit", npo_config_endpoint ("credit", "router"),
+                             npo_config_endpoint ("credit", "pub"), credit_handle, &self);
+    if (!server)
+        goto done;
+    self.outbox = npo_outbox_new (self.db, "credit", npo_server_pub (server));
+    if (!self.outbox)
+        goto done;
+    npo_server_set_outbox (server, self.outbox);
+    registry = npo_consumer_new (server, self.db, "registry",
+                                 npo_config_endpoint ("registry", "pub"),
+                                 npo_config_endpoint ("registry", "router"),
+                                 credit_apply_registry, NULL, &self);
+    if (!registry)
+        goto done;
+    rc = npo_server_run (server);
+done:
+    npo_consumer_destroy (&registry);
+    npo_server_destroy (&server);
+    npo_outbox_destroy (&self.outbox);
+    npo_db_destroy (&self.db);
+    return rc;
+}
