@@ -2,6 +2,7 @@
  */
 #include <string.h>
 
+#include "log.h"
 #include "orgevent.h"
 
 //  Each of these messages has the organization as field 1.
@@ -16,11 +17,9 @@ static const struct {
 };
 
 ProtobufCMessage *
-npo_org_event_unpack (const Npo__Envelope *event, const Npo__Organization **org,
-                      bool *undecodable)
+npo_org_event_unpack (const Npo__Envelope *event, const Npo__Organization **org)
 {
     *org = NULL;
-    *undecodable = false;
     for (size_t i = 0; i < sizeof s_types / sizeof s_types [0]; i++) {
         if (strcmp (event->type, s_types [i].type) != 0)
             continue;
@@ -32,7 +31,7 @@ npo_org_event_unpack (const Npo__Envelope *event, const Npo__Organization **org,
         if (f)
             *org = *(Npo__Organization **) ((char *) msg + f->offset);
         if (!*org) {
-            *undecodable = true;
+            log_error ("event %s (%s) does not decode; skipped", event->event_id, event->type);
             if (msg)
                 protobuf_c_message_free_unpacked (msg, NULL);
             return NULL;

@@ -20,10 +20,7 @@ credit_apply_registry (void *state, const Npo__Envelope *event)
 {
     credit_t *self = state;
     const Npo__Organization *org;
-    bool undecodable;
-    ProtobufCMessage *msg = npo_org_event_unpack (event, &org, &undecodable);
-    if (undecodable)
-        log_error ("event %s (%s) does not decode; skipped", event->event_id, event->type);
+    ProtobufCMessage *msg = npo_org_event_unpack (event, &org);
     if (!msg)
         return 0;
     char version [24];

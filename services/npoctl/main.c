@@ -419,6 +419,34 @@ s_deregister (ctl_t *ctl, int argc, char **argv)
     return s_submit (ctl, &submit, approve, "deregistration");
 }
 
+//  Reads one JSON object from file ("-": stdin) into a new message of desc.
+//  Returns it (free with protobuf_c_message_free_unpacked), or NULL with the
+//  reason printed.
+static ProtobufCMessage *
+s_load_message (const char *file, const ProtobufCMessageDescriptor *desc)
+{
+    json_error_t jerr;
+    json_t *record = strcmp (file, "-") == 0? json_loadf (stdin, JSON_REJECT_DUPLICATES, &jerr):
+                     json_load_file (file, JSON_REJECT_DUPLICATES, &jerr);
+    if (!record) {
+        fprintf (stderr, "npoctl: %s:%d: invalid JSON: %s\n", file, jerr.line, jerr.text);
+        return NULL;
+    }
+    ProtobufCMessage *msg = malloc (desc->sizeof_message);
+    if (!msg)
+        abort ();
+    desc->message_init (msg);
+    char err [256];
+    int rc = npo_pb_from_json (record, msg, err, sizeof err);
+    json_decref (record);
+    if (rc) {
+        fprintf (stderr, "npoctl: %s: %s\n", file, err);
+        protobuf_c_message_free_unpacked (msg, NULL);
+        return NULL;
+    }
+    return msg;
+}
+
 //  ---------------------------------------------------------------------
 //  officer
 
@@ -440,29 +468,13 @@ s_officer (ctl_t *ctl, int argc, char **argv)
         }
         if (!file)
             return s_usage_error ("officer", "%s", "appoint needs --file");
-        json_error_t jerr;
-        json_t *record = strcmp (file, "-") == 0? json_loadf (stdin, JSON_REJECT_DUPLICATES, &jerr):
-                         json_load_file (file, JSON_REJECT_DUPLICATES, &jerr);
-        if (!record) {
-            fprintf (stderr, "npoctl: %s:%d: invalid JSON: %s\n", file, jerr.line, jerr.text);
-            return EXIT_REFUSED;
-        }
-        Npo__Officer *officer = malloc (sizeof *officer);
+        Npo__Officer *officer = (Npo__Officer *) s_load_message (file, &npo__officer__descriptor);
         if (!officer)
-            abort ();
-        npo__officer__init (officer);
-        char err [256];
-        int rc = npo_pb_from_json (record, &officer->base, err, sizeof err);
-        json_decref (record);
-        if (rc) {
-            fprintf (stderr, "npoctl: %s: %s\n", file, err);
-            npo__officer__free_unpacked (officer, NULL);
             return EXIT_REFUSED;
-        }
         appoint.officer = officer;
         request.body_case = NPO__REQUEST__BODY_APPOINT_OFFICER;
         request.appoint_officer = &appoint;
-        rc = s_run (ctl, "registry", &request);
+        int rc = s_run (ctl, "registry", &request);
         npo__officer__free_unpacked (officer, NULL);
         return rc;
     }
@@ -620,33 +632,15 @@ s_penalty (ctl_t *ctl, int argc, char **argv)
 {
     if (argc != 3 || strcmp (argv [0], "record") || strcmp (argv [1], "--file"))
         return s_usage_error ("penalty", "%s", "expected: penalty record --file PENALTY.json");
-    const char *file = argv [2];
-    json_error_t jerr;
-    json_t *record = strcmp (file, "-") == 0? json_loadf (stdin, JSON_REJECT_DUPLICATES, &jerr):
-                     json_load_file (file, JSON_REJECT_DUPLICATES, &jerr);
-    if (!record) {
-        fprintf (stderr, "npoctl: %s:%d: invalid JSON: %s\n", file, jerr.line, jerr.text);
-        return EXIT_REFUSED;
-    }
-    Npo__Penalty *penalty = malloc (sizeof *penalty);
+    Npo__Penalty *penalty = (Npo__Penalty *) s_load_message (argv [2], &npo__penalty__descriptor);
     if (!penalty)
-        abort ();
-    npo__penalty__init (penalty);
-    char err [256];
-    int rc = npo_pb_from_json (record, &penalty->base, err, sizeof err);
-    json_decref (record);
-    if (rc) {
-        fprintf (stderr, "npoctl: %s: %s\n", file, err);
-        rc = EXIT_REFUSED;
-    }
-    else {
-        Npo__RecordPenalty cmd = NPO__RECORD_PENALTY__INIT;
-        cmd.penalty = penalty;
-        Npo__Request request = NPO__REQUEST__INIT;
-        request.body_case = NPO__REQUEST__BODY_RECORD_PENALTY;
-        request.record_penalty = &cmd;
-        rc = s_run (ctl, "credit", &request);
-    }
+        return EXIT_REFUSED;
+    Npo__RecordPenalty cmd = NPO__RECORD_PENALTY__INIT;
+    cmd.penalty = penalty;
+    Npo__Request request = NPO__REQUEST__INIT;
+    request.body_case = NPO__REQUEST__BODY_RECORD_PENALTY;
+    request.record_penalty = &cmd;
+    int rc = s_run (ctl, "credit", &request);
     npo__penalty__free_unpacked (penalty, NULL);
     return rc;
 }

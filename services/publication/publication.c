@@ -384,10 +384,7 @@ pub_apply (void *state, const Npo__Envelope *event)
     if (strcmp (event->type, "registry.old_codes_recorded") == 0)
         return s_old_codes (self, event);
     const Npo__Organization *org;
-    bool undecodable;
-    ProtobufCMessage *msg = npo_org_event_unpack (event, &org, &undecodable);
-    if (undecodable)
-        log_error ("event %s (%s) does not decode; skipped", event->event_id, event->type);
+    ProtobufCMessage *msg = npo_org_event_unpack (event, &org);
     if (!msg)
         return 0;       //  not public: the offset still moves past it
     int rc = strcmp (event->type, "registry.org_changed") == 0?
