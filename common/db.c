@@ -89,6 +89,17 @@ npo_db_conn (npo_db_t *self)
     return self->conn;
 }
 
+npo_db_t *
+npo_db_open_service (const char *schema, const npo_migration_t *list, size_t count)
+{
+    const char *dsn = npo_config_str ("PG_DSN",
+        "host=127.0.0.1 port=7190 user=npo dbname=npo connect_timeout=5");
+    npo_db_t *self = npo_db_new (dsn, schema, 30000);
+    if (self && npo_db_migrate (self, list, count))
+        npo_db_destroy (&self);
+    return self;
+}
+
 const char *
 npo_db_schema (npo_db_t *self)
 {

@@ -84,6 +84,12 @@ bool
 int
     npo_db_migrate (npo_db_t *self, const npo_migration_t *list, size_t count);
 
+//  For a service's main: connects to NPO_PG_DSN (default: `make run`'s
+//  PostgreSQL), waiting up to 30 s for the server, bound to schema, and
+//  applies the migrations. Returns NULL when either failed (logged).
+npo_db_t *
+    npo_db_open_service (const char *schema, const npo_migration_t *list, size_t count);
+
 //  The schema this connection is bound to. Not owned.
 const char *
     npo_db_schema (npo_db_t *self);

@@ -28,10 +28,8 @@ main (int argc, char *argv [])
     credit_t self = { 0 };
     npo_server_t *server = NULL;
     npo_consumer_t *registry = NULL;
-    self.db = npo_db_new (npo_config_str ("PG_DSN",
-                          "host=127.0.0.1 port=7190 user=npo dbname=npo connect_timeout=5"),
-                          "credit", 30000);
-    if (!self.db || npo_db_migrate (self.db, npo_migrations, npo_migrations_len))
+    self.db = npo_db_open_service ("credit", npo_migrations, npo_migrations_len);
+    if (!self.db)
         goto done;
     server = npo_server_new ("credit", npo_config_endpoint ("credit", "router"),
                              npo_config_endpoint ("credit", "pub"), credit_handle, &self);

@@ -30,9 +30,8 @@ main (int argc, char *argv [])
     npo_consumer_t *registry = NULL;
     self.redis_host = npo_config_str ("REDIS_HOST", "127.0.0.1");
     self.redis_port = (int) npo_config_int ("REDIS_PORT", 7191, 1, 65535);
-    self.db = npo_db_new (npo_config_str ("PG_DSN", "host=127.0.0.1 port=7190 user=npo dbname=npo connect_timeout=5"),
-                          "publication", 30000);
-    if (!self.db || npo_db_migrate (self.db, npo_migrations, npo_migrations_len))
+    self.db = npo_db_open_service ("publication", npo_migrations, npo_migrations_len);
+    if (!self.db)
         goto done;
     server = npo_server_new ("publication", npo_config_endpoint ("publication", "router"),
                              npo_config_endpoint ("publication", "pub"), pub_handle, &self);

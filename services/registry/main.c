@@ -48,9 +48,8 @@ main (int argc, char *argv [])
                    " name a file holding 64 hex digits (deploy/cluster.sh makes one)");
         return 1;
     }
-    self.db = npo_db_new (npo_config_str ("PG_DSN", "host=127.0.0.1 port=7190 user=npo dbname=npo connect_timeout=5"),
-                          "registry", 30000);
-    if (!self.db || npo_db_migrate (self.db, npo_migrations, npo_migrations_len))
+    self.db = npo_db_open_service ("registry", npo_migrations, npo_migrations_len);
+    if (!self.db)
         goto done;
     server = npo_server_new ("registry", npo_config_endpoint ("registry", "router"),
                              npo_config_endpoint ("registry", "pub"), reg_handle, &self);
