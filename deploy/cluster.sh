@@ -192,10 +192,13 @@ start_redis() {
 }
 
 # Waits until a started service answers (gateway: /healthz; others: ping).
+# The pid was just started by us, so "running" is the test: its command
+# line is the shell's until the exec, and "alive" would call that dead.
 wait_ready() {
-    local s=$1
+    local s=$1 pid
+    pid=$(cat "$NPO_VAR/run/$s.pid")
     for _ in $(seq 1 100); do
-        alive "$NPO_VAR/run/$s.pid" "npo-$s" || die "$s exited at start: see $NPO_VAR/log/$s.log"
+        running "$pid" || die "$s exited at start: see $NPO_VAR/log/$s.log"
         if [ "$s" = gateway ]; then
             curl -fsS -o /dev/null "$NPO_GATEWAY_URL/healthz" 2>/dev/null && return
         elif "$BIN/npoctl" ping "$s" >/dev/null 2>&1; then
