@@ -77,6 +77,18 @@ npo_audit_write (npo_db_t *db, const Npo__Request *request, const Npo__Reply *re
 }
 
 void
+npo_reply_db_failed (npo_db_t *db, Npo__Reply *reply)
+{
+    npo_db_rollback (db);
+    if (npo_db_lost (db))
+        npo_reply_error (reply, NPO__STATUS__STATUS_UNAVAILABLE, "database_unavailable",
+                         "the %s database is unreachable; retry", npo_db_schema (db));
+    else
+        npo_reply_error (reply, NPO__STATUS__STATUS_INTERNAL, "database_error",
+                         "could not complete the command (sqlstate %s)", npo_db_sqlstate (db));
+}
+
+void
 npo_actor_test (bool verbose)
 {
     if (verbose)

@@ -32,6 +32,11 @@ void
     npo_audit_write (npo_db_t *db, const Npo__Request *request, const Npo__Reply *reply,
                      const npo_actor_t *actor, const char *target);
 
+//  Rolls back and fills reply for a failed database call: unavailable (retry)
+//  when the connection was lost, internal (with the SQLSTATE) otherwise.
+void
+    npo_reply_db_failed (npo_db_t *db, Npo__Reply *reply);
+
 void
     npo_actor_test (bool verbose);
 

@@ -410,7 +410,7 @@ npo_amount_valid (const char *s)
 }
 
 bool
-npo_date_valid (const char *s)
+npo_calendar_date (const char *s)
 {
     if (strlen (s) != 10 || s [4] != '-' || s [7] != '-')
         return false;
@@ -426,10 +426,15 @@ npo_date_valid (const char *s)
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (d > days [m - 1] || (m == 2 && d == 29 && !leap))
         return false;
+    return strcmp (s, "1949-10-01") >= 0 && strcmp (s, "2199-12-31") <= 0;
+}
+
+bool
+npo_date_valid (const char *s)
+{
     char today [11];
-    time_t now = time (NULL) + 8 * 3600;            //  dates are Beijing dates
-    strftime (today, sizeof today, "%Y-%m-%d", gmtime (&now));
-    return strcmp (s, "1949-10-01") >= 0 && strcmp (s, today) <= 0;
+    npo_today (today);                              //  dates are Beijing dates
+    return npo_calendar_date (s) && strcmp (s, today) <= 0;
 }
 
 void
@@ -468,6 +473,13 @@ npo_codes_test (bool verbose)
         SELFTEST_CHECK (s_test_mutations (good_uscc [i]) == 0);
     }
     SELFTEST_CHECK (uscc_check_char ("53100000500019795") == 'A');
+    //  Dates: real calendar dates only; "valid" ones not after today
+    SELFTEST_CHECK (npo_calendar_date ("2024-02-29"));
+    SELFTEST_CHECK (!npo_calendar_date ("2023-02-29"));
+    SELFTEST_CHECK (!npo_calendar_date ("2023-2-28"));
+    SELFTEST_CHECK (!npo_calendar_date ("1949-09-30"));
+    SELFTEST_CHECK (npo_calendar_date ("2150-06-30") && !npo_date_valid ("2150-06-30"));
+    SELFTEST_CHECK (npo_date_valid ("1949-10-01"));
     SELFTEST_CHECK (orgcode_check_char ("50001979") == '5');
     SELFTEST_CHECK (orgcode_check_char ("D2143569") == 'X');
 

@@ -82,6 +82,10 @@ bool
 size_t
     division_count (void);
 
+//  True for a real date YYYY-MM-DD from 1949-10-01 to 2199-12-31.
+bool
+    npo_calendar_date (const char *date);
+
 //  True for a real date YYYY-MM-DD from 1949-10-01 to today (Beijing date).
 bool
     npo_date_valid (const char *date);

@@ -10,6 +10,7 @@
 #include "selftest.h"
 
 #define FIELD(msg, f)  ((char *) (msg) + (f)->offset)
+#define PBJSON_MAX_ITEMS 1000
 
 static json_t *
 s_value (const ProtobufCFieldDescriptor *f, const void *p)
@@ -37,6 +38,15 @@ s_value (const ProtobufCFieldDescriptor *f, const void *p)
     }
 }
 
+//  The size of one element of a repeated field's array
+static size_t
+s_elem_size (const ProtobufCFieldDescriptor *f)
+{
+    return f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING?
+           sizeof (void *): f->type == PROTOBUF_C_TYPE_INT64
+           || f->type == PROTOBUF_C_TYPE_UINT64? 8: 4;
+}
+
 json_t *
 npo_pb_to_json (const ProtobufCMessage *msg)
 {
@@ -52,9 +62,7 @@ npo_pb_to_json (const ProtobufCMessage *msg)
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *) ((const char *) msg + f->quantifier_offset);
             char *array = *(char **) FIELD (msg, f);
-            size_t size = f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING?
-                          sizeof (void *): f->type == PROTOBUF_C_TYPE_INT64
-                          || f->type == PROTOBUF_C_TYPE_UINT64? 8: 4;
+            size_t size = s_elem_size (f);
             value = json_array ();
             for (size_t k = 0; k < n; k++) {
                 json_t *item = s_value (f, array + k * size);
@@ -70,11 +78,10 @@ npo_pb_to_json (const ProtobufCMessage *msg)
     return obj;
 }
 
+//  Sets the field (or array element) at p from value
 static int
-s_set (const ProtobufCFieldDescriptor *f, ProtobufCMessage *msg, const json_t *value,
-       char *err, size_t errlen)
+s_set (const ProtobufCFieldDescriptor *f, void *p, const json_t *value, char *err, size_t errlen)
 {
-    void *p = FIELD (msg, f);
     switch (f->type) {
         case PROTOBUF_C_TYPE_STRING: {
             char text [64];
@@ -159,15 +166,38 @@ npo_pb_from_json (const json_t *obj, ProtobufCMessage *msg, char *err, size_t er
     json_object_foreach ((json_t *) obj, key, value) {
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field_by_name (msg->descriptor, key);
-        if (!f || f->label == PROTOBUF_C_LABEL_REPEATED
-        ||  (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
+        if (!f || (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
             snprintf (err, errlen, "unknown field \"%.64s\"", key);
             return -1;
         }
         if (json_is_null (value))
             continue;
-        if (s_set (f, msg, value, err, errlen))
+        if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+            if (s_set (f, FIELD (msg, f), value, err, errlen))
+                return -1;
+            continue;
+        }
+        //  A repeated field: a JSON array, replacing what was there
+        size_t n = json_array_size (value);
+        if (!json_is_array (value) || n > PBJSON_MAX_ITEMS) {
+            snprintf (err, errlen, "%s: expected an array of at most %d items", f->name,
+                      PBJSON_MAX_ITEMS);
             return -1;
+        }
+        size_t *count = (size_t *) ((char *) msg + f->quantifier_offset);
+        char **array = (char **) FIELD (msg, f);
+        if (*count) {
+            snprintf (err, errlen, "%s: given twice", f->name);
+            return -1;
+        }
+        *array = n? calloc (n, s_elem_size (f)): NULL;
+        if (n && !*array)
+            abort ();
+        for (size_t k = 0; k < n; k++) {
+            *count = k + 1;     //  what is set so far is freed with the message
+            if (s_set (f, *array + k * s_elem_size (f), json_array_get (value, k), err, errlen))
+                return -1;
+        }
     }
     return 0;
 }
@@ -196,7 +226,27 @@ npo_pbjson_test (bool verbose)
     json_decref (in);
     protobuf_c_message_free_unpacked (&app->base, NULL);
 
+    //  Repeated strings (and messages, the same way), freed with the message
+    in = json_loads ("{\"uscc\":\"x\",\"years\":[2024,2025]}", 0, &jerr);
+    Npo__RevocationRecommended *rec = malloc (sizeof *rec);
+    npo__revocation_recommended__init (rec);
+    SELFTEST_CHECK (npo_pb_from_json (in, &rec->base, err, sizeof err) == 0);
+    SELFTEST_CHECK (rec->n_years == 2 && rec->years [1] == 2025);
+    json_decref (in);
+    protobuf_c_message_free_unpacked (&rec->base, NULL);
+    in = json_loads ("{\"rules\":[\"财务\",\"印章\"]}", 0, &jerr);
+    Npo__ReportRules *rules = malloc (sizeof *rules);
+    npo__report_rules__init (rules);
+    SELFTEST_CHECK (npo_pb_from_json (in, &rules->base, err, sizeof err) == 0);
+    SELFTEST_CHECK (rules->n_rules == 2 && strcmp (rules->rules [1], "印章") == 0);
+    out = npo_pb_to_json (&rules->base);
+    SELFTEST_CHECK (json_equal (json_object_get (out, "rules"), json_object_get (in, "rules")));
+    json_decref (out);
+    json_decref (in);
+    protobuf_c_message_free_unpacked (&rules->base, NULL);
+
     const char *bad [] = {
+        "{\"kind\":[]}", "{\"changes\":{}}", "{\"changes\":[1]}",
         "{\"nosuch\":1}", "{\"basic\":{\"decoupled\":\"yes\"}}", "{\"basic\":[]}",
         "{\"kind\":{}}", "[]",
     };

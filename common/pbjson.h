@@ -2,7 +2,8 @@
  *
  *  Field names are the JSON names (DOMAIN.md keeps the two the same). Covers
  *  what our messages use: strings, bools, integers, enums (by name), bytes
- *  (skipped), nested and repeated messages.
+ *  (skipped), nested messages, and repeated fields of these (JSON arrays, of
+ *  at most 1000 items).
  */
 #ifndef NPO_PBJSON_H
 #define NPO_PBJSON_H

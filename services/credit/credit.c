@@ -95,16 +95,6 @@ s_validate (const Npo__Penalty *p, Npo__Reply *reply)
 }
 
 static void
-s_db_failed (credit_t *self, Npo__Reply *reply)
-{
-    npo_db_rollback (self->db);
-    npo_reply_error (reply, npo_db_lost (self->db)? NPO__STATUS__STATUS_UNAVAILABLE:
-                                                     NPO__STATUS__STATUS_INTERNAL,
-                     npo_db_lost (self->db)? "database_unavailable": "database_error",
-                     "could not complete the command (sqlstate %s)", npo_db_sqlstate (self->db));
-}
-
-static void
 s_reply_penalty (Npo__Reply *reply, uint64_t id, const char *decision_number)
 {
     Npo__PenaltyReply *body = malloc (sizeof *body);
@@ -132,7 +122,7 @@ s_record_penalty (credit_t *self, const Npo__Request *request, Npo__Reply *reply
     PGresult *res = npo_db_exec (self->db,
         "SELECT name, authority_division FROM orgs WHERE uscc = $1", 1, key);
     if (!res) {
-        s_db_failed (self, reply);
+        npo_reply_db_failed (self->db, reply);
         return;
     }
     if (PQntuples (res) == 0) {
@@ -155,7 +145,7 @@ s_record_penalty (credit_t *self, const Npo__Request *request, Npo__Reply *reply
         p->authority, p->decided_on, request->actor
     };
     if (npo_db_begin (self->db)) {
-        s_db_failed (self, reply);
+        npo_reply_db_failed (self->db, reply);
         return;
     }
     //  A decision number names one penalty: a retry answers the first record
@@ -168,7 +158,7 @@ s_record_penalty (credit_t *self, const Npo__Request *request, Npo__Reply *reply
         " WHERE decision_number = $4 AND uscc = $1 AND result = $7"
         " AND NOT EXISTS (SELECT 1 FROM ins)", 12, params);
     if (!res) {
-        s_db_failed (self, reply);
+        npo_reply_db_failed (self->db, reply);
         return;
     }
     if (PQntuples (res) == 0) {
@@ -189,12 +179,12 @@ s_record_penalty (credit_t *self, const Npo__Request *request, Npo__Reply *reply
         event.penalty_id = id;
         if (!npo_outbox_append (self->outbox, "credit.penalty_recorded", p->uscc, division,
                                 request->actor, &event.base)) {
-            s_db_failed (self, reply);
+            npo_reply_db_failed (self->db, reply);
             return;
         }
     }
     if (npo_db_commit (self->db)) {
-        s_db_failed (self, reply);
+        npo_reply_db_failed (self->db, reply);
         return;
     }
     s_reply_penalty (reply, id, p->decision_number);

@@ -30,14 +30,7 @@ reg_type_code (const char *type)
 void
 reg_db_failed (reg_t *self, Npo__Reply *reply)
 {
-    npo_db_rollback (self->db);
-    if (npo_db_lost (self->db))
-        npo_reply_error (reply, NPO__STATUS__STATUS_UNAVAILABLE, "database_unavailable",
-                         "the registry database is unreachable; retry");
-    else
-        npo_reply_error (reply, NPO__STATUS__STATUS_INTERNAL, "database_error",
-                         "could not complete the command (sqlstate %s)",
-                         npo_db_sqlstate (self->db));
+    npo_reply_db_failed (self->db, reply);
 }
 
 bool
