@@ -171,6 +171,12 @@ reg_submit (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
                          "idempotency_key: at most 128 characters of text");
         return;
     }
+    if (*cmd->received_on && !npo_date_valid (cmd->received_on)) {
+        npo_reply_error (reply, BAD, "invalid_date",
+                         "received_on: \"%.20s\" is not a date YYYY-MM-DD up to today",
+                         cmd->received_on);
+        return;
+    }
     Npo__Organization *org = NULL;
     const char *division, *name, *target = NULL;
     if (establishment) {
@@ -237,24 +243,26 @@ reg_submit (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         npo_reply_error (reply, BAD, "too_large", "the application is too large");
         goto done;
     }
-    const char *params [9] = {
+    const char *params [10] = {
         kind, *cmd->idempotency_key? cmd->idempotency_key: NULL, name, division,
         (const char *) basic, (const char *) body, target, request->actor,
-        establishment && *cmd->charter? cmd->charter: NULL
+        establishment && *cmd->charter? cmd->charter: NULL,
+        *cmd->received_on? cmd->received_on: NULL
     };
-    int lengths [9] = { 0, 0, 0, 0, (int) basic_size, (int) body_size, 0, 0, 0 };
-    int formats [9] = { 0, 0, 0, 0, 1, 1, 0, 0, 0 };
+    int lengths [10] = { 0, 0, 0, 0, (int) basic_size, (int) body_size, 0, 0, 0, 0 };
+    int formats [10] = { 0, 0, 0, 0, 1, 1, 0, 0, 0, 0 };
     //  A retry with the same key returns the first submission (no new row).
     PGresult *res = npo_db_exec_bin (self->db,
         "WITH ins AS ("
         " INSERT INTO applications (kind, idempotency_key, name, authority_division, basic,"
-        " body, target_uscc, submitted_by, charter) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " body, target_uscc, submitted_by, charter, received_on)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         " ON CONFLICT (idempotency_key) DO NOTHING"
         " RETURNING id, kind, status, coalesce (target_uscc, '') AS uscc, authority_division)"
         " SELECT * FROM ins"
         " UNION ALL SELECT id, kind, status, coalesce (uscc, target_uscc, ''), authority_division"
         " FROM applications WHERE idempotency_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)",
-        9, params, lengths, formats, 0);
+        10, params, lengths, formats, 0);
     free (basic);
     free (body);
     if (!res)
@@ -324,7 +332,8 @@ s_app_load (reg_t *self, uint64_t id, s_app_t *app, Npo__Reply *reply)
     }
     PGresult *res = npo_db_exec_bin (self->db,
         "SELECT kind, status, coalesce (uscc, target_uscc, ''), authority_division,"
-        " (submitted_at AT TIME ZONE 'Asia/Shanghai')::date::text, basic, body,"
+        " coalesce (received_on, (submitted_at AT TIME ZONE 'Asia/Shanghai')::date)::text,"
+        " basic, body,"
         " coalesce (charter, '') FROM applications WHERE id = $1 FOR UPDATE",
         1, params, NULL, NULL, 1);
     if (!res) {
