@@ -502,17 +502,26 @@ s_lookup_start (gateway_t *self, struct evhttp_request *req, const lookup_t *tem
     lookup->req = req;
     lookup->started = started;
     lookup->doc = S_DOC_FAILED;
-    //  org:<uscc> the record, changes:<uscc> its public change list,
-    //  cert:<number> a certificate to verify
-    const char *prefix = lookup->route == METRICS_ROUTE_ORG_CHANGES? "changes":
-                         lookup->route == METRICS_ROUTE_CERT_VERIFY? "cert": "org";
+    //  org:<uscc> the record, cert:<number> a certificate to verify, and
+    //  the public histories: changes:, inspections:, evaluations:<uscc>
+    const char *history = lookup->route == METRICS_ROUTE_ORG_CHANGES? "changes":
+                          lookup->route == METRICS_ROUTE_ORG_INSPECTIONS? "inspections":
+                          lookup->route == METRICS_ROUTE_ORG_EVALUATIONS? "evaluations": NULL;
     //  An alias names the record: resolved and fetched in one round trip
     static const char *by_alias =
         "local u = redis.call ('GET', KEYS [1]) "
         "if u then return redis.call ('GET', 'org:' .. u) end return false";
+    //  A history is empty, not missing, while the organization exists
+    static const char *history_of =
+        "local h = redis.call ('GET', KEYS [1]) if h then return h end "
+        "if redis.call ('EXISTS', KEYS [2]) == 1 then return '[]' end return false";
     int rc = lookup->route == METRICS_ROUTE_ORG_BY_ALIAS?
         redisAsyncCommand (self->redis, s_on_doc, lookup, "EVAL %s 1 alias:%s", by_alias, id):
-        redisAsyncCommand (self->redis, s_on_doc, lookup, "GET %s:%s", prefix, id);
+             history?
+        redisAsyncCommand (self->redis, s_on_doc, lookup, "EVAL %s 2 %s:%s org:%s", history_of,
+                           history, id, id):
+        redisAsyncCommand (self->redis, s_on_doc, lookup, "GET %s:%s",
+                           lookup->route == METRICS_ROUTE_CERT_VERIFY? "cert": "org", id);
     if (rc != REDIS_OK) {
         free (lookup);
         return -1;
@@ -564,6 +573,10 @@ s_route (const char *path, char *segment, size_t size)
             return METRICS_ROUTE_ORG;
         if (strcmp (slash, "/changes") == 0)
             return METRICS_ROUTE_ORG_CHANGES;
+        if (strcmp (slash, "/inspections") == 0)
+            return METRICS_ROUTE_ORG_INSPECTIONS;
+        if (strcmp (slash, "/evaluations") == 0)
+            return METRICS_ROUTE_ORG_EVALUATIONS;
         return METRICS_ROUTE_OTHER;
     }
     if (strcmp (path, "/v1/certificates/verify") == 0)
@@ -638,6 +651,8 @@ s_on_request (struct evhttp_request *req, void *arg)
     switch (route) {
         case METRICS_ROUTE_ORG:
         case METRICS_ROUTE_ORG_CHANGES:
+        case METRICS_ROUTE_ORG_INSPECTIONS:
+        case METRICS_ROUTE_ORG_EVALUATIONS:
             if (strlen (uscc) != USCC_LEN || !uscc_valid (uscc))
                 error = METRICS_ERROR_INVALID_USCC;
             else

@@ -19,7 +19,7 @@ static const double s_bounds [] = {
 #define S_STATUSES  16
 
 static const char *s_route_names [METRICS_ROUTES] = {
-    "org", "org_changes", "cert_verify", "org_by_alias", "healthz", "metrics", "other"
+    "org", "org_changes", "org_inspections", "org_evaluations", "cert_verify", "org_by_alias", "healthz", "metrics", "other"
 };
 
 static const char *s_error_names [METRICS_ERRORS] = {

@@ -14,6 +14,8 @@ struct evbuffer;
 typedef enum {
     METRICS_ROUTE_ORG,              //  /v1/orgs/{uscc}
     METRICS_ROUTE_ORG_CHANGES,      //  /v1/orgs/{uscc}/changes
+    METRICS_ROUTE_ORG_INSPECTIONS,  //  /v1/orgs/{uscc}/inspections
+    METRICS_ROUTE_ORG_EVALUATIONS,  //  /v1/orgs/{uscc}/evaluations
     METRICS_ROUTE_CERT_VERIFY,      //  /v1/certificates/verify
     METRICS_ROUTE_ORG_BY_ALIAS,     //  /v1/orgs/by-old-code/{code}, /by-certificate/{number}
     METRICS_ROUTE_HEALTHZ,          //  /healthz

@@ -17,26 +17,10 @@
 #include "log.h"
 #include "pbjson.h"
 #include "certpdf.h"
+#include "npoctl.h"
 
-enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
-
-typedef struct {
-    int timeout_ms;         //  per request
-    const char *actor;      //  who we say we are (until keys carry it)
-    const char *service;    //  the service client talks to
-    npo_client_t *client;   //  kept across calls to one service
-} ctl_t;
-
-typedef int (verb_fn) (ctl_t *ctl, int argc, char **argv);
-
-typedef struct {
-    const char *name;
-    verb_fn *fn;
-    const char *usage;      //  first line: synopsis; then details
-} verb_t;
-
-static int
-s_usage_error (const char *verb, const char *fmt, const char *arg)
+int
+ctl_usage_error (const char *verb, const char *fmt, const char *arg)
 {
     fprintf (stderr, "npoctl %s: ", verb);
     fprintf (stderr, fmt, arg);
@@ -46,8 +30,8 @@ s_usage_error (const char *verb, const char *fmt, const char *arg)
 
 //  Sends request to service; on success returns the reply (caller frees).
 //  On failure prints one line and sets *status to the exit status.
-static Npo__Reply *
-s_call (ctl_t *ctl, const char *service, Npo__Request *request, int *status)
+Npo__Reply *
+ctl_call (ctl_t *ctl, const char *service, Npo__Request *request, int *status)
 {
     const char *endpoint = npo_config_endpoint (service, "router");
     if (!ctl->client || strcmp (ctl->service, service) != 0) {
@@ -75,8 +59,8 @@ s_call (ctl_t *ctl, const char *service, Npo__Request *request, int *status)
     return reply;
 }
 
-static void
-s_print_json (json_t *json)
+void
+ctl_print_json (json_t *json)
 {
     char *text = json_dumps (json, JSON_COMPACT);
     if (text)
@@ -86,18 +70,18 @@ s_print_json (json_t *json)
 
 //  Sends request to service and prints the reply's body as one JSON line.
 //  Returns the exit status.
-static int
-s_run (ctl_t *ctl, const char *service, Npo__Request *request)
+int
+ctl_run (ctl_t *ctl, const char *service, Npo__Request *request)
 {
     int status;
-    Npo__Reply *reply = s_call (ctl, service, request, &status);
+    Npo__Reply *reply = ctl_call (ctl, service, request, &status);
     if (!reply)
         return status;
     const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field
         (&npo__reply__descriptor, (unsigned) reply->body_case);
     json_t *out = npo_pb_to_json (&reply->base);
     json_t *body = field? json_object_get (out, field->name): NULL;
-    s_print_json (body? body: out);
+    ctl_print_json (body? body: out);
     json_decref (out);
     npo__reply__free_unpacked (reply, NULL);
     return 0;
@@ -106,35 +90,37 @@ s_run (ctl_t *ctl, const char *service, Npo__Request *request)
 //  Accepts (受理) and approves application id. Returns the approval's reply,
 //  or NULL with *status set (the failure printed).
 static Npo__Reply *
-s_accept_and_approve (ctl_t *ctl, uint64_t id, int *status)
+s_accept_and_approve (ctl_t *ctl, uint64_t id, const char *decided_on, int *status)
 {
     Npo__AcceptApplication accept = NPO__ACCEPT_APPLICATION__INIT;
     accept.application_id = id;
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_ACCEPT_APPLICATION;
     request.accept_application = &accept;
-    Npo__Reply *reply = s_call (ctl, "registry", &request, status);
+    Npo__Reply *reply = ctl_call (ctl, "registry", &request, status);
     if (!reply)
         return NULL;
     npo__reply__free_unpacked (reply, NULL);
     Npo__DecideApplication decide = NPO__DECIDE_APPLICATION__INIT;
     decide.application_id = id;
     decide.approve = true;
+    decide.decided_on = (char *) decided_on;
     request.body_case = NPO__REQUEST__BODY_DECIDE_APPLICATION;
     request.decide_application = &decide;
-    return s_call (ctl, "registry", &request, status);
+    return ctl_call (ctl, "registry", &request, status);
 }
 
 //  Submits an application, approving it when asked; prints the outcome as
 //  one JSON line. Returns the exit status.
 static int
-s_submit (ctl_t *ctl, Npo__SubmitApplication *submit, bool approve, const char *where)
+s_submit (ctl_t *ctl, Npo__SubmitApplication *submit, bool approve, const char *decided_on,
+          const char *where)
 {
     int status;
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_SUBMIT_APPLICATION;
     request.submit_application = submit;
-    Npo__Reply *reply = s_call (ctl, "registry", &request, &status);
+    Npo__Reply *reply = ctl_call (ctl, "registry", &request, &status);
     if (!reply) {
         fprintf (stderr, "npoctl: %s: not submitted\n", where);
         return status;
@@ -143,7 +129,7 @@ s_submit (ctl_t *ctl, Npo__SubmitApplication *submit, bool approve, const char *
     bool decided = strcmp (reply->application->status, "approved") == 0;
     if (approve && !decided) {
         npo__reply__free_unpacked (reply, NULL);
-        reply = s_accept_and_approve (ctl, id, &status);
+        reply = s_accept_and_approve (ctl, id, decided_on, &status);
         if (!reply) {
             fprintf (stderr, "npoctl: %s: application %llu submitted but not approved\n",
                      where, (unsigned long long) id);
@@ -153,7 +139,7 @@ s_submit (ctl_t *ctl, Npo__SubmitApplication *submit, bool approve, const char *
     json_t *out = npo_pb_to_json (&reply->application->base);
     if (!*reply->application->uscc)
         json_object_del (out, "uscc");
-    s_print_json (out);
+    ctl_print_json (out);
     json_decref (out);
     npo__reply__free_unpacked (reply, NULL);
     return 0;
@@ -162,8 +148,8 @@ s_submit (ctl_t *ctl, Npo__SubmitApplication *submit, bool approve, const char *
 //  ---------------------------------------------------------------------
 //  register
 
-//  Submits one application (a JSON object: BasicInfo fields, optionally
-//  "idempotency_key"), and approves it when asked. Prints the outcome.
+//  Submits one application (a JSON object: BasicInfo fields and the extras
+//  below), and approves it when asked. Prints the outcome.
 static int
 s_register_one (ctl_t *ctl, json_t *record, bool approve, const char *where)
 {
@@ -176,26 +162,30 @@ s_register_one (ctl_t *ctl, json_t *record, bool approve, const char *where)
     npo__submit_application__init (submit);
     npo__basic_info__init (basic);
     submit->basic = basic;
-    //  Besides the basic-information fields: idempotency_key and charter
-    json_t *key = json_object_get (record, "idempotency_key");
-    json_t *charter = json_object_get (record, "charter");
+    //  Besides the basic-information fields: idempotency_key, charter,
+    //  received_on (a backdated receipt) and approved_on (the decision's date)
+    static const char *extra [] = { "idempotency_key", "charter", "received_on", "approved_on" };
+    char *approved_on = NULL;
+    char **slots [4] = { &submit->idempotency_key, &submit->charter, &submit->received_on,
+                         &approved_on };
     json_t *fields = json_deep_copy (record);
-    json_object_del (fields, "idempotency_key");
-    json_object_del (fields, "charter");
-    if ((key && !json_is_string (key)) || (charter && !json_is_string (charter))) {
-        fprintf (stderr, "npoctl: %s: idempotency_key, charter: expected strings\n", where);
-        goto done;
+    for (int i = 0; i < 4; i++) {
+        json_t *value = json_object_get (record, extra [i]);
+        if (value && !json_is_string (value)) {
+            fprintf (stderr, "npoctl: %s: %s: expected a string\n", where, extra [i]);
+            goto done;
+        }
+        if (value)
+            *slots [i] = npo_strdup (json_string_value (value));
+        json_object_del (fields, extra [i]);
     }
-    if (key)
-        submit->idempotency_key = npo_strdup (json_string_value (key));
-    if (charter)
-        submit->charter = npo_strdup (json_string_value (charter));
     if (npo_pb_from_json (fields, &basic->base, err, sizeof err)) {
         fprintf (stderr, "npoctl: %s: %s\n", where, err);
         goto done;
     }
-    status = s_submit (ctl, submit, approve, where);
+    status = s_submit (ctl, submit, approve, approved_on, where);
 done:
+    free (approved_on);
     json_decref (fields);
     npo__submit_application__free_unpacked (submit, NULL);
     return status;
@@ -213,10 +203,10 @@ s_register (ctl_t *ctl, int argc, char **argv)
         if (strcmp (argv [i], "--approve") == 0)
             approve = true;
         else
-            return s_usage_error ("register", "unexpected argument \"%s\"", argv [i]);
+            return ctl_usage_error ("register", "unexpected argument \"%s\"", argv [i]);
     }
     if (!file)
-        return s_usage_error ("register", "%s", "--file is required");
+        return ctl_usage_error ("register", "%s", "--file is required");
     FILE *in = strcmp (file, "-") == 0? stdin: fopen (file, "r");
     if (!in) {
         fprintf (stderr, "npoctl: could not open %s: %s\n", file, strerror (errno));
@@ -278,7 +268,7 @@ s_review (ctl_t *ctl, int argc, char **argv)
             char *end;
             decide.application_id = strtoull (argv [++i], &end, 10);
             if (*end || decide.application_id == 0)
-                return s_usage_error ("review", "invalid application id \"%s\"", argv [i]);
+                return ctl_usage_error ("review", "invalid application id \"%s\"", argv [i]);
         }
         else if (strcmp (argv [i], "--approve") == 0)
             decision = 1;
@@ -291,10 +281,10 @@ s_review (ctl_t *ctl, int argc, char **argv)
         else if (strcmp (argv [i], "--on") == 0 && i + 1 < argc)
             decide.decided_on = argv [++i];
         else
-            return s_usage_error ("review", "unexpected argument \"%s\"", argv [i]);
+            return ctl_usage_error ("review", "unexpected argument \"%s\"", argv [i]);
     }
     if (!decide.application_id || decision < 0)
-        return s_usage_error ("review", "%s",
+        return ctl_usage_error ("review", "%s",
                               "--application and --accept, --approve or --reject are required");
     decide.approve = decision == 1;
     Npo__Request request = NPO__REQUEST__INIT;
@@ -303,11 +293,11 @@ s_review (ctl_t *ctl, int argc, char **argv)
         accept.application_id = decide.application_id;
         request.body_case = NPO__REQUEST__BODY_ACCEPT_APPLICATION;
         request.accept_application = &accept;
-        return s_run (ctl, "registry", &request);
+        return ctl_run (ctl, "registry", &request);
     }
     request.body_case = NPO__REQUEST__BODY_DECIDE_APPLICATION;
     request.decide_application = &decide;
-    return s_run (ctl, "registry", &request);
+    return ctl_run (ctl, "registry", &request);
 }
 
 //  ---------------------------------------------------------------------
@@ -366,7 +356,7 @@ s_change (ctl_t *ctl, int argc, char **argv)
             else {
                 char *eq = strchr (argv [++i], '=');
                 if (!eq) {
-                    rc = s_usage_error ("change", "--set expects ITEM=VALUE, not \"%s\"", argv [i]);
+                    rc = ctl_usage_error ("change", "--set expects ITEM=VALUE, not \"%s\"", argv [i]);
                     goto done;
                 }
                 *eq = 0;
@@ -376,15 +366,15 @@ s_change (ctl_t *ctl, int argc, char **argv)
             pointers [submit.n_changes++] = item;
         }
         else {
-            rc = s_usage_error ("change", "unexpected argument \"%s\"", argv [i]);
+            rc = ctl_usage_error ("change", "unexpected argument \"%s\"", argv [i]);
             goto done;
         }
     }
     if (!*submit.uscc || submit.n_changes == 0) {
-        rc = s_usage_error ("change", "%s", "--uscc and at least one --set or --charter-file");
+        rc = ctl_usage_error ("change", "%s", "--uscc and at least one --set or --charter-file");
         goto done;
     }
-    rc = s_submit (ctl, &submit, approve, "change");
+    rc = s_submit (ctl, &submit, approve, NULL, "change");
 done:
     free (charter);
     return rc;
@@ -412,18 +402,18 @@ s_deregister (ctl_t *ctl, int argc, char **argv)
         else if (strcmp (argv [i], "--approve") == 0)
             approve = true;
         else
-            return s_usage_error ("deregister", "unexpected argument \"%s\"", argv [i]);
+            return ctl_usage_error ("deregister", "unexpected argument \"%s\"", argv [i]);
     }
     if (!*submit.uscc || !*dereg.reason)
-        return s_usage_error ("deregister", "%s", "--uscc and --reason are required");
-    return s_submit (ctl, &submit, approve, "deregistration");
+        return ctl_usage_error ("deregister", "%s", "--uscc and --reason are required");
+    return s_submit (ctl, &submit, approve, NULL, "deregistration");
 }
 
 //  Reads one JSON object from file ("-": stdin) into a new message of desc.
 //  Returns it (free with protobuf_c_message_free_unpacked), or NULL with the
 //  reason printed.
-static ProtobufCMessage *
-s_load_message (const char *file, const ProtobufCMessageDescriptor *desc)
+ProtobufCMessage *
+ctl_load_message (const char *file, const ProtobufCMessageDescriptor *desc)
 {
     json_error_t jerr;
     json_t *record = strcmp (file, "-") == 0? json_loadf (stdin, JSON_REJECT_DUPLICATES, &jerr):
@@ -464,17 +454,17 @@ s_officer (ctl_t *ctl, int argc, char **argv)
             else if (strcmp (argv [i], "--start") == 0 && i + 1 < argc)
                 appoint.start_on = argv [++i];
             else
-                return s_usage_error ("officer", "unexpected argument \"%s\"", argv [i]);
+                return ctl_usage_error ("officer", "unexpected argument \"%s\"", argv [i]);
         }
         if (!file)
-            return s_usage_error ("officer", "%s", "appoint needs --file");
-        Npo__Officer *officer = (Npo__Officer *) s_load_message (file, &npo__officer__descriptor);
+            return ctl_usage_error ("officer", "%s", "appoint needs --file");
+        Npo__Officer *officer = (Npo__Officer *) ctl_load_message (file, &npo__officer__descriptor);
         if (!officer)
             return EXIT_REFUSED;
         appoint.officer = officer;
         request.body_case = NPO__REQUEST__BODY_APPOINT_OFFICER;
         request.appoint_officer = &appoint;
-        int rc = s_run (ctl, "registry", &request);
+        int rc = ctl_run (ctl, "registry", &request);
         npo__officer__free_unpacked (officer, NULL);
         return rc;
     }
@@ -492,10 +482,10 @@ s_officer (ctl_t *ctl, int argc, char **argv)
         else if (strcmp (argv [i], "--on") == 0 && i + 1 < argc)
             end.end_on = argv [++i];
         else
-            return s_usage_error ("officer", "unexpected argument \"%s\"", argv [i]);
+            return ctl_usage_error ("officer", "unexpected argument \"%s\"", argv [i]);
     }
     if (!*end.id_type || !*end.id_number)
-        return s_usage_error ("officer", "%s", "--id-type and --id are required");
+        return ctl_usage_error ("officer", "%s", "--id-type and --id are required");
     if (strcmp (what, "positions") == 0) {
         request.body_case = NPO__REQUEST__BODY_OFFICER_POSITIONS;
         request.officer_positions = &positions;
@@ -503,13 +493,13 @@ s_officer (ctl_t *ctl, int argc, char **argv)
     else
     if (strcmp (what, "end") == 0) {
         if (!*end.org_uscc || !*end.position)
-            return s_usage_error ("officer", "%s", "end needs --uscc and --position");
+            return ctl_usage_error ("officer", "%s", "end needs --uscc and --position");
         request.body_case = NPO__REQUEST__BODY_END_OFFICER_POST;
         request.end_officer_post = &end;
     }
     else
-        return s_usage_error ("officer", "unknown action \"%s\"", what);
-    return s_run (ctl, "registry", &request);
+        return ctl_usage_error ("officer", "unknown action \"%s\"", what);
+    return ctl_run (ctl, "registry", &request);
 }
 
 //  ---------------------------------------------------------------------
@@ -527,11 +517,11 @@ s_certificate (ctl_t *ctl, int argc, char **argv)
         else if (strcmp (argv [i], "--url-base") == 0 && i + 1 < argc)
             base = argv [++i];
         else
-            return s_usage_error ("certificate", "unexpected argument \"%s\"", argv [i]);
+            return ctl_usage_error ("certificate", "unexpected argument \"%s\"", argv [i]);
     }
     bool print = strcmp (what, "print") == 0;
     if ((!print && strcmp (what, "show")) || !uscc_valid (uscc) || (print && !out_path))
-        return s_usage_error ("certificate", "%s",
+        return ctl_usage_error ("certificate", "%s",
                               "expected: certificate show USCC | certificate print USCC --out FILE");
     Npo__GetOrganization get = NPO__GET_ORGANIZATION__INIT;
     get.uscc = (char *) uscc;
@@ -539,7 +529,7 @@ s_certificate (ctl_t *ctl, int argc, char **argv)
     request.body_case = NPO__REQUEST__BODY_GET_ORGANIZATION;
     request.get_organization = &get;
     int status;
-    Npo__Reply *reply = s_call (ctl, "registry", &request, &status);
+    Npo__Reply *reply = ctl_call (ctl, "registry", &request, &status);
     if (!reply)
         return status;
     const Npo__Certificate *cert = reply->organization->certificate;
@@ -555,7 +545,7 @@ s_certificate (ctl_t *ctl, int argc, char **argv)
         json_t *out = npo_pb_to_json (&cert->base);
         json_object_del (out, "canonical");
         json_object_set_new (out, "verify_url", json_string (url));
-        s_print_json (out);
+        ctl_print_json (out);
         json_decref (out);
         rc = 0;
         goto done;
@@ -587,7 +577,7 @@ s_certificate (ctl_t *ctl, int argc, char **argv)
     if (rc == 0) {
         json_t *done_json = json_pack ("{s:s, s:s, s:s}", "file", out_path,
                                        "number", cert->number, "verify_url", url);
-        s_print_json (done_json);
+        ctl_print_json (done_json);
         json_decref (done_json);
     }
 done:
@@ -608,15 +598,15 @@ s_old_codes (ctl_t *ctl, int argc, char **argv)
         else if (strcmp (argv [i], "--certificate") == 0 && i + 1 < argc)
             codes.old_certificate_number = argv [++i];
         else
-            return s_usage_error ("old-codes", "unexpected argument \"%s\"", argv [i]);
+            return ctl_usage_error ("old-codes", "unexpected argument \"%s\"", argv [i]);
     }
     if (!*codes.uscc || (!*codes.old_org_code && !*codes.old_certificate_number))
-        return s_usage_error ("old-codes", "%s", "--uscc and --org-code or --certificate");
+        return ctl_usage_error ("old-codes", "%s", "--uscc and --org-code or --certificate");
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_RECORD_OLD_CODES;
     request.record_old_codes = &codes;
     int status;
-    Npo__Reply *reply = s_call (ctl, "registry", &request, &status);
+    Npo__Reply *reply = ctl_call (ctl, "registry", &request, &status);
     if (!reply)
         return status;
     npo__reply__free_unpacked (reply, NULL);
@@ -631,8 +621,8 @@ static int
 s_penalty (ctl_t *ctl, int argc, char **argv)
 {
     if (argc != 3 || strcmp (argv [0], "record") || strcmp (argv [1], "--file"))
-        return s_usage_error ("penalty", "%s", "expected: penalty record --file PENALTY.json");
-    Npo__Penalty *penalty = (Npo__Penalty *) s_load_message (argv [2], &npo__penalty__descriptor);
+        return ctl_usage_error ("penalty", "%s", "expected: penalty record --file PENALTY.json");
+    Npo__Penalty *penalty = (Npo__Penalty *) ctl_load_message (argv [2], &npo__penalty__descriptor);
     if (!penalty)
         return EXIT_REFUSED;
     Npo__RecordPenalty cmd = NPO__RECORD_PENALTY__INIT;
@@ -640,7 +630,7 @@ s_penalty (ctl_t *ctl, int argc, char **argv)
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_RECORD_PENALTY;
     request.record_penalty = &cmd;
-    int rc = s_run (ctl, "credit", &request);
+    int rc = ctl_run (ctl, "credit", &request);
     npo__penalty__free_unpacked (penalty, NULL);
     return rc;
 }
@@ -652,7 +642,7 @@ static int
 s_show (ctl_t *ctl, int argc, char **argv)
 {
     if (argc != 1)
-        return s_usage_error ("show", "%s", "expected one USCC");
+        return ctl_usage_error ("show", "%s", "expected one USCC");
     if (!uscc_valid (argv [0])) {
         fprintf (stderr, "npoctl: invalid_uscc: \"%s\" is not a valid unified social credit "
                          "code (GB 32100)\n", argv [0]);
@@ -663,32 +653,32 @@ s_show (ctl_t *ctl, int argc, char **argv)
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_GET_ORGANIZATION;
     request.get_organization = &get;
-    return s_run (ctl, "registry", &request);
+    return ctl_run (ctl, "registry", &request);
 }
 
 static int
 s_cache (ctl_t *ctl, int argc, char **argv)
 {
     if (argc != 1 || strcmp (argv [0], "rebuild") != 0)
-        return s_usage_error ("cache", "%s", "expected: npoctl cache rebuild");
+        return ctl_usage_error ("cache", "%s", "expected: npoctl cache rebuild");
     Npo__CacheRebuild rebuild = NPO__CACHE_REBUILD__INIT;
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_CACHE_REBUILD;
     request.cache_rebuild = &rebuild;
-    return s_run (ctl, "publication", &request);
+    return ctl_run (ctl, "publication", &request);
 }
 
 static int
 s_ping (ctl_t *ctl, int argc, char **argv)
 {
     if (argc != 1 || !npo_config_endpoint (argv [0], "router"))
-        return s_usage_error ("ping", "%s", "expected one service: registry, inspection, "
+        return ctl_usage_error ("ping", "%s", "expected one service: registry, inspection, "
                               "party, credit or publication");
     Npo__Ping ping = NPO__PING__INIT;
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_PING;
     request.ping = &ping;
-    return s_run (ctl, argv [0], &request);
+    return ctl_run (ctl, argv [0], &request);
 }
 
 static const verb_t s_verbs [] = {
@@ -697,8 +687,10 @@ static const verb_t s_verbs [] = {
       "  Submits establishment applications. FILE (or - for stdin) holds one JSON\n"
       "  object or JSON Lines, each with the basic-information fields of DOMAIN.md\n"
       "  section 1 (name, type, authority_division, registration_authority,\n"
-      "  legal_representative, ...) and optionally \"idempotency_key\": a retry with the\n"
-      "  same key registers nothing new. --approve also approves each one, which\n"
+      "  legal_representative, ...) and optionally \"idempotency_key\" (a retry with the\n"
+      "  same key registers nothing new), \"charter\" (its text), \"received_on\" (the\n"
+      "  date the authority received it, when entered later) and \"approved_on\" (the\n"
+      "  approval's date with --approve). --approve also approves each one, which\n"
       "  assigns its unified social credit code. Prints one JSON line per application." },
     { "review", s_review,
       "npoctl review --application ID (--accept | --approve | --reject --reason TEXT)"
@@ -734,6 +726,36 @@ static const verb_t s_verbs [] = {
       "  Maps the old organization code (GB 11714) and old certificate number of an\n"
       "  organization registered before 2016 to its code, for life; the gateway then\n"
       "  finds it at /v1/orgs/by-old-code/CODE and /v1/orgs/by-certificate/NUMBER." },
+    { "inspection", ctl_inspection,
+      "npoctl inspection (submit --file REPORT.json | review --uscc USCC --year Y --result R"
+      " [--rectification TEXT --deadline DATE] [--on DATE] | sweep [--as-of DATE] [--year Y] |"
+      " show USCC)\n"
+      "  Annual inspection / annual work report (catalog sections 16, 17). REPORT.json\n"
+      "  holds uscc, year, kind (annual_inspection or annual_report), submitted_on and\n"
+      "  detail: basic, meetings, rules, office, party, finance (total_assets,\n"
+      "  total_liabilities, income, expenses required), activities, supervision,\n"
+      "  penalties (docs/inspection.md). review records the result: qualified,\n"
+      "  basically_qualified or unqualified (the last two with a rectification and its\n"
+      "  deadline). sweep marks not_filed every active organization owing the report\n"
+      "  for Y (default: the last year whose deadline, 31 May, passed by --as-of)\n"
+      "  and recommends revocation after two years running; ministry only. show\n"
+      "  prints the organization's reports, evaluations and audits." },
+    { "evaluation", ctl_evaluation,
+      "npoctl evaluation (record --uscc USCC --grade 1A..5A --evaluator NAME [--category C]"
+      " [--charity] [--on DATE] | list USCC)\n"
+      "  Records an evaluation grade (等级评估, section 10), valid 5 years from --on\n"
+      "  (default today). Refused, with the ground, when the organization was\n"
+      "  registered less than 2 years before, was unqualified last year, basically\n"
+      "  qualified two years running, penalized last year or since, is on a credit\n"
+      "  list or under investigation. --category (social groups): trade_association,\n"
+      "  academic, professional, federation, other." },
+    { "audit", ctl_audit,
+      "npoctl audit (record --file AUDIT.json | list USCC)\n"
+      "  Audits (审计, section 8). AUDIT.json holds uscc, reason_category (annual,\n"
+      "  leaving_office, deregistration, special, other), firm, accountant,\n"
+      "  occurred_on, content, result. A change of legal representative makes a\n"
+      "  leaving_office audit due (离任审计), a deregistration a deregistration audit;\n"
+      "  recording one of that category completes it. list shows due ones first." },
     { "penalty", s_penalty,
       "npoctl penalty record --file PENALTY.json\n"
       "  Records an administrative penalty (catalog section 11) with the credit service:\n"

@@ -4,7 +4,8 @@
  *  officer identity, phone, birth date, personal address or party data can
  *  reach Redis or the gateway through it (DESIGN.md, "Public data").
  *
- *  Redis keys: org:<uscc> (the document), npo:ready (the cache is complete),
+ *  Redis keys: org:<uscc> (the document), changes:, inspections:,
+ *  evaluations:<uscc> (its public histories), npo:ready (the cache is complete),
  *  npo:pub_seq (every public change up to this public event seq is in Redis),
  *  npo:rebuild (the token of a rebuild in progress).
  */
@@ -18,6 +19,7 @@
 
 #include "log.h"
 #include "orgevent.h"
+#include "pbjson.h"
 #include "publication.h"
 
 #define REDIS_BATCH  2000
@@ -289,6 +291,37 @@ s_record_certificate (pub_t *self, const Npo__Organization *org, const char *pub
     return s_alias (self, alias, org->uscc, pub_seq, rec, 2);
 }
 
+//  Sets the parts of the public record other streams own (latest_inspection,
+//  evaluation) from the tables into *doc, which is replaced. Returns 0 or -1.
+static int
+s_compose (pub_t *self, const char *uscc, char **doc)
+{
+    const char *params [1] = { uscc };
+    PGresult *res = npo_db_exec (self->db,
+        "SELECT (SELECT json_build_object ('year', year, 'kind', kind, 'result', result)::text"
+        "   FROM inspections WHERE uscc = $1 ORDER BY year DESC LIMIT 1),"
+        " (SELECT json_build_object ('grade', grade, 'valid_from', valid_from,"
+        "   'valid_to', valid_to)::text FROM evaluations WHERE uscc = $1 AND state = 'valid'"
+        "   ORDER BY valid_from DESC, evaluation_id DESC LIMIT 1)", 1, params);
+    if (!res)
+        return -1;
+    json_t *json = json_loads (*doc, 0, NULL);
+    static const char *parts [2] = { "latest_inspection", "evaluation" };
+    for (int i = 0; i < 2 && json; i++) {
+        json_t *part = PQgetisnull (res, 0, i)? json_null ():
+                       json_loads (PQgetvalue (res, 0, i), 0, NULL);
+        json_object_set_new (json, parts [i], part? part: json_null ());
+    }
+    PQclear (res);
+    char *text = json? json_dumps (json, JSON_COMPACT): NULL;
+    json_decref (json);
+    if (!text)
+        return -1;
+    free (*doc);
+    *doc = text;
+    return 0;
+}
+
 //  Makes an organization event public: the record (unless a newer version is
 //  stored), its changes, a public event, and the Redis writes after commit.
 static int
@@ -296,6 +329,10 @@ s_project (pub_t *self, const Npo__Envelope *event, const Npo__Organization *org
            Npo__Change **changes, size_t n_changes)
 {
     char *doc = org && org->basic? pub_render (org): NULL;
+    if (doc && s_compose (self, org->uscc, &doc)) {
+        free (doc);
+        return -1;
+    }
     if (!doc) {
         //  A producer bug, not a transient failure: retrying cannot help, and
         //  stopping here would stop every later record.
@@ -396,6 +433,161 @@ pub_apply (void *state, const Npo__Envelope *event)
 }
 
 //  ---------------------------------------------------------------------
+//  The inspection stream: results and grades in the record and its histories
+
+//  Each public history, rendered from its table by PostgreSQL, newest first
+static const struct {
+    const char *kind;
+    const char *sql;
+} s_histories [] = {
+    { "inspections",
+      "SELECT coalesce (json_agg (json_build_object ('year', year, 'kind', kind,"
+      " 'result', result, 'reviewed_on', reviewed_on, 'rectification', rectification,"
+      " 'rectification_deadline', rectification_deadline, 'deadline', deadline,"
+      " 'finance', finance) ORDER BY year DESC), '[]')::text"
+      " FROM inspections WHERE uscc = $1" },
+    { "evaluations",
+      "SELECT coalesce (json_agg (json_build_object ('grade', grade, 'valid_from', valid_from,"
+      " 'valid_to', valid_to, 'evaluator', evaluator, 'state', state)"
+      " ORDER BY valid_from DESC, evaluation_id DESC), '[]')::text"
+      " FROM evaluations WHERE uscc = $1" },
+};
+
+//  After a history table changed: re-renders the history, logs the public
+//  event (the event's own public message as JSON), stores the history, and
+//  re-composes the record when the organization is known; queues the Redis
+//  writes. Returns 0 or -1.
+static int
+s_history_changed (pub_t *self, const Npo__Envelope *event, const char *uscc, int h,
+                   const ProtobufCMessage *public_msg)
+{
+    const char *key [1] = { uscc };
+    PGresult *res = npo_db_exec (self->db, s_histories [h].sql, 1, key);
+    if (!res)
+        return -1;
+    //  PostgreSQL's json text is spaced: served compact, like the records
+    json_t *rendered = json_loads (PQgetvalue (res, 0, 0), 0, NULL);
+    PQclear (res);
+    char *list = rendered? json_dumps (rendered, JSON_COMPACT): NULL;
+    json_decref (rendered);
+    if (!list)
+        return -1;
+    json_t *json = npo_pb_to_json (public_msg);
+    char *entry = json? json_dumps (json, JSON_COMPACT): NULL;
+    json_decref (json);
+    uint64_t pub_seq = entry? s_public_event (self, event, event->type, entry): 0;
+    free (entry);
+    char seq_text [24];
+    snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) pub_seq);
+    const char *params [4] = { uscc, s_histories [h].kind, list, seq_text };
+    res = npo_db_exec (self->db,
+        "WITH h AS (INSERT INTO histories (uscc, kind, doc, pub_seq) VALUES ($1, $2, $3, $4)"
+        "  ON CONFLICT (uscc, kind) DO UPDATE SET doc = EXCLUDED.doc, pub_seq = EXCLUDED.pub_seq)"
+        " SELECT doc FROM orgs WHERE uscc = $1 FOR UPDATE", 4, params);
+    if (!pub_seq || !res) {
+        PQclear (res);
+        free (list);
+        return -1;
+    }
+    char *doc = PQntuples (res)? npo_strdup (PQgetvalue (res, 0, 0)): NULL;
+    PQclear (res);
+    int rc = doc? s_compose (self, uscc, &doc): 0;
+    if (doc && rc == 0) {
+        const char *p2 [3] = { uscc, doc, seq_text };
+        rc = npo_db_cmd (self->db, "UPDATE orgs SET doc = $2, pub_seq = $3, updated_at = now ()"
+                         " WHERE uscc = $1", 3, p2);
+    }
+    if (rc) {
+        free (doc);
+        free (list);
+        return -1;
+    }
+    s_push_pending (self, uscc, doc, NULL, pub_seq);
+    pub_pending_t *rec = &self->pending [self->npending - 1];
+    char name [48];
+    snprintf (name, sizeof name, "%s:%s", s_histories [h].kind, uscc);
+    rec->key [0] = npo_strdup (name);
+    rec->val [0] = list;
+    return 0;
+}
+
+int
+pub_apply_inspection (void *state, const Npo__Envelope *event)
+{
+    pub_t *self = state;
+    const ProtobufCBinaryData *p = &event->payload;
+    char year [12];
+    int rc = 0;
+    if (strcmp (event->type, "inspection.result_recorded") == 0) {
+        Npo__ResultRecorded *m = npo__result_recorded__unpack (NULL, p->len, p->data);
+        if (!m || !m->finance) {
+            log_error ("event %s is not a valid ResultRecorded; skipped", event->event_id);
+            goto unpack_failed;
+        }
+        snprintf (year, sizeof year, "%u", m->year);
+        const Npo__PublicFinance *f = m->finance;
+        const char *params [13] = { m->uscc, year, m->kind, m->result, m->rectification,
+                                    m->rectification_deadline, m->reviewed_on, f->total_assets,
+                                    f->total_liabilities, f->net_assets, f->income, f->expenses,
+                                    event->event_id };
+        rc = npo_db_cmd (self->db,
+            "INSERT INTO inspections (uscc, year, kind, result, rectification,"
+            "  rectification_deadline, reviewed_on, finance, source_event)"
+            " VALUES ($1, $2, $3, $4, nullif ($5, ''), nullif ($6, ''), $7,"
+            "  json_build_object ('total_assets', $8::text, 'total_liabilities', $9::text,"
+            "  'net_assets', $10::text, 'income', $11::text, 'expenses', $12::text), $13)"
+            " ON CONFLICT (uscc, year) DO UPDATE SET kind = EXCLUDED.kind,"
+            "  result = EXCLUDED.result, rectification = EXCLUDED.rectification,"
+            "  rectification_deadline = EXCLUDED.rectification_deadline,"
+            "  reviewed_on = EXCLUDED.reviewed_on, finance = EXCLUDED.finance, deadline = NULL,"
+            "  source_event = EXCLUDED.source_event", 13, params)
+          || s_history_changed (self, event, m->uscc, 0, &m->base);
+        npo__result_recorded__free_unpacked (m, NULL);
+    }
+    else
+    if (strcmp (event->type, "inspection.not_filed") == 0) {
+        Npo__NotFiled *m = npo__not_filed__unpack (NULL, p->len, p->data);
+        if (!m) {
+            log_error ("event %s is not a valid NotFiled; skipped", event->event_id);
+            goto unpack_failed;
+        }
+        snprintf (year, sizeof year, "%u", m->year);
+        const char *params [5] = { m->uscc, year, m->deadline, event->event_id, m->kind };
+        //  A result already published (a late report reviewed) stays
+        rc = npo_db_cmd (self->db,
+            "INSERT INTO inspections (uscc, year, kind, result, deadline, source_event)"
+            " VALUES ($1, $2, nullif ($5, ''), 'not_filed', $3, $4)"
+            " ON CONFLICT (uscc, year) DO NOTHING", 5, params)
+          || s_history_changed (self, event, m->uscc, 0, &m->base);
+        npo__not_filed__free_unpacked (m, NULL);
+    }
+    else
+    if (strcmp (event->type, "inspection.evaluation_recorded") == 0) {
+        Npo__EvaluationRecorded *m = npo__evaluation_recorded__unpack (NULL, p->len, p->data);
+        if (!m || !m->evaluation) {
+            log_error ("event %s is not a valid EvaluationRecorded; skipped", event->event_id);
+            goto unpack_failed;
+        }
+        const Npo__Evaluation *e = m->evaluation;
+        char id [24];
+        snprintf (id, sizeof id, "%llu", (unsigned long long) m->evaluation_id);
+        const char *params [7] = { id, e->uscc, e->grade, e->evaluator, e->valid_from,
+                                   e->valid_to, event->event_id };
+        rc = npo_db_cmd (self->db,
+            "WITH old AS (UPDATE evaluations SET state = 'superseded' WHERE uscc = $2"
+            "  AND state = 'valid' AND evaluation_id < $1::bigint)"
+            " INSERT INTO evaluations (evaluation_id, uscc, grade, evaluator, valid_from,"
+            "  valid_to, state, source_event) VALUES ($1, $2, $3, $4, $5, $6, 'valid', $7)"
+            " ON CONFLICT (evaluation_id) DO NOTHING", 7, params)
+          || s_history_changed (self, event, e->uscc, 1, &e->base);
+        npo__evaluation_recorded__free_unpacked (m, NULL);
+    }
+    return rc? -1: 0;
+unpack_failed:
+    return 0;               //  a producer bug: retrying cannot help
+}
+
+//  ---------------------------------------------------------------------
 //  Redis
 
 static int
@@ -465,8 +657,10 @@ s_redis_write (pub_t *self, const pub_pending_t *records, size_t n, bool set_seq
         if (r->doc) {           //  (an alias-only record has none)
             argv [argc++] = org_key;
             argv [argc++] = r->doc;
+        }
+        if (r->doc && r->changes) {
             argv [argc++] = changes_key;
-            argv [argc++] = r->changes? r->changes: "[]";
+            argv [argc++] = r->changes;
         }
         for (int k = 0; k < 4; k++)
             if (r->key [k]) {
@@ -540,6 +734,8 @@ static const struct {
       " ORDER BY pub_seq, number LIMIT $2", s_fill_pair },
     { "SELECT 'alias:' || alias, uscc, pub_seq FROM aliases WHERE pub_seq > $1"
       " ORDER BY pub_seq, alias LIMIT $2", s_fill_pair },
+    { "SELECT kind || ':' || uscc, doc, pub_seq FROM histories WHERE pub_seq > $1"
+      " ORDER BY pub_seq, kind, uscc LIMIT $2", s_fill_pair },
 };
 
 //  Writes everything with pub_seq > after (all when after is 0), in batches.
@@ -591,7 +787,8 @@ s_latest_pub_seq (pub_t *self)
     PGresult *res = npo_db_exec (self->db,
         "SELECT greatest ((SELECT coalesce (max (pub_seq), 0) FROM orgs),"
         " (SELECT coalesce (max (pub_seq), 0) FROM certificates),"
-        " (SELECT coalesce (max (pub_seq), 0) FROM aliases))", 0, NULL);
+        " (SELECT coalesce (max (pub_seq), 0) FROM aliases),"
+        " (SELECT coalesce (max (pub_seq), 0) FROM histories))", 0, NULL);
     if (!res)
         return -1;
     long long latest = strtoll (PQgetvalue (res, 0, 0), NULL, 10);

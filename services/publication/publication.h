@@ -13,7 +13,7 @@
 typedef struct {
     char uscc [19];
     char *doc;                  //  org:<uscc>
-    char *changes;              //  changes:<uscc>, the public change list
+    char *changes;              //  changes:<uscc>, the public change list (NULL: unchanged)
     char *key [4];              //  more keys to set with the record: cert:<number>
     char *val [4];              //  verification documents, alias:<...> names
     uint64_t pub_seq;           //  public event seq of this change
@@ -29,9 +29,12 @@ typedef struct {
     bool behind;                //  a write failed: npo:pub_seq stays put until repaired
 } pub_t;
 
-//  Consumer callbacks for the registry stream.
+//  Consumer callbacks for the registry stream and the inspection stream
+//  (pub_committed serves both).
 int
     pub_apply (void *state, const Npo__Envelope *event);
+int
+    pub_apply_inspection (void *state, const Npo__Envelope *event);
 void
     pub_committed (void *state, bool ok);
 

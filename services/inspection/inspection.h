@@ -1,0 +1,78 @@
+/*  inspection.h - npo-inspection: annual inspection and reports (catalog 16,
+ *  17), evaluations (10) and audits (8), and the facts they depend on
+ *
+ *  The organizations come from the registry's stream; penalties, case filings
+ *  and credit listings from the credit stream (for evaluation eligibility).
+ */
+#ifndef INSPECTION_H
+#define INSPECTION_H
+
+#include "actor.h"
+#include "bus.h"
+#include "db.h"
+
+typedef struct {
+    npo_db_t *db;               //  the inspection schema
+    npo_outbox_t *outbox;       //  the inspection stream
+    npo_actor_t actor;          //  the current command's
+    char target [64];           //  the current command's, for the audit row
+    bool daily_sweep;           //  sweep as of each new day (NPO_INSPECTION_DAILY_SWEEP)
+    char swept_on [11];         //  the day of the last daily sweep
+} insp_t;
+
+//  An organization as the service knows it (from the registry stream).
+typedef struct {
+    char uscc [19];
+    char name [800];
+    char type [16];
+    char status [16];
+    char division [8];          //  the registration authority's
+    char approved_on [11];
+} insp_org_t;
+
+//  The command handler.
+void
+    insp_handle (void *state, const Npo__Request *request, Npo__Reply *reply);
+
+//  Daily timer: sweeps as of today once a day when daily_sweep is set.
+void
+    insp_tick (void *state);
+
+//  Consumers of the registry and credit streams.
+int
+    insp_apply_registry (void *state, const Npo__Envelope *event);
+int
+    insp_apply_credit (void *state, const Npo__Envelope *event);
+
+//  Commands, by file: reports.c
+void
+    insp_submit_report (insp_t *self, const Npo__Request *request, Npo__Reply *reply);
+void
+    insp_review_report (insp_t *self, const Npo__Request *request, Npo__Reply *reply);
+void
+    insp_sweep (insp_t *self, const Npo__Request *request, Npo__Reply *reply);
+
+//  evaluations.c
+void
+    insp_record_evaluation (insp_t *self, const Npo__Request *request, Npo__Reply *reply);
+void
+    insp_record_audit (insp_t *self, const Npo__Request *request, Npo__Reply *reply);
+
+//  inspection.c: shared helpers
+//  Loads the organization (uscc already valid); fills org. Returns 0, or -1
+//  with the refusal or failure in reply (rolled back when in a transaction).
+int
+    insp_org_load (insp_t *self, const char *uscc, insp_org_t *org, Npo__Reply *reply);
+
+//  Checks text fields of a message and its sub-messages, recursively: valid
+//  UTF-8 without control characters (newlines allowed), at most max characters.
+//  Returns 0, or -1 with the refusal in reply naming the field.
+int
+    insp_check_texts (const ProtobufCMessage *msg, size_t max, Npo__Reply *reply);
+
+//  Amount text in yuan ("1200.5", "-30.00" when negative is allowed) to cents.
+//  Returns 0, or -1 when it is not an amount.
+int
+    insp_cents (const char *text, bool negative, long long *cents);
+
+#endif

@@ -1,0 +1,59 @@
+/*  npoctl.h - what npoctl's verbs share: the client state, calls to the
+ *  services, JSON in and out
+ */
+#ifndef NPOCTL_H
+#define NPOCTL_H
+
+#include <jansson.h>
+#include "bus.h"
+
+enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+
+typedef struct {
+    int timeout_ms;         //  per request
+    const char *actor;      //  who we say we are (until keys carry it)
+    const char *service;    //  the service client talks to
+    npo_client_t *client;   //  kept across calls to one service
+} ctl_t;
+
+typedef int (verb_fn) (ctl_t *ctl, int argc, char **argv);
+
+typedef struct {
+    const char *name;
+    verb_fn *fn;
+    const char *usage;      //  first line: synopsis; then details
+} verb_t;
+
+//  Prints "npoctl VERB: <fmt with arg> (npoctl VERB --help)"; returns EXIT_USAGE.
+int
+    ctl_usage_error (const char *verb, const char *fmt, const char *arg);
+
+//  Sends request to service; on success returns the reply (caller frees).
+//  On failure prints one line and sets *status to the exit status.
+Npo__Reply *
+    ctl_call (ctl_t *ctl, const char *service, Npo__Request *request, int *status);
+
+//  Sends request to service and prints the reply's body as one JSON line.
+//  Returns the exit status.
+int
+    ctl_run (ctl_t *ctl, const char *service, Npo__Request *request);
+
+//  Prints json as one line.
+void
+    ctl_print_json (json_t *json);
+
+//  Reads one JSON object from file ("-": stdin) into a new message of desc.
+//  Returns it (free with protobuf_c_message_free_unpacked), or NULL with the
+//  reason printed.
+ProtobufCMessage *
+    ctl_load_message (const char *file, const ProtobufCMessageDescriptor *desc);
+
+//  Verbs of inspection.c
+int
+    ctl_inspection (ctl_t *ctl, int argc, char **argv);
+int
+    ctl_evaluation (ctl_t *ctl, int argc, char **argv);
+int
+    ctl_audit (ctl_t *ctl, int argc, char **argv);
+
+#endif
