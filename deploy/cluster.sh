@@ -158,6 +158,9 @@ start_pg() {
     pgdata=$(pg_data)
     local opts="-p $NPO_PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories="
     opts="$opts -c max_connections=200 -c shared_buffers=256MB"
+    # terse: a unique violation's DETAIL would write the key (an ID number)
+    # into the server log (statements are parameterized: no values in them)
+    opts="$opts -c log_error_verbosity=terse"
     [ "${NPO_PG_FAST:-0}" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     # The server log sits beside the data directory (reachable by postgres);
     # var/log/postgresql.log points to it.
