@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "actor.h"
+#include "codes.h"
 #include "log.h"
 #include "selftest.h"
 
@@ -86,6 +87,27 @@ npo_reply_db_failed (npo_db_t *db, Npo__Reply *reply)
     else
         npo_reply_error (reply, NPO__STATUS__STATUS_INTERNAL, "database_error",
                          "could not complete the command (sqlstate %s)", npo_db_sqlstate (db));
+}
+
+void
+npo_run_daily (npo_handler_fn *handle, void *state, const Npo__Request *request,
+               char *last_day)
+{
+    char today [11];
+    npo_today (today);
+    if (strcmp (today, last_day) == 0)
+        return;
+    Npo__Reply *reply = malloc (sizeof *reply);
+    if (!reply)
+        abort ();
+    npo__reply__init (reply);
+    handle (state, request, reply);
+    if (reply->status == NPO__STATUS__STATUS_OK)
+        snprintf (last_day, 11, "%s", today);
+    else
+        log_warn ("daily %s failed: %s; tried again on the next tick", request->request_id,
+                  reply->error_message);
+    npo__reply__free_unpacked (reply, NULL);
 }
 
 void

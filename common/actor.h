@@ -37,6 +37,13 @@ void
 void
     npo_reply_db_failed (npo_db_t *db, Npo__Reply *reply);
 
+//  A daily job: runs request through handle (the service's command handler)
+//  once per Beijing day; last_day (11 bytes) holds the day it last succeeded.
+//  A failure is logged and tried again on the next call.
+void
+    npo_run_daily (npo_handler_fn *handle, void *state, const Npo__Request *request,
+                   char *last_day);
+
 void
     npo_actor_test (bool verbose);
 

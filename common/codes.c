@@ -409,6 +409,26 @@ npo_amount_valid (const char *s)
     return s [i] == 0;
 }
 
+int
+npo_amount_cents (const char *text, bool negative, long long *cents)
+{
+    bool minus = negative && *text == '-';
+    const char *s = text + minus;
+    if (!npo_amount_valid (s))
+        return -1;
+    long long whole = 0, frac = 0;
+    const char *p = s;
+    for (; isdigit ((unsigned char) *p); p++)
+        whole = whole * 10 + (*p - '0');
+    if (*p == '.') {
+        frac = (p [1] - '0') * 10;
+        if (p [2])
+            frac += p [2] - '0';
+    }
+    *cents = (whole * 100 + frac) * (minus? -1: 1);
+    return 0;
+}
+
 bool
 npo_calendar_date (const char *s)
 {
@@ -473,6 +493,12 @@ npo_codes_test (bool verbose)
         SELFTEST_CHECK (s_test_mutations (good_uscc [i]) == 0);
     }
     SELFTEST_CHECK (uscc_check_char ("53100000500019795") == 'A');
+    //  Amounts to cents
+    long long cents = 0;
+    SELFTEST_CHECK (npo_amount_cents ("49999.9", false, &cents) == 0 && cents == 4999990);
+    SELFTEST_CHECK (npo_amount_cents ("-0.05", true, &cents) == 0 && cents == -5);
+    SELFTEST_CHECK (npo_amount_cents ("-0.05", false, &cents) == -1);
+    SELFTEST_CHECK (npo_amount_cents ("1.234", false, &cents) == -1);
     //  Dates: real calendar dates only; "valid" ones not after today
     SELFTEST_CHECK (npo_calendar_date ("2024-02-29"));
     SELFTEST_CHECK (!npo_calendar_date ("2023-02-29"));

@@ -82,6 +82,11 @@ bool
 size_t
     division_count (void);
 
+//  An amount of yuan (npo_amount_valid; with negative, a leading '-' too)
+//  in cents. Returns 0, or -1 when it is not an amount.
+int
+    npo_amount_cents (const char *text, bool negative, long long *cents);
+
 //  True for a real date YYYY-MM-DD from 1949-10-01 to 2199-12-31.
 bool
     npo_calendar_date (const char *date);

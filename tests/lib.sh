@@ -67,6 +67,14 @@ make_apps() {
     done
 }
 
+# org_on TAG APPROVED_ON [DIVISION]: registers one organization approved on
+# that date (received the same day); prints its code
+org_on() {
+    make_apps 1 "$1" "${3:-440106}" \
+        | sed "s/}\$/,\"received_on\":\"$2\",\"approved_on\":\"$2\"}/" \
+        | $NPOCTL register --file - --approve | uscc_of
+}
+
 service_restart() { "$ROOT/deploy/cluster.sh" start-service "$1" >/dev/null 2>&1; }
 
 # resid AREA6 BIRTH8 SEQ3: a resident ID number with its GB 11643 check character

@@ -12,8 +12,8 @@ export NPO_VAR
 NPO_VAR=$(mktemp -d /tmp/npo-test.XXXXXX)
 chmod 755 "$NPO_VAR"
 export NPO_PORTS=free NPO_PG_FAST=1
-# Tests run the inspection deadline sweep themselves, with an as-of date
-export NPO_INSPECTION_DAILY_SWEEP=0
+# Tests run the inspection and credit sweeps themselves, with as-of dates
+export NPO_INSPECTION_DAILY_SWEEP=0 NPO_CREDIT_DAILY_SWEEP=0
 # ASan: report leaks at exit too, and never continue after an error
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

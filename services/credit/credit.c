@@ -1,15 +1,19 @@
-/*  credit.c - npo-credit: penalties, and the organizations they concern
+/*  credit.c - npo-credit: dispatch, penalties (sections 11 and 13), reading,
+ *  and the organizations they concern
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "codes.h"
 #include "credit.h"
 #include "log.h"
 #include "orgevent.h"
+#include "pbjson.h"
 
-#define BAD     NPO__STATUS__STATUS_BAD_REQUEST
+#define BAD         NPO__STATUS__STATUS_BAD_REQUEST
+#define CONFLICT    NPO__STATUS__STATUS_CONFLICT
 
 static const char *s_results [] = {
     "warning", "fine", "confiscation", "stop_activities", "revoke_registration", "other",
@@ -25,16 +29,89 @@ credit_apply_registry (void *state, const Npo__Envelope *event)
         return 0;
     char version [24];
     snprintf (version, sizeof version, "%llu", (unsigned long long) org->version);
-    const char *params [6] = { org->uscc, org->basic->name, org->basic->type, org->status,
-                               org->basic->authority_division, version };
+    const char *params [7] = { org->uscc, org->basic->name, org->basic->type, org->status,
+                               org->basic->authority_division, version,
+                               org->basic->registration_authority };
     int rc = npo_db_cmd (self->db,
-        "INSERT INTO orgs (uscc, name, type, status, authority_division, version)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (uscc) DO UPDATE SET"
-        " name = EXCLUDED.name, type = EXCLUDED.type, status = EXCLUDED.status,"
-        " authority_division = EXCLUDED.authority_division, version = EXCLUDED.version"
-        " WHERE orgs.version < EXCLUDED.version", 6, params);
+        "INSERT INTO orgs (uscc, name, type, status, authority_division, version,"
+        "  registration_authority) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (uscc) DO UPDATE SET name = EXCLUDED.name, type = EXCLUDED.type,"
+        " status = EXCLUDED.status, authority_division = EXCLUDED.authority_division,"
+        " version = EXCLUDED.version, registration_authority = EXCLUDED.registration_authority"
+        " WHERE orgs.version < EXCLUDED.version", 7, params);
+    //  Serious-list ground 7 ends once deregistration completes
+    if (rc == 0 && strcmp (event->type, "registry.org_deregistered") == 0)
+        rc = credit_rules_deregistered (self, org->uscc,
+                                        ((const Npo__OrgDeregistered *) msg)->deregistered_on,
+                                        event->actor);
     protobuf_c_message_free_unpacked (msg, NULL);
     return rc;
+}
+
+int
+credit_check_texts (const credit_text_t *texts, size_t n, Npo__Reply *reply)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t chars;
+        if (!npo_utf8_valid (texts [i].value, true, &chars) || chars > texts [i].max
+        ||  (texts [i].required && chars == 0)) {
+            npo_reply_error (reply, BAD, chars == 0? "missing_field": "invalid_field",
+                             "%s: %stext of at most %zu characters", texts [i].name,
+                             texts [i].required? "required, ": "", texts [i].max);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+credit_org (credit_t *self, const char *uscc, char *name, size_t name_size, char *division,
+            Npo__Reply *reply)
+{
+    const char *key [1] = { uscc };
+    PGresult *res = npo_db_exec (self->db,
+        "SELECT name, authority_division FROM orgs WHERE uscc = $1", 1, key);
+    if (!res) {
+        npo_reply_db_failed (self->db, reply);
+        return -1;
+    }
+    if (PQntuples (res) == 0) {
+        PQclear (res);
+        npo_db_rollback (self->db);
+        npo_reply_error (reply, NPO__STATUS__STATUS_NOT_FOUND, "org_unknown",
+                         "the credit service knows no organization %s (yet)", uscc);
+        return -1;
+    }
+    snprintf (name, name_size, "%s", PQgetvalue (res, 0, 0));
+    snprintf (division, 8, "%s", PQgetvalue (res, 0, 1));
+    PQclear (res);
+    return 0;
+}
+
+//  The result and its amount or period. Returns 0, or -1 with the refusal.
+static int
+s_check_result (const char *result, const char *fine_amount, uint32_t stop_months,
+                Npo__Reply *reply)
+{
+    if (!NPO_STR_IN (result, s_results)) {
+        npo_reply_error (reply, BAD, "invalid_result",
+                         "result: warning, fine, confiscation, stop_activities,"
+                         " revoke_registration or other");
+        return -1;
+    }
+    bool fine = strcmp (result, "fine") == 0;
+    if ((fine && !npo_amount_valid (fine_amount)) || (!fine && *fine_amount)) {
+        npo_reply_error (reply, BAD, "invalid_field",
+                         "fine_amount: yuan as digits with up to 2 decimals, with result fine only");
+        return -1;
+    }
+    bool stop = strcmp (result, "stop_activities") == 0;
+    if ((stop && (stop_months < 1 || stop_months > 120)) || (!stop && stop_months)) {
+        npo_reply_error (reply, BAD, "invalid_field",
+                         "stop_months: 1 to 120, with result stop_activities only");
+        return -1;
+    }
+    return 0;
 }
 
 //  Checks a penalty. Returns 0, or -1 with the refusal in reply.
@@ -46,11 +123,7 @@ s_validate (const Npo__Penalty *p, Npo__Reply *reply)
                          "uscc: not a valid unified social credit code (GB 32100)");
         return -1;
     }
-    const struct {
-        const char *name, *value;
-        size_t max;
-        bool required;
-    } texts [] = {
+    const credit_text_t texts [] = {
         { "penalty_name", p->penalty_name, 200, true },
         { "decision_number", p->decision_number, 100, true },
         { "facts", p->facts, 4000, true },
@@ -58,34 +131,9 @@ s_validate (const Npo__Penalty *p, Npo__Reply *reply)
         { "authority", p->authority, 200, true },
         { "name", p->name, 200, false },
     };
-    for (size_t i = 0; i < sizeof texts / sizeof texts [0]; i++) {
-        size_t chars;
-        if (!npo_utf8_valid (texts [i].value, true, &chars) || chars > texts [i].max
-        ||  (texts [i].required && chars == 0)) {
-            npo_reply_error (reply, BAD, chars == 0? "missing_field": "invalid_field",
-                             "%s: %stext of at most %zu characters", texts [i].name,
-                             texts [i].required? "required, ": "", texts [i].max);
-            return -1;
-        }
-    }
-    if (!NPO_STR_IN (p->result, s_results)) {
-        npo_reply_error (reply, BAD, "invalid_result",
-                         "result: warning, fine, confiscation, stop_activities,"
-                         " revoke_registration or other");
+    if (credit_check_texts (texts, sizeof texts / sizeof texts [0], reply)
+    ||  s_check_result (p->result, p->fine_amount, p->stop_months, reply))
         return -1;
-    }
-    bool fine = strcmp (p->result, "fine") == 0;
-    if ((fine && !npo_amount_valid (p->fine_amount)) || (!fine && *p->fine_amount)) {
-        npo_reply_error (reply, BAD, "invalid_field",
-                         "fine_amount: yuan as digits with up to 2 decimals, with result fine only");
-        return -1;
-    }
-    bool stop = strcmp (p->result, "stop_activities") == 0;
-    if ((stop && (p->stop_months < 1 || p->stop_months > 120)) || (!stop && p->stop_months)) {
-        npo_reply_error (reply, BAD, "invalid_field",
-                         "stop_months: 1 to 120, with result stop_activities only");
-        return -1;
-    }
     if (!npo_date_valid (p->decided_on)) {
         npo_reply_error (reply, BAD, "invalid_date",
                          "decided_on: a date YYYY-MM-DD up to today");
@@ -107,56 +155,42 @@ s_reply_penalty (Npo__Reply *reply, uint64_t id, const char *decision_number)
     reply->penalty = body;
 }
 
+//  Records a penalty on an organization (administrative, or a fundraising
+//  penalty whose party is one) with its event and the listings it calls for.
 static void
-s_record_penalty (credit_t *self, const Npo__Request *request, Npo__Reply *reply)
+s_record_penalty (credit_t *self, const Npo__Request *request, const Npo__Penalty *p,
+                  Npo__Reply *reply)
 {
-    Npo__Penalty *p = request->record_penalty->penalty;
-    if (!p) {
-        npo_reply_error (reply, BAD, "missing_field", "penalty: required");
-        return;
-    }
     if (s_validate (p, reply))
         return;
     snprintf (self->target, sizeof self->target, "%s", p->uscc);
-    const char *key [1] = { p->uscc };
-    PGresult *res = npo_db_exec (self->db,
-        "SELECT name, authority_division FROM orgs WHERE uscc = $1", 1, key);
-    if (!res) {
-        npo_reply_db_failed (self->db, reply);
-        return;
-    }
-    if (PQntuples (res) == 0) {
-        PQclear (res);
-        npo_reply_error (reply, NPO__STATUS__STATUS_NOT_FOUND, "org_unknown",
-                         "the credit service knows no organization %s (yet)", p->uscc);
-        return;
-    }
     char name [800], division [8];
-    snprintf (name, sizeof name, "%s", *p->name? p->name: PQgetvalue (res, 0, 0));
-    snprintf (division, sizeof division, "%s", PQgetvalue (res, 0, 1));
-    PQclear (res);
-    if (!npo_actor_may_write (&self->actor, division, reply))
+    if (credit_org (self, p->uscc, name, sizeof name, division, reply)
+    ||  !npo_actor_may_write (&self->actor, division, reply))
         return;
+    if (*p->name)
+        snprintf (name, sizeof name, "%s", p->name);
+    const char *kind = *p->kind? p->kind: "administrative";
     char months [12];
     snprintf (months, sizeof months, "%u", p->stop_months);
-    const char *params [12] = {
+    const char *params [13] = {
         p->uscc, name, p->penalty_name, p->decision_number, p->facts, p->legal_basis,
         p->result, *p->fine_amount? p->fine_amount: NULL, p->stop_months? months: NULL,
-        p->authority, p->decided_on, request->actor
+        p->authority, p->decided_on, request->actor, kind
     };
     if (npo_db_begin (self->db)) {
         npo_reply_db_failed (self->db, reply);
         return;
     }
     //  A decision number names one penalty: a retry answers the first record
-    res = npo_db_exec (self->db,
+    PGresult *res = npo_db_exec (self->db,
         "WITH ins AS (INSERT INTO penalties (uscc, name, penalty_name, decision_number, facts,"
-        "  legal_basis, result, fine_amount, stop_months, authority, decided_on, recorded_by)"
-        "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-        "  ON CONFLICT (decision_number) DO NOTHING RETURNING id, true AS new)"
+        "  legal_basis, result, fine_amount, stop_months, authority, decided_on, recorded_by,"
+        "  kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        "  ON CONFLICT (kind, decision_number) DO NOTHING RETURNING id, true AS new)"
         " SELECT id, new FROM ins UNION ALL SELECT id, false FROM penalties"
-        " WHERE decision_number = $4 AND uscc = $1 AND result = $7"
-        " AND NOT EXISTS (SELECT 1 FROM ins)", 12, params);
+        " WHERE kind = $13 AND decision_number = $4 AND uscc = $1 AND result = $7"
+        " AND NOT EXISTS (SELECT 1 FROM ins)", 13, params);
     if (!res) {
         npo_reply_db_failed (self->db, reply);
         return;
@@ -164,7 +198,7 @@ s_record_penalty (credit_t *self, const Npo__Request *request, Npo__Reply *reply
     if (PQntuples (res) == 0) {
         PQclear (res);
         npo_db_rollback (self->db);
-        npo_reply_error (reply, NPO__STATUS__STATUS_CONFLICT, "decision_number_taken",
+        npo_reply_error (reply, CONFLICT, "decision_number_taken",
                          "decision_number: already names another penalty");
         return;
     }
@@ -174,11 +208,19 @@ s_record_penalty (credit_t *self, const Npo__Request *request, Npo__Reply *reply
     if (fresh) {
         Npo__Penalty recorded = *p;
         recorded.name = name;
+        recorded.kind = (char *) kind;
         Npo__PenaltyRecorded event = NPO__PENALTY_RECORDED__INIT;
         event.penalty = &recorded;
         event.penalty_id = id;
-        if (!npo_outbox_append (self->outbox, "credit.penalty_recorded", p->uscc, division,
-                                request->actor, &event.base)) {
+        uint64_t seq = npo_outbox_append (self->outbox, "credit.penalty_recorded", p->uscc,
+                                          division, request->actor, &event.base);
+        char event_id [40], id_text [24];
+        snprintf (event_id, sizeof event_id, "credit:%llu", (unsigned long long) seq);
+        snprintf (id_text, sizeof id_text, "%llu", (unsigned long long) id);
+        const char *p2 [2] = { id_text, event_id };
+        if (!seq
+        ||  npo_db_cmd (self->db, "UPDATE penalties SET event_id = $2 WHERE id = $1", 2, p2)
+        ||  credit_rules_penalty (self, &recorded, event_id, division, request->actor)) {
             npo_reply_db_failed (self->db, reply);
             return;
         }
@@ -189,9 +231,118 @@ s_record_penalty (credit_t *self, const Npo__Request *request, Npo__Reply *reply
     }
     s_reply_penalty (reply, id, p->decision_number);
     if (fresh)
-        log_info ("recorded penalty %llu (%s) for %s", (unsigned long long) id, p->result,
-                  p->uscc);
+        log_info ("recorded %s penalty %llu (%s) for %s", kind, (unsigned long long) id,
+                  p->result, p->uscc);
 }
+
+//  A fundraising penalty: on an organization, a penalty of kind fundraising;
+//  on a person, kept apart (cases.c).
+static void
+s_record_fundraising (credit_t *self, const Npo__Request *request, Npo__Reply *reply)
+{
+    const Npo__FundraisingPenalty *f = request->record_fundraising_penalty->penalty;
+    if (!f) {
+        npo_reply_error (reply, BAD, "missing_field", "penalty: required");
+        return;
+    }
+    if (strcmp (f->party_type, "person") == 0) {
+        credit_record_person_penalty (self, request, f, reply);
+        return;
+    }
+    if (strcmp (f->party_type, "organization") != 0) {
+        npo_reply_error (reply, BAD, "invalid_field", "party_type: organization or person");
+        return;
+    }
+    if (*f->id_type || *f->id_number) {
+        npo_reply_error (reply, BAD, "invalid_field",
+                         "id_type, id_number: for a person only; an organization is named"
+                         " by party_uscc");
+        return;
+    }
+    Npo__Penalty p = NPO__PENALTY__INIT;
+    p.uscc = f->party_uscc;
+    p.name = f->party_name;
+    p.penalty_name = f->penalty_name;
+    p.decision_number = f->decision_number;
+    p.facts = f->facts;
+    p.legal_basis = f->legal_basis;
+    p.result = f->result;
+    p.fine_amount = f->fine_amount;
+    p.stop_months = f->stop_months;
+    p.authority = f->authority;
+    p.decided_on = f->decided_on;
+    p.kind = "fundraising";
+    s_record_penalty (self, request, &p, reply);
+}
+
+//  ---------------------------------------------------------------------
+//  Reading
+
+static void
+s_get_record (credit_t *self, const Npo__Request *request, Npo__Reply *reply)
+{
+    const char *uscc = request->get_credit_record->uscc;
+    if (!uscc_valid (uscc)) {
+        npo_reply_error (reply, BAD, "invalid_uscc",
+                         "uscc: not a valid unified social credit code (GB 32100)");
+        return;
+    }
+    snprintf (self->target, sizeof self->target, "%s", uscc);
+    char name [800], division [8];
+    if (credit_org (self, uscc, name, sizeof name, division, reply))
+        return;
+    if (strcmp (self->actor.role, "auditor") != 0
+    &&  !npo_actor_may_write (&self->actor, division, reply))
+        return;
+    const char *params [1] = { uscc };
+    PGresult *res = npo_db_exec (self->db,
+        "SELECT json_build_object ('uscc', $1::text, 'name', (SELECT name FROM orgs WHERE uscc = $1),"
+        " 'penalties', coalesce ((SELECT json_agg (json_build_object ("
+        "   'uscc', uscc, 'name', name, 'penalty_name', penalty_name,"
+        "   'decision_number', decision_number, 'facts', facts, 'legal_basis', legal_basis,"
+        "   'result', result, 'fine_amount', coalesce (fine_amount::text, ''),"
+        "   'stop_months', coalesce (stop_months, 0), 'authority', authority,"
+        "   'decided_on', decided_on::text, 'kind', kind) ORDER BY decided_on DESC, id DESC)"
+        "   FROM penalties WHERE uscc = $1), '[]'),"
+        " 'cases', coalesce ((SELECT json_agg (json_build_object ("
+        "   'uscc', uscc, 'name', name, 'case_number', case_number, 'filed_on', filed_on::text,"
+        "   'stage', stage, 'authority_code', authority_code, 'authority', authority,"
+        "   'authority_division', authority_division,"
+        "   'closed_on', coalesce (closed_on::text, '')) ORDER BY filed_on DESC, id DESC)"
+        "   FROM cases WHERE uscc = $1), '[]'),"
+        " 'listings', coalesce ((SELECT json_agg (json_build_object ("
+        "   'listing_id', id, 'uscc', uscc, 'name', name, 'list', list, 'ground', ground,"
+        "   'registration_authority', registration_authority, 'listed_on', listed_on::text,"
+        "   'listed_reason', listed_reason, 'removed_on', coalesce (removed_on::text, ''),"
+        "   'removed_reason', coalesce (removed_reason, ''), 'facts', facts)"
+        "   ORDER BY removed_on IS NOT NULL, listed_on DESC, id DESC)"
+        "   FROM listings WHERE uscc = $1), '[]'))::text", 1, params);
+    if (!res) {
+        npo_reply_db_failed (self->db, reply);
+        return;
+    }
+    json_t *json = json_loads (PQgetvalue (res, 0, 0), 0, NULL);
+    PQclear (res);
+    Npo__CreditRecord *record = malloc (sizeof *record);
+    if (!record)
+        abort ();
+    npo__credit_record__init (record);
+    char err [200];
+    if (!json || npo_pb_from_json (json, &record->base, err, sizeof err)) {
+        log_error ("credit record of %s does not convert: %s", uscc, json? err: "bad JSON");
+        npo_reply_error (reply, NPO__STATUS__STATUS_INTERNAL, "internal",
+                         "could not read the record");
+        npo__credit_record__free_unpacked (record, NULL);
+    }
+    else {
+        reply->body_case = NPO__REPLY__BODY_CREDIT_RECORD;
+        reply->credit_record = record;
+    }
+    json_decref (json);
+}
+
+//  ---------------------------------------------------------------------
+//  Dispatch
 
 void
 credit_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
@@ -203,9 +354,52 @@ credit_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
                          "actor must be ministry, registrar:<2, 4 or 6-digit division prefix>,"
                          " region:<province> or auditor, then :name");
     else
-    if (request->body_case == NPO__REQUEST__BODY_RECORD_PENALTY)
-        s_record_penalty (self, request, reply);
-    else
-        npo_reply_error (reply, BAD, "unknown_command", "credit does not handle this command");
+    switch (request->body_case) {
+        case NPO__REQUEST__BODY_RECORD_PENALTY:
+            if (request->record_penalty->penalty && *request->record_penalty->penalty->kind)
+                npo_reply_error (reply, BAD, "invalid_field",
+                                 "kind: fundraising penalties are recorded as such");
+            else
+            if (request->record_penalty->penalty)
+                s_record_penalty (self, request, request->record_penalty->penalty, reply);
+            else
+                npo_reply_error (reply, BAD, "missing_field", "penalty: required");
+            break;
+        case NPO__REQUEST__BODY_RECORD_FUNDRAISING_PENALTY:
+            s_record_fundraising (self, request, reply);
+            break;
+        case NPO__REQUEST__BODY_RECORD_CASE:
+            credit_record_case (self, request, reply);
+            break;
+        case NPO__REQUEST__BODY_ADD_LISTING:
+            credit_add_listing (self, request, reply);
+            break;
+        case NPO__REQUEST__BODY_REMOVE_LISTING:
+            credit_remove_listing (self, request, reply);
+            break;
+        case NPO__REQUEST__BODY_CREDIT_SWEEP:
+            credit_sweep (self, request, reply);
+            break;
+        case NPO__REQUEST__BODY_GET_CREDIT_RECORD:
+            s_get_record (self, request, reply);
+            break;
+        default:
+            npo_reply_error (reply, BAD, "unknown_command", "credit does not handle this command");
+    }
     npo_audit_write (self->db, request, reply, &self->actor, self->target);
+}
+
+void
+credit_tick (void *state)
+{
+    credit_t *self = state;
+    if (!self->daily_sweep)
+        return;
+    Npo__CreditSweep sweep = NPO__CREDIT_SWEEP__INIT;
+    Npo__Request request = NPO__REQUEST__INIT;
+    request.request_id = "credit-sweep";
+    request.actor = "ministry:credit-daily-sweep";
+    request.body_case = NPO__REQUEST__BODY_CREDIT_SWEEP;
+    request.credit_sweep = &sweep;
+    npo_run_daily (credit_handle, self, &request, self->swept_on);
 }

@@ -1,9 +1,10 @@
-/*  credit.h - npo-credit: administrative penalties (catalog section 11)
+/*  credit.h - npo-credit: penalties, case filings, and the two credit lists
+ *  applied by the rules of the 2018 credit measures (catalog sections 11-15)
  *
- *  The start of the credit service (issue 5): it knows the organizations from
- *  the registry stream and records penalties, whose events the registry acts
- *  on (a revoke_registration penalty revokes the registration). Case filings,
- *  fundraising penalties and the credit lists follow in issue 5.
+ *  It knows the organizations from the registry stream and annual-report
+ *  facts from the inspection stream. Every listing stores the ground, the
+ *  reason and the facts it rests on when it is made (DOMAIN.md, "Credit
+ *  rules"; docs/credit.md).
  */
 #ifndef CREDIT_H
 #define CREDIT_H
@@ -17,14 +18,85 @@ typedef struct {
     npo_outbox_t *outbox;       //  the credit event stream
     npo_actor_t actor;          //  of the command being handled
     char target [64];           //  for the audit trail
+    bool daily_sweep;           //  run the time rules as of each new day
+    char swept_on [11];         //  the day of the last daily sweep
 } credit_t;
+
+//  A listing to make (credit_list).
+typedef struct {
+    const char *uscc, *name, *division;
+    const char *list;           //  abnormal | serious
+    int ground;
+    const char *listed_on;
+    const char *reason;
+    const char *const *facts;
+    size_t n_facts;
+    const char *fact_key;       //  the fact it rests on: one listing per fact
+    int year;                   //  abnormal ground 1: the year not filed; else 0
+} credit_listing_t;
 
 //  The command handler (npo_handler_fn); state is a credit_t.
 void
     credit_handle (void *state, const Npo__Request *request, Npo__Reply *reply);
 
-//  Consumer of the registry stream: keeps credit.orgs current.
+//  Consumers of the registry and inspection streams.
 int
     credit_apply_registry (void *state, const Npo__Envelope *event);
+int
+    credit_apply_inspection (void *state, const Npo__Envelope *event);
+
+//  Daily timer: the time rules as of today, once a day (daily_sweep).
+void
+    credit_tick (void *state);
+
+//  lists.c: makes a listing unless its fact already made one, with its event,
+//  in the caller's transaction. Returns 0 or -1.
+int
+    credit_list (credit_t *self, const credit_listing_t *listing, const char *actor);
+
+//  lists.c: the listings a recorded penalty calls for (abnormal 5; serious 3,
+//  4, 5, 7), in the caller's transaction. Returns 0 or -1.
+//  event_id: the penalty's credit.penalty_recorded, the fact listings rest on.
+int
+    credit_rules_penalty (credit_t *self, const Npo__Penalty *p, const char *event_id,
+                          const char *division, const char *actor);
+
+//  lists.c: removes the serious-list ground 7 listings of an organization
+//  whose deregistration completed. Returns 0 or -1.
+int
+    credit_rules_deregistered (credit_t *self, const char *uscc, const char *on,
+                               const char *actor);
+
+//  Commands, by file. lists.c:
+void
+    credit_add_listing (credit_t *self, const Npo__Request *request, Npo__Reply *reply);
+void
+    credit_remove_listing (credit_t *self, const Npo__Request *request, Npo__Reply *reply);
+void
+    credit_sweep (credit_t *self, const Npo__Request *request, Npo__Reply *reply);
+
+//  cases.c:
+void
+    credit_record_case (credit_t *self, const Npo__Request *request, Npo__Reply *reply);
+void
+    credit_record_person_penalty (credit_t *self, const Npo__Request *request,
+                                  const Npo__FundraisingPenalty *p, Npo__Reply *reply);
+
+//  credit.c: the organization's name and division (rolled back and reply
+//  filled when unknown or on failure). Returns 0 or -1.
+int
+    credit_org (credit_t *self, const char *uscc, char *name, size_t name_size,
+                char *division, Npo__Reply *reply);
+
+//  Checks bounded text fields: valid UTF-8, at most max characters, present
+//  when required. Returns 0, or -1 with the refusal in reply.
+typedef struct {
+    const char *name, *value;
+    size_t max;
+    bool required;
+} credit_text_t;
+
+int
+    credit_check_texts (const credit_text_t *texts, size_t n, Npo__Reply *reply);
 
 #endif

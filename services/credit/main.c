@@ -16,18 +16,23 @@ main (int argc, char *argv [])
 {
     int usage = npo_config_usage (argc, argv,
         "usage: npo-credit\n\n"
-        "The credit service: administrative penalties (catalog section 11), and the\n"
-        "organizations they concern, learned from the registry's events.\n"
-        "Configured by environment (docs/operations.md): NPO_PG_DSN,\n"
-        "NPO_CREDIT_ROUTER (default tcp://127.0.0.1:7131), NPO_CREDIT_PUB (:7132),\n"
-        "NPO_REGISTRY_ROUTER, NPO_REGISTRY_PUB, NPO_LOG_LEVEL.\n");
+        "The credit service: administrative and fundraising penalties, case filings,\n"
+        "and the abnormal and serious lists applied by rule (catalog sections 11-15).\n"
+        "Learns organizations from the registry's events and annual-report facts\n"
+        "from the inspection service's. Configured by environment\n"
+        "(docs/operations.md): NPO_PG_DSN, NPO_CREDIT_ROUTER (default\n"
+        "tcp://127.0.0.1:7131), NPO_CREDIT_PUB (:7132), NPO_REGISTRY_ROUTER,\n"
+        "NPO_REGISTRY_PUB, NPO_INSPECTION_ROUTER, NPO_INSPECTION_PUB,\n"
+        "NPO_CREDIT_DAILY_SWEEP (1: the time rules as of each new day, the default;\n"
+        "0: only on command), NPO_LOG_LEVEL.\n");
     if (usage >= 0)
         return usage;
     npo_log_init ("credit");
     int rc = 1;
     credit_t self = { 0 };
     npo_server_t *server = NULL;
-    npo_consumer_t *registry = NULL;
+    npo_consumer_t *registry = NULL, *inspection = NULL;
+    self.daily_sweep = npo_config_int ("CREDIT_DAILY_SWEEP", 1, 0, 1) == 1;
     self.db = npo_db_open_service ("credit", npo_migrations, npo_migrations_len);
     if (!self.db)
         goto done;
@@ -43,10 +48,16 @@ main (int argc, char *argv [])
                                  npo_config_endpoint ("registry", "pub"),
                                  npo_config_endpoint ("registry", "router"),
                                  credit_apply_registry, NULL, &self);
-    if (!registry)
+    inspection = npo_consumer_new (server, self.db, "inspection",
+                                   npo_config_endpoint ("inspection", "pub"),
+                                   npo_config_endpoint ("inspection", "router"),
+                                   credit_apply_inspection, NULL, &self);
+    if (!registry || !inspection)
         goto done;
+    npo_server_add_timer (server, 5000, credit_tick, &self);
     rc = npo_server_run (server);
 done:
+    npo_consumer_destroy (&inspection);
     npo_consumer_destroy (&registry);
     npo_server_destroy (&server);
     npo_outbox_destroy (&self.outbox);

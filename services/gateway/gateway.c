@@ -4,6 +4,10 @@
  *  GET /v1/orgs/{uscc} pipelines GET org:<uscc> and EXISTS npo:ready (one round
  *  trip); the reply to the second one answers the request. While Redis is down
  *  lookups get 503 at once, and a timer reconnects (100 ms doubling to 2 s).
+ *  Every Redis route is such a lookup: a history (changes:, inspections:,
+ *  evaluations:, penalties:<uscc>), a page of a public list (one Lua script
+ *  reads the sorted set and the listings), or a verification, whose answer is
+ *  a verdict built from the document or its absence.
  *
  *  Who answers a lookup: exactly one send per request, always. hiredis calls
  *  every pending callback, with a NULL reply when the context is freed, so the
@@ -47,6 +51,10 @@
 #define S_RETRY_MAX_MS      2000
 #define S_REDIS_SILENCE_MS  1000        //  owed a reply that long: drop the connection
 #define S_JSON              "application/json; charset=utf-8"
+#define S_LIST_LIMIT        20          //  items in a page of a list by default
+#define S_LIST_LIMIT_MAX    100
+#define S_CURSOR_MAX        20          //  digits in a list cursor
+#define S_NAME_MAX          200         //  bytes in a name to verify
 
 //  Status and message of each error answer; the code is metrics_error_name.
 static const struct {
@@ -57,17 +65,29 @@ static const struct {
     [METRICS_ERROR_INVALID_USCC]       = { HTTP_BADREQUEST,
         "not a valid unified social credit code (18 characters, GB 32100)" },
     [METRICS_ERROR_INVALID_QUERY]      = { HTTP_BADREQUEST,
-        "this path takes exactly the parameter token (at most 256 characters)" },
+        "unknown, repeated or malformed query parameter" },
     [METRICS_ERROR_INVALID_ORG_CODE]   = { HTTP_BADREQUEST,
         "not a valid organization code (9 characters, GB 11714)" },
     [METRICS_ERROR_INVALID_CERTIFICATE_NUMBER] = { HTTP_BADREQUEST,
         "not a certificate number (1 to 40 letters, digits, '-', '_' or '.')" },
+    [METRICS_ERROR_INVALID_DIVISION]   = { HTTP_BADREQUEST,
+        "not a division code prefix (2, 4 or 6 digits)" },
     [METRICS_ERROR_NOT_FOUND]          = { HTTP_NOTFOUND, "no such resource" },
     [METRICS_ERROR_METHOD_NOT_ALLOWED] = { 405, "only GET and HEAD are allowed" },
     [METRICS_ERROR_URI_TOO_LONG]       = { 414, "the request URI is too long" },
     [METRICS_ERROR_CACHE_UNAVAILABLE]  = { HTTP_SERVUNAVAIL,
         "the register cache is unavailable, retry shortly" },
     [METRICS_ERROR_INTERNAL]           = { HTTP_INTERNAL, "internal error" },
+};
+
+//  The message of invalid_query on the routes that take a query.
+static const char *s_query_help [METRICS_ROUTES] = {
+    [METRICS_ROUTE_CERT_VERIFY] =
+        "this path takes exactly the parameter token (at most 256 characters)",
+    [METRICS_ROUTE_LISTS] =
+        "this path takes division, limit (1 to 100) and cursor (a next_cursor), each at most once",
+    [METRICS_ROUTE_VERIFY] =
+        "this path takes uscc and name (UTF-8, at most 200 bytes), each at most once",
 };
 
 struct gateway_t {
@@ -89,18 +109,27 @@ struct gateway_t {
 //  What GET org:<uscc> said.
 enum { S_DOC_FAILED, S_DOC_MISSING, S_DOC_FOUND };
 
-//  One GET /v1/orgs/{uscc}[/changes] waiting for Redis.
-typedef struct {
+//  One request waiting for Redis.
+typedef struct lookup_t lookup_t;
+struct lookup_t {
     gateway_t *self;
     struct evhttp_request *req;         //  NULL once answered
     metrics_route_t route;              //  which document
+    char id [64];                       //  a uscc, an alias, a certificate number,
+                                        //  or "<list>:<division>"
+    //  Writes the answer from the document (in the body when found) or its
+    //  absence; NULL: the document is the answer, its absence a 404
+    metrics_error_t (*verdict) (lookup_t *lookup);
     char number [NPO_CERT_NUMBER_MAX + 1];  //  certificate verification: the token's
     uint32_t version;
     unsigned char sig [64];
+    char name [S_NAME_MAX + 1];         //  organization verification: "" or the name given
+    char max [S_CURSOR_MAX + 2];        //  list page: "+inf" or "(<cursor>"
+    int limit;                          //  list page: items at most
     double started;                     //  when the request was read
     int owed;                           //  callbacks hiredis still owes us
     int doc;                            //  S_DOC_*
-} lookup_t;
+};
 
 static void s_redis_connect (gateway_t *self);
 static int s_lookup_start (gateway_t *self, struct evhttp_request *req,
@@ -135,10 +164,12 @@ s_finish (gateway_t *self, struct evhttp_request *req, metrics_route_t route,
     struct evbuffer *body = evhttp_request_get_output_buffer (req);
     int status = s_errors [error].status;
     if (error != METRICS_ERROR_NONE) {
+        const char *message = error == METRICS_ERROR_INVALID_QUERY && s_query_help [route]?
+                              s_query_help [route]: s_errors [error].message;
         evhttp_clear_headers (headers);
         evbuffer_drain (body, evbuffer_get_length (body));
         evbuffer_add_printf (body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
-                             metrics_error_name (error), s_errors [error].message);
+                             metrics_error_name (error), message);
         evhttp_add_header (headers, "Content-Type", S_JSON);
         evhttp_add_header (headers, "Cache-Control", "no-store");
         if (error == METRICS_ERROR_CACHE_UNAVAILABLE)
@@ -159,6 +190,42 @@ s_finish (gateway_t *self, struct evhttp_request *req, metrics_route_t route,
     metrics_request (self->metrics, route, status, seconds);
     log_debug ("%s -> %d in %.1f ms", evhttp_request_get_uri (req), status, seconds * 1e3);
     evhttp_send_reply (req, status, NULL, NULL);
+}
+
+static void
+s_json_headers (struct evhttp_request *req, const char *cache_control)
+{
+    struct evkeyvalq *headers = evhttp_request_get_output_headers (req);
+    evhttp_add_header (headers, "Content-Type", S_JSON);
+    evhttp_add_header (headers, "Cache-Control", cache_control);
+}
+
+//  Returns the JSON document in req's body, or NULL when it is not JSON, and
+//  empties the body. Owned by the caller: json_decref.
+static json_t *
+s_body_json (struct evhttp_request *req)
+{
+    struct evbuffer *body = evhttp_request_get_output_buffer (req);
+    size_t len = evbuffer_get_length (body);
+    json_t *doc = json_loadb ((const char *) evbuffer_pullup (body, -1), len, 0, NULL);
+    evbuffer_drain (body, len);
+    return doc;
+}
+
+//  Puts a verdict in req's body, not to be cached. Takes answer (NULL when it
+//  could not be built: an internal error).
+static metrics_error_t
+s_answer_json (struct evhttp_request *req, json_t *answer)
+{
+    char *text = answer? json_dumps (answer, JSON_COMPACT): NULL;
+    json_decref (answer);
+    struct evbuffer *body = evhttp_request_get_output_buffer (req);
+    int rc = text? evbuffer_add (body, text, strlen (text)): -1;
+    free (text);
+    if (rc)
+        return METRICS_ERROR_INTERNAL;
+    s_json_headers (req, "no-store");
+    return METRICS_ERROR_NONE;
 }
 
 //  ---------------------------------------------------------------------------
@@ -295,7 +362,7 @@ s_redis_replied (gateway_t *self, void *reply)
 }
 
 //  ---------------------------------------------------------------------------
-//  GET /v1/orgs/{uscc}
+//  Lookups: the replies
 
 static void
 s_lookup_release (lookup_t *lookup)
@@ -334,13 +401,10 @@ s_on_doc (redisAsyncContext *redis, void *reply, void *privdata)
 static metrics_error_t
 s_verify_answer (lookup_t *lookup)
 {
-    struct evbuffer *body = evhttp_request_get_output_buffer (lookup->req);
     const char *result = "forged", *reason = "no certificate with this number";
     json_t *doc = NULL;
     if (lookup->doc == S_DOC_FOUND) {
-        size_t len = evbuffer_get_length (body);
-        doc = json_loadb ((const char *) evbuffer_pullup (body, -1), len, 0, NULL);
-        evbuffer_drain (body, len);
+        doc = s_body_json (lookup->req);
         const char *canonical = json_string_value (json_object_get (doc, "canonical"));
         const char *key_hex = json_string_value (json_object_get (doc, "public_key"));
         const char *status = json_string_value (json_object_get (doc, "status"));
@@ -395,17 +459,43 @@ s_verify_answer (lookup_t *lookup)
     json_object_set_new (answer, "genuine", json_boolean (strcmp (result, "forged") != 0));
     if (reason)
         json_object_set_new (answer, "reason", json_string (reason));
-    char *text = json_dumps (answer, JSON_COMPACT);
-    json_decref (answer);
+    metrics_error_t error = s_answer_json (lookup->req, answer);
     json_decref (doc);
-    int rc = text? evbuffer_add (body, text, strlen (text)): -1;
-    free (text);
-    if (rc)
-        return METRICS_ERROR_INTERNAL;
-    struct evkeyvalq *headers = evhttp_request_get_output_headers (lookup->req);
-    evhttp_add_header (headers, "Content-Type", S_JSON);
-    evhttp_add_header (headers, "Cache-Control", "no-store");
-    return METRICS_ERROR_NONE;
+    return error;
+}
+
+//  Writes whether the organization lookup->id is registered, under the name
+//  given if any, and in good standing: the record org:<uscc> is in the body
+//  when found.
+static metrics_error_t
+s_standing_answer (lookup_t *lookup)
+{
+    if (lookup->doc == S_DOC_MISSING)
+        return s_answer_json (lookup->req, json_pack ("{s:b, s:s, s:s}", "genuine", 0,
+                                                      "uscc", lookup->id,
+                                                      "reason", "not_registered"));
+    json_t *doc = s_body_json (lookup->req);
+    const char *name = json_string_value (json_object_get (doc, "name"));
+    const char *status = json_string_value (json_object_get (doc, "status"));
+    //  Older records have no credit, or a null one: not listed
+    json_t *credit = json_object_get (doc, "credit");
+    bool abnormal = json_is_true (json_object_get (credit, "abnormal"));
+    bool serious = json_is_true (json_object_get (credit, "serious"));
+    json_t *answer = NULL;
+    if (name && status) {
+        bool genuine = !*lookup->name || strcmp (lookup->name, name) == 0;
+        bool good = strcmp (status, "active") == 0 && !abnormal && !serious;
+        answer = json_pack ("{s:b, s:s, s:s, s:s, s:b, s:b, s:b}", "genuine", genuine,
+                            "uscc", lookup->id, "name", name, "status", status,
+                            "abnormal", abnormal, "serious", serious, "good_standing", good);
+        if (answer && !genuine)
+            json_object_set_new (answer, "reason", json_string ("name_mismatch"));
+    }
+    else
+        log_warn ("could not read the record of %s in redis", lookup->id);
+    metrics_error_t error = s_answer_json (lookup->req, answer);
+    json_decref (doc);
+    return error;
 }
 
 //  Reply to EXISTS npo:ready: answers the request. Without the document and
@@ -420,30 +510,66 @@ s_on_ready (redisAsyncContext *redis, void *reply, void *privdata)
     s_redis_replied (self, reply);
     assert (lookup->req);
 
+    bool ready = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    bool found = lookup->doc == S_DOC_FOUND, missing = lookup->doc == S_DOC_MISSING;
+    //  A page of a list is always found: it counts as no lookup, and while the
+    //  cache is rebuilt it may be incomplete, so it needs npo:ready too
+    bool list = lookup->route == METRICS_ROUTE_LISTS;
+    if (!list && (found || missing))
+        metrics_cache (self->metrics, found);
+
     metrics_error_t error = METRICS_ERROR_CACHE_UNAVAILABLE;
-    if (lookup->route == METRICS_ROUTE_CERT_VERIFY
-    &&  (lookup->doc == S_DOC_FOUND
-         || (lookup->doc == S_DOC_MISSING && r && r->type == REDIS_REPLY_INTEGER && r->integer == 1))) {
-        error = s_verify_answer (lookup);
-        metrics_cache (self->metrics, lookup->doc == S_DOC_FOUND);
-    }
+    if (lookup->verdict && (found || (missing && ready)))
+        error = lookup->verdict (lookup);
     else
-    if (lookup->doc == S_DOC_FOUND) {
-        struct evkeyvalq *headers = evhttp_request_get_output_headers (lookup->req);
-        evhttp_add_header (headers, "Content-Type", S_JSON);
-        evhttp_add_header (headers, "Cache-Control", "public, max-age=60");
-        metrics_cache (self->metrics, true);
+    if (found && (ready || !list)) {
+        s_json_headers (lookup->req, "public, max-age=60");
         error = METRICS_ERROR_NONE;
     }
     else
-    if (lookup->doc == S_DOC_MISSING) {
-        metrics_cache (self->metrics, false);
-        if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1)
-            error = METRICS_ERROR_NOT_FOUND;
-    }
+    if (missing && ready)
+        error = METRICS_ERROR_NOT_FOUND;
     s_finish (self, lookup->req, lookup->route, lookup->started, error);
     lookup->req = NULL;
     s_lookup_release (lookup);
+}
+
+//  ---------------------------------------------------------------------------
+//  Queries
+
+//  Parses the query of uri (percent-decoded) into query, which the caller
+//  clears (evhttp_clear_headers) whatever this returns. values [i] points to
+//  the value of the parameter names [i] in query, or is NULL when absent.
+//  Returns 0, or -1 when a parameter is not in names or is repeated, or
+//  when the query is malformed.
+static int
+s_query_parse (const struct evhttp_uri *uri, struct evkeyvalq *query,
+               const char *const *names, const char **values, size_t n)
+{
+    TAILQ_INIT (query);
+    for (size_t i = 0; i < n; i++)
+        values [i] = NULL;
+    const char *text = uri? evhttp_uri_get_query (uri): NULL;
+    if (text && evhttp_parse_query_str (text, query))
+        return -1;
+    struct evkeyval *param;
+    TAILQ_FOREACH (param, query, next) {
+        size_t i = 0;
+        while (i < n && strcmp (param->key, names [i]))
+            i++;
+        if (i == n || values [i])
+            return -1;
+        values [i] = param->value;
+    }
+    return 0;
+}
+
+//  Returns true when s is min to max ASCII digits.
+static bool
+s_digits (const char *s, size_t min, size_t max)
+{
+    size_t len = strspn (s, "0123456789");
+    return s [len] == 0 && len >= min && len <= max;
 }
 
 //  Starts the verification of the token in the query (?token=...). Returns 0
@@ -452,20 +578,16 @@ static int
 s_verify_start (gateway_t *self, struct evhttp_request *req, const struct evhttp_uri *uri,
                 double started, metrics_error_t *error)
 {
+    static const char *const names [] = { "token" };
+    const char *token;
     struct evkeyvalq query;
-    TAILQ_INIT (&query);
-    const char *text = uri? evhttp_uri_get_query (uri): NULL;
-    const char *token = NULL;
+    if (s_query_parse (uri, &query, names, &token, 1)
+    ||  !token || !*token || strlen (token) > NPO_CERT_TOKEN_MAX)
+        token = NULL;
     *error = METRICS_ERROR_INVALID_QUERY;
-    if (text && evhttp_parse_query_str (text, &query) == 0) {
-        struct evkeyval *first = TAILQ_FIRST (&query);
-        if (first && !TAILQ_NEXT (first, next) && strcmp (first->key, "token") == 0
-        &&  *first->value && strlen (first->value) <= NPO_CERT_TOKEN_MAX)
-            token = first->value;
-    }
     int rc = -1;
     if (token) {
-        lookup_t probe = { .route = METRICS_ROUTE_CERT_VERIFY };
+        lookup_t probe = { .route = METRICS_ROUTE_CERT_VERIFY, .verdict = s_verify_answer };
         if (npo_cert_token_parse (token, probe.number, sizeof probe.number, &probe.version,
                                   probe.sig)) {
             //  Not a token we could have issued: forged, said plainly
@@ -484,10 +606,73 @@ s_verify_start (gateway_t *self, struct evhttp_request *req, const struct evhttp
     return rc;
 }
 
+//  Reads the query of a page of a list, ?division=&limit=&cursor=, into probe
+//  and id, which holds the kind of list and gets ":<division prefix>" added
+//  (size bytes). Returns METRICS_ERROR_NONE, or the error to answer.
+static metrics_error_t
+s_list_query (const struct evhttp_uri *uri, lookup_t *probe, char *id, size_t size)
+{
+    static const char *const names [] = { "division", "limit", "cursor" };
+    const char *values [3];
+    struct evkeyvalq query;
+    int parsed = s_query_parse (uri, &query, names, values, 3);
+    const char *division = values [0]? values [0]: "", *limit = values [1], *cursor = values [2];
+    metrics_error_t error = METRICS_ERROR_NONE;
+    if (parsed
+    ||  (limit && (!s_digits (limit, 1, 3) || atoi (limit) < 1 || atoi (limit) > S_LIST_LIMIT_MAX))
+    ||  (cursor && !s_digits (cursor, 1, S_CURSOR_MAX)))
+        error = METRICS_ERROR_INVALID_QUERY;
+    else
+    if (strlen (division) % 2 || !s_digits (division, 0, 6))
+        error = METRICS_ERROR_INVALID_DIVISION;
+    else {
+        probe->limit = limit? atoi (limit): S_LIST_LIMIT;
+        //  The cursor is the score of the last item seen: the page starts below it
+        if (cursor)
+            snprintf (probe->max, sizeof probe->max, "(%s", cursor);
+        else
+            strcpy (probe->max, "+inf");
+        size_t kind = strlen (id);
+        snprintf (id + kind, size - kind, ":%s", division);
+    }
+    evhttp_clear_headers (&query);
+    return error;
+}
+
+//  Reads the query of an organization verification, ?uscc=&name=, into probe
+//  and id (the uscc, size bytes). Returns METRICS_ERROR_NONE, or the error to
+//  answer.
+static metrics_error_t
+s_standing_query (const struct evhttp_uri *uri, lookup_t *probe, char *id, size_t size)
+{
+    static const char *const names [] = { "uscc", "name" };
+    const char *values [2];
+    struct evkeyvalq query;
+    int parsed = s_query_parse (uri, &query, names, values, 2);
+    const char *uscc = values [0], *name = values [1]? values [1]: "";
+    metrics_error_t error = METRICS_ERROR_NONE;
+    if (parsed || strlen (name) > S_NAME_MAX || !npo_utf8_valid (name, false, NULL))
+        error = METRICS_ERROR_INVALID_QUERY;
+    else
+    if (!uscc || !uscc_valid (uscc))
+        error = METRICS_ERROR_INVALID_USCC;
+    else {
+        snprintf (id, size, "%s", uscc);
+        snprintf (probe->name, sizeof probe->name, "%s", name);
+        probe->verdict = s_standing_answer;
+    }
+    evhttp_clear_headers (&query);
+    return error;
+}
+
+//  ---------------------------------------------------------------------------
+//  Lookups: the requests
+
 //  Sends the lookup to Redis. Returns 0 when a callback will answer req,
 //  or -1 when the caller must (Redis down, out of memory).
-//  template: the route, and for a certificate its number, version and
-//  signature; id: the uscc or the certificate number.
+//  template: the route, the verdict, and what the route's query gave (a
+//  certificate's number, version and signature, a name, a page of a list);
+//  id: see lookup_t.
 static int
 s_lookup_start (gateway_t *self, struct evhttp_request *req, const lookup_t *template,
                 const char *id, double started)
@@ -502,11 +687,13 @@ s_lookup_start (gateway_t *self, struct evhttp_request *req, const lookup_t *tem
     lookup->req = req;
     lookup->started = started;
     lookup->doc = S_DOC_FAILED;
-    //  org:<uscc> the record, cert:<number> a certificate to verify, and
-    //  the public histories: changes:, inspections:, evaluations:<uscc>
+    snprintf (lookup->id, sizeof lookup->id, "%s", id);
+    //  org:<uscc> the record, cert:<number> a certificate to verify, and the
+    //  public histories: changes:, inspections:, evaluations:, penalties:<uscc>
     const char *history = lookup->route == METRICS_ROUTE_ORG_CHANGES? "changes":
                           lookup->route == METRICS_ROUTE_ORG_INSPECTIONS? "inspections":
-                          lookup->route == METRICS_ROUTE_ORG_EVALUATIONS? "evaluations": NULL;
+                          lookup->route == METRICS_ROUTE_ORG_EVALUATIONS? "evaluations":
+                          lookup->route == METRICS_ROUTE_ORG_PENALTIES? "penalties": NULL;
     //  An alias names the record: resolved and fetched in one round trip
     static const char *by_alias =
         "local u = redis.call ('GET', KEYS [1]) "
@@ -515,13 +702,37 @@ s_lookup_start (gateway_t *self, struct evhttp_request *req, const lookup_t *tem
     static const char *history_of =
         "local h = redis.call ('GET', KEYS [1]) if h then return h end "
         "if redis.call ('EXISTS', KEYS [2]) == 1 then return '[]' end return false";
-    int rc = lookup->route == METRICS_ROUTE_ORG_BY_ALIAS?
-        redisAsyncCommand (self->redis, s_on_doc, lookup, "EVAL %s 1 alias:%s", by_alias, id):
-             history?
-        redisAsyncCommand (self->redis, s_on_doc, lookup, "EVAL %s 2 %s:%s org:%s", history_of,
-                           history, id, id):
-        redisAsyncCommand (self->redis, s_on_doc, lookup, "GET %s:%s",
-                           lookup->route == METRICS_ROUTE_CERT_VERIFY? "cert": "org", id);
+    //  A page of a list, list:<kind>:<division prefix> (scores: yyyymmdd * 1e8
+    //  + id): the listings below the cursor, newest first, as the answer. The
+    //  next cursor is the last score when the page is full; a listing whose
+    //  document is gone is left out, but still moves the cursor.
+    static const char *list_page =
+        "local m = redis.call ('ZREVRANGEBYSCORE', KEYS [1], ARGV [1], '-inf',"
+        "                      'WITHSCORES', 'LIMIT', 0, ARGV [2]) "
+        "local items, cursor = {}, 'null' "
+        "for i = 1, #m, 2 do "
+        "    local doc = redis.call ('GET', 'listing:' .. m [i]) "
+        "    if doc then items [#items + 1] = doc end "
+        "end "
+        "if #m == 2 * tonumber (ARGV [2]) then "
+        "    cursor = string.format ('\"%.0f\"', tonumber (m [#m])) end "
+        "return '{\"items\":[' .. table.concat (items, ',') "
+        "    .. '],\"next_cursor\":' .. cursor .. '}'";
+    int rc;
+    if (lookup->route == METRICS_ROUTE_ORG_BY_ALIAS)
+        rc = redisAsyncCommand (self->redis, s_on_doc, lookup, "EVAL %s 1 alias:%s",
+                                by_alias, id);
+    else
+    if (history)
+        rc = redisAsyncCommand (self->redis, s_on_doc, lookup, "EVAL %s 2 %s:%s org:%s",
+                                history_of, history, id, id);
+    else
+    if (lookup->route == METRICS_ROUTE_LISTS)
+        rc = redisAsyncCommand (self->redis, s_on_doc, lookup, "EVAL %s 1 list:%s %s %d",
+                                list_page, id, lookup->max, lookup->limit);
+    else
+        rc = redisAsyncCommand (self->redis, s_on_doc, lookup, "GET %s:%s",
+                                lookup->route == METRICS_ROUTE_CERT_VERIFY? "cert": "org", id);
     if (rc != REDIS_OK) {
         free (lookup);
         return -1;
@@ -543,7 +754,7 @@ s_lookup_start (gateway_t *self, struct evhttp_request *req, const lookup_t *tem
 
 //  Returns the route of a raw (not percent-decoded) path; for the org
 //  routes, copies the {uscc} segment into segment (size bytes; truncated
-//  segments fail the code check).
+//  segments fail the code check), for the lists the kind of list.
 static metrics_route_t
 s_route (const char *path, char *segment, size_t size)
 {
@@ -577,10 +788,19 @@ s_route (const char *path, char *segment, size_t size)
             return METRICS_ROUTE_ORG_INSPECTIONS;
         if (strcmp (slash, "/evaluations") == 0)
             return METRICS_ROUTE_ORG_EVALUATIONS;
+        if (strcmp (slash, "/penalties") == 0)
+            return METRICS_ROUTE_ORG_PENALTIES;
         return METRICS_ROUTE_OTHER;
+    }
+    static const char lists [] = "/v1/lists/";
+    if (strcmp (path, "/v1/lists/abnormal") == 0 || strcmp (path, "/v1/lists/serious") == 0) {
+        snprintf (segment, size, "%s", path + sizeof lists - 1);
+        return METRICS_ROUTE_LISTS;
     }
     if (strcmp (path, "/v1/certificates/verify") == 0)
         return METRICS_ROUTE_CERT_VERIFY;
+    if (strcmp (path, "/v1/verify") == 0)
+        return METRICS_ROUTE_VERIFY;
     if (strcmp (path, "/healthz") == 0)
         return METRICS_ROUTE_HEALTHZ;
     if (strcmp (path, "/metrics") == 0)
@@ -637,56 +857,61 @@ s_on_request (struct evhttp_request *req, void *arg)
     struct evbuffer *body = evhttp_request_get_output_buffer (req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
     enum evhttp_cmd_type method = evhttp_request_get_command (req);
-    char uscc [64] = "";            //  the {uscc}, or an alias for by-* paths
+    char id [64] = "";              //  what a lookup asks for, see lookup_t
 
     if (strlen (evhttp_request_get_uri (req)) > S_URI_MAX) {
         error = METRICS_ERROR_URI_TOO_LONG;
         goto done;
     }
-    route = s_route (uri? evhttp_uri_get_path (uri): NULL, uscc, sizeof uscc);
+    route = s_route (uri? evhttp_uri_get_path (uri): NULL, id, sizeof id);
     if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
         error = METRICS_ERROR_METHOD_NOT_ALLOWED;
         goto done;
     }
+    //  The lookup routes check their request, then share the lookup below
+    lookup_t probe = { .route = route };
     switch (route) {
         case METRICS_ROUTE_ORG:
         case METRICS_ROUTE_ORG_CHANGES:
         case METRICS_ROUTE_ORG_INSPECTIONS:
         case METRICS_ROUTE_ORG_EVALUATIONS:
-            if (strlen (uscc) != USCC_LEN || !uscc_valid (uscc))
+        case METRICS_ROUTE_ORG_PENALTIES:
+            if (strlen (id) != USCC_LEN || !uscc_valid (id))
                 error = METRICS_ERROR_INVALID_USCC;
-            else
-            if (s_lookup_start (self, req, &(lookup_t) { .route = route }, uscc, started) == 0)
-                return;             //  s_on_ready answers
-            else
-                error = METRICS_ERROR_CACHE_UNAVAILABLE;
             break;
         case METRICS_ROUTE_ORG_BY_ALIAS:
-            if (s_alias_check (uscc, &error)
-            &&  s_lookup_start (self, req, &(lookup_t) { .route = route }, uscc, started) == 0)
-                return;             //  s_on_ready answers
-            if (error == METRICS_ERROR_NONE)
-                error = METRICS_ERROR_CACHE_UNAVAILABLE;
+            s_alias_check (id, &error);
+            break;
+        case METRICS_ROUTE_LISTS:
+            error = s_list_query (uri, &probe, id, sizeof id);
+            break;
+        case METRICS_ROUTE_VERIFY:
+            error = s_standing_query (uri, &probe, id, sizeof id);
             break;
         case METRICS_ROUTE_CERT_VERIFY:
             if (s_verify_start (self, req, uri, started, &error) == 0)
                 return;             //  s_on_ready answers
-            break;
+            goto done;
         case METRICS_ROUTE_HEALTHZ:
-            evhttp_add_header (headers, "Content-Type", S_JSON);
-            evhttp_add_header (headers, "Cache-Control", "no-store");
+            s_json_headers (req, "no-store");
             if (evbuffer_add_printf (body, "{\"status\":\"ok\",\"redis\":\"%s\"}",
                                      self->redis_up? "up": "down") < 0)
                 error = METRICS_ERROR_INTERNAL;
-            break;
+            goto done;
         case METRICS_ROUTE_METRICS:
             evhttp_add_header (headers, "Content-Type", "text/plain; version=0.0.4");
             evhttp_add_header (headers, "Cache-Control", "no-store");
             if (metrics_render (self->metrics, body))
                 error = METRICS_ERROR_INTERNAL;
-            break;
+            goto done;
         default:
             error = METRICS_ERROR_NOT_FOUND;
+            goto done;
+    }
+    if (error == METRICS_ERROR_NONE) {
+        if (s_lookup_start (self, req, &probe, id, started) == 0)
+            return;                 //  s_on_ready answers
+        error = METRICS_ERROR_CACHE_UNAVAILABLE;
     }
 done:
     s_finish (self, req, route, started, error);

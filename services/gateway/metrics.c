@@ -19,12 +19,13 @@ static const double s_bounds [] = {
 #define S_STATUSES  16
 
 static const char *s_route_names [METRICS_ROUTES] = {
-    "org", "org_changes", "org_inspections", "org_evaluations", "cert_verify", "org_by_alias", "healthz", "metrics", "other"
+    "org", "org_changes", "org_inspections", "org_evaluations", "org_penalties",
+    "cert_verify", "lists", "verify", "org_by_alias", "healthz", "metrics", "other"
 };
 
 static const char *s_error_names [METRICS_ERRORS] = {
     "", "invalid_uscc", "invalid_query", "invalid_org_code", "invalid_certificate_number",
-    "not_found", "method_not_allowed", "uri_too_long",
+    "invalid_division", "not_found", "method_not_allowed", "uri_too_long",
     "cache_unavailable", "internal"
 };
 

@@ -16,7 +16,10 @@ typedef enum {
     METRICS_ROUTE_ORG_CHANGES,      //  /v1/orgs/{uscc}/changes
     METRICS_ROUTE_ORG_INSPECTIONS,  //  /v1/orgs/{uscc}/inspections
     METRICS_ROUTE_ORG_EVALUATIONS,  //  /v1/orgs/{uscc}/evaluations
+    METRICS_ROUTE_ORG_PENALTIES,    //  /v1/orgs/{uscc}/penalties
     METRICS_ROUTE_CERT_VERIFY,      //  /v1/certificates/verify
+    METRICS_ROUTE_LISTS,            //  /v1/lists/abnormal, /v1/lists/serious
+    METRICS_ROUTE_VERIFY,           //  /v1/verify
     METRICS_ROUTE_ORG_BY_ALIAS,     //  /v1/orgs/by-old-code/{code}, /by-certificate/{number}
     METRICS_ROUTE_HEALTHZ,          //  /healthz
     METRICS_ROUTE_METRICS,          //  /metrics
@@ -31,6 +34,7 @@ typedef enum {
     METRICS_ERROR_INVALID_QUERY,
     METRICS_ERROR_INVALID_ORG_CODE,
     METRICS_ERROR_INVALID_CERTIFICATE_NUMBER,
+    METRICS_ERROR_INVALID_DIVISION,
     METRICS_ERROR_NOT_FOUND,
     METRICS_ERROR_METHOD_NOT_ALLOWED,
     METRICS_ERROR_URI_TOO_LONG,

@@ -93,26 +93,6 @@ insp_check_texts (const ProtobufCMessage *msg, size_t max, Npo__Reply *reply)
     return s_check_texts (msg, max, "", reply);
 }
 
-int
-insp_cents (const char *text, bool negative, long long *cents)
-{
-    bool minus = negative && *text == '-';
-    const char *s = text + minus;
-    if (!npo_amount_valid (s))
-        return -1;
-    long long whole = 0, frac = 0;
-    const char *p = s;
-    for (; isdigit ((unsigned char) *p); p++)
-        whole = whole * 10 + (*p - '0');
-    if (*p == '.') {
-        frac = (p [1] - '0') * 10;
-        if (p [2])
-            frac += p [2] - '0';
-    }
-    *cents = (whole * 100 + frac) * (minus? -1: 1);
-    return 0;
-}
-
 //  ---------------------------------------------------------------------
 //  Reading
 
@@ -235,26 +215,15 @@ void
 insp_tick (void *state)
 {
     insp_t *self = state;
-    char today [11];
-    npo_today (today);
-    if (!self->daily_sweep || strcmp (today, self->swept_on) == 0)
+    if (!self->daily_sweep)
         return;
     Npo__Sweep sweep = NPO__SWEEP__INIT;
     Npo__Request request = NPO__REQUEST__INIT;
-    request.request_id = "daily-sweep";
+    request.request_id = "deadline-sweep";
     request.actor = "ministry:inspection-daily-sweep";
     request.body_case = NPO__REQUEST__BODY_SWEEP;
     request.sweep = &sweep;
-    Npo__Reply *reply = malloc (sizeof *reply);
-    if (!reply)
-        abort ();
-    npo__reply__init (reply);
-    insp_handle (self, &request, reply);
-    if (reply->status == NPO__STATUS__STATUS_OK)
-        snprintf (self->swept_on, sizeof self->swept_on, "%s", today);
-    else
-        log_warn ("daily sweep failed: %s; retried on the next tick", reply->error_message);
-    npo__reply__free_unpacked (reply, NULL);
+    npo_run_daily (insp_handle, self, &request, self->swept_on);
 }
 
 //  ---------------------------------------------------------------------

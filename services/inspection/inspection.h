@@ -70,9 +70,4 @@ int
 int
     insp_check_texts (const ProtobufCMessage *msg, size_t max, Npo__Reply *reply);
 
-//  Amount text in yuan ("1200.5", "-30.00" when negative is allowed) to cents.
-//  Returns 0, or -1 when it is not an amount.
-int
-    insp_cents (const char *text, bool negative, long long *cents);
-
 #endif

@@ -54,7 +54,7 @@ main (int argc, char *argv [])
                                insp_apply_credit, NULL, &self);
     if (!registry || !credit)
         goto done;
-    npo_server_add_timer (server, 60000, insp_tick, &self);
+    npo_server_add_timer (server, 5000, insp_tick, &self);
     rc = npo_server_run (server);
 done:
     npo_consumer_destroy (&credit);

@@ -107,7 +107,7 @@ s_check_detail (const Npo__ReportDetail *d, Npo__Reply *reply)
         cents [i] = 0;
         if (!*amounts [i].value && !amounts [i].required)
             continue;
-        if (insp_cents (amounts [i].value, amounts [i].negative, &cents [i])) {
+        if (npo_amount_cents (amounts [i].value, amounts [i].negative, &cents [i])) {
             npo_reply_error (reply, BAD, *amounts [i].value? "invalid_amount": "missing_field",
                              "detail.finance.%s: %syuan as digits with up to 2 decimals",
                              amounts [i].name, amounts [i].required? "required, ": "");
@@ -128,7 +128,7 @@ s_check_detail (const Npo__ReportDetail *d, Npo__Reply *reply)
     }
     if (d->office && *d->office->office_area_sqm) {
         long long area;
-        if (insp_cents (d->office->office_area_sqm, false, &area)) {
+        if (npo_amount_cents (d->office->office_area_sqm, false, &area)) {
             npo_reply_error (reply, BAD, "invalid_field",
                              "detail.office.office_area_sqm: square metres, up to 2 decimals");
             return -1;
@@ -142,7 +142,7 @@ s_check_detail (const Npo__ReportDetail *d, Npo__Reply *reply)
     }
     if (d->activities && *d->activities->public_welfare_spending) {
         long long spent;
-        if (insp_cents (d->activities->public_welfare_spending, false, &spent)) {
+        if (npo_amount_cents (d->activities->public_welfare_spending, false, &spent)) {
             npo_reply_error (reply, BAD, "invalid_amount",
                              "detail.activities.public_welfare_spending: yuan as digits with"
                              " up to 2 decimals");

@@ -9,34 +9,6 @@
 #include "npoctl.h"
 #include "pbjson.h"
 
-//  An option: "--name VALUE" into *value, or "--name" alone setting *flag.
-typedef struct {
-    const char *name;
-    char **value;
-    protobuf_c_boolean *flag;
-} opt_t;
-
-//  Reads argv (from index first) against opts. Returns 0, or the usage exit.
-static int
-s_options (const char *verb, int argc, char **argv, int first, const opt_t *opts, size_t n)
-{
-    for (int i = first; i < argc; i++) {
-        size_t k = 0;
-        while (k < n && strcmp (argv [i], opts [k].name) != 0)
-            k++;
-        if (k == n)
-            return ctl_usage_error (verb, "unexpected argument \"%s\"", argv [i]);
-        if (opts [k].flag)
-            *opts [k].flag = 1;
-        else
-        if (i + 1 < argc)
-            *opts [k].value = argv [++i];
-        else
-            return ctl_usage_error (verb, "%s needs a value", argv [i]);
-    }
-    return 0;
-}
-
 //  Reads a year: 1950 to 2199. Returns 0, or -1.
 static int
 s_year (const char *text, uint32_t *year)
@@ -84,7 +56,7 @@ ctl_inspection (ctl_t *ctl, int argc, char **argv)
     if (strcmp (what, "submit") == 0) {
         char *file = NULL;
         opt_t opts [] = { { "--file", &file, NULL } };
-        int rc = s_options ("inspection", argc, argv, 1, opts, 1);
+        int rc = ctl_options ("inspection", argc, argv, 1, opts, 1);
         if (rc)
             return rc;
         if (!file)
@@ -109,7 +81,7 @@ ctl_inspection (ctl_t *ctl, int argc, char **argv)
             { "--deadline", &cmd.rectification_deadline, NULL },
             { "--on", &cmd.reviewed_on, NULL },
         };
-        int rc = s_options ("inspection", argc, argv, 1, opts, sizeof opts / sizeof opts [0]);
+        int rc = ctl_options ("inspection", argc, argv, 1, opts, sizeof opts / sizeof opts [0]);
         if (rc)
             return rc;
         if (!*cmd.uscc || !year || !*cmd.result)
@@ -124,7 +96,7 @@ ctl_inspection (ctl_t *ctl, int argc, char **argv)
         Npo__Sweep cmd = NPO__SWEEP__INIT;
         char *year = NULL;
         opt_t opts [] = { { "--as-of", &cmd.as_of, NULL }, { "--year", &year, NULL } };
-        int rc = s_options ("inspection", argc, argv, 1, opts, 2);
+        int rc = ctl_options ("inspection", argc, argv, 1, opts, 2);
         if (rc)
             return rc;
         if (year && s_year (year, &cmd.year))
@@ -151,7 +123,7 @@ ctl_evaluation (ctl_t *ctl, int argc, char **argv)
         { "--evaluator", &e.evaluator, NULL }, { "--category", &e.social_group_category, NULL },
         { "--charity", NULL, &e.is_charity }, { "--on", &e.valid_from, NULL },
     };
-    int rc = s_options ("evaluation", argc, argv, 1, opts, sizeof opts / sizeof opts [0]);
+    int rc = ctl_options ("evaluation", argc, argv, 1, opts, sizeof opts / sizeof opts [0]);
     if (rc)
         return rc;
     if (!*e.uscc || !*e.grade || !*e.evaluator)

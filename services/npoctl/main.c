@@ -59,6 +59,26 @@ ctl_call (ctl_t *ctl, const char *service, Npo__Request *request, int *status)
     return reply;
 }
 
+int
+ctl_options (const char *verb, int argc, char **argv, int first, const opt_t *opts, size_t n)
+{
+    for (int i = first; i < argc; i++) {
+        size_t k = 0;
+        while (k < n && strcmp (argv [i], opts [k].name) != 0)
+            k++;
+        if (k == n)
+            return ctl_usage_error (verb, "unexpected argument \"%s\"", argv [i]);
+        if (opts [k].flag)
+            *opts [k].flag = 1;
+        else
+        if (i + 1 < argc)
+            *opts [k].value = argv [++i];
+        else
+            return ctl_usage_error (verb, "%s needs a value", argv [i]);
+    }
+    return 0;
+}
+
 void
 ctl_print_json (json_t *json)
 {
@@ -615,27 +635,6 @@ s_old_codes (ctl_t *ctl, int argc, char **argv)
 }
 
 //  ---------------------------------------------------------------------
-//  penalty
-
-static int
-s_penalty (ctl_t *ctl, int argc, char **argv)
-{
-    if (argc != 3 || strcmp (argv [0], "record") || strcmp (argv [1], "--file"))
-        return ctl_usage_error ("penalty", "%s", "expected: penalty record --file PENALTY.json");
-    Npo__Penalty *penalty = (Npo__Penalty *) ctl_load_message (argv [2], &npo__penalty__descriptor);
-    if (!penalty)
-        return EXIT_REFUSED;
-    Npo__RecordPenalty cmd = NPO__RECORD_PENALTY__INIT;
-    cmd.penalty = penalty;
-    Npo__Request request = NPO__REQUEST__INIT;
-    request.body_case = NPO__REQUEST__BODY_RECORD_PENALTY;
-    request.record_penalty = &cmd;
-    int rc = ctl_run (ctl, "credit", &request);
-    npo__penalty__free_unpacked (penalty, NULL);
-    return rc;
-}
-
-//  ---------------------------------------------------------------------
 //  show, cache, ping
 
 static int
@@ -756,13 +755,36 @@ static const verb_t s_verbs [] = {
       "  occurred_on, content, result. A change of legal representative makes a\n"
       "  leaving_office audit due (离任审计), a deregistration a deregistration audit;\n"
       "  recording one of that category completes it. list shows due ones first." },
-    { "penalty", s_penalty,
-      "npoctl penalty record --file PENALTY.json\n"
-      "  Records an administrative penalty (catalog section 11) with the credit service:\n"
-      "  uscc, penalty_name, decision_number (unique), facts, legal_basis, result\n"
-      "  (warning, fine + fine_amount, confiscation, stop_activities + stop_months,\n"
-      "  revoke_registration, other), authority, decided_on. revoke_registration\n"
-      "  revokes the organization's registration in the registry." },
+    { "penalty", ctl_penalty,
+      "npoctl penalty (record | fundraising) --file PENALTY.json\n"
+      "  record: an administrative penalty (catalog section 11): uscc, penalty_name,\n"
+      "  decision_number (unique), facts, legal_basis, result (warning, fine +\n"
+      "  fine_amount, confiscation, stop_activities + stop_months, revoke_registration,\n"
+      "  other), authority, decided_on. revoke_registration revokes the registration\n"
+      "  in the registry. The credit lists follow by rule (docs/credit.md).\n"
+      "  fundraising: a charity public-fundraising penalty (section 13) with\n"
+      "  party_type organization (party_uscc) or person (party_name, id_type,\n"
+      "  id_number, contact: never public), and the fields above." },
+    { "case", ctl_case,
+      "npoctl case record --file CASE.json\n"
+      "  Records a case filing (立案调查, section 12) or moves it to another stage:\n"
+      "  uscc, case_number, filed_on, stage (filed, investigating, closed + closed_on),\n"
+      "  authority_code, authority, authority_division. An open case makes the\n"
+      "  organization ineligible for evaluation." },
+    { "list", ctl_list,
+      "npoctl list (add --uscc USCC --list abnormal|serious --ground N --reason TEXT"
+      " [--on DATE] [--fact REF]... | remove --listing ID --reason TEXT [--on DATE]"
+      " [--correction])\n"
+      "  The credit lists (sections 14, 15). add lists by hand on the grounds no\n"
+      "  recorded fact covers (abnormal 2, 3, 4, 6, 7; serious 2, 6, 8). remove\n"
+      "  on application, checked against the rules (refused with the rule's\n"
+      "  reason); --correction (ministry) removes a listing made in error." },
+    { "credit", ctl_credit,
+      "npoctl credit (sweep [--as-of DATE] | show USCC)\n"
+      "  sweep applies the time rules as of DATE (default today; ministry only):\n"
+      "  ground-5 abnormal listings removed 6 months on, 2 years on the abnormal\n"
+      "  list moved to the serious list. show prints the organization's\n"
+      "  penalties, cases and listings with their grounds, reasons and facts." },
     { "show", s_show,
       "npoctl show USCC\n"
       "  Prints an organization's full registry record as JSON." },

@@ -38,6 +38,18 @@ Npo__Reply *
 int
     ctl_run (ctl_t *ctl, const char *service, Npo__Request *request);
 
+//  An option: "--name VALUE" into *value, or "--name" alone setting *flag.
+typedef struct {
+    const char *name;
+    char **value;
+    protobuf_c_boolean *flag;
+} opt_t;
+
+//  Reads argv (from index first) against opts. Returns 0, or the usage exit.
+int
+    ctl_options (const char *verb, int argc, char **argv, int first, const opt_t *opts,
+                 size_t n);
+
 //  Prints json as one line.
 void
     ctl_print_json (json_t *json);
@@ -55,5 +67,15 @@ int
     ctl_evaluation (ctl_t *ctl, int argc, char **argv);
 int
     ctl_audit (ctl_t *ctl, int argc, char **argv);
+
+//  Verbs of credit.c
+int
+    ctl_penalty (ctl_t *ctl, int argc, char **argv);
+int
+    ctl_case (ctl_t *ctl, int argc, char **argv);
+int
+    ctl_list (ctl_t *ctl, int argc, char **argv);
+int
+    ctl_credit (ctl_t *ctl, int argc, char **argv);
 
 #endif

@@ -123,6 +123,8 @@ pub_destroy_pending (pub_t *self)
             free (p->key [k]);
             free (p->val [k]);
         }
+        free (p->listing_id);
+        free (p->listing_doc);
     }
     self->npending = 0;
 }
@@ -292,7 +294,8 @@ s_record_certificate (pub_t *self, const Npo__Organization *org, const char *pub
 }
 
 //  Sets the parts of the public record other streams own (latest_inspection,
-//  evaluation) from the tables into *doc, which is replaced. Returns 0 or -1.
+//  evaluation, credit) from the tables into *doc, which is replaced. Returns
+//  0 or -1.
 static int
 s_compose (pub_t *self, const char *uscc, char **doc)
 {
@@ -302,12 +305,23 @@ s_compose (pub_t *self, const char *uscc, char **doc)
         "   FROM inspections WHERE uscc = $1 ORDER BY year DESC LIMIT 1),"
         " (SELECT json_build_object ('grade', grade, 'valid_from', valid_from,"
         "   'valid_to', valid_to)::text FROM evaluations WHERE uscc = $1 AND state = 'valid'"
-        "   ORDER BY valid_from DESC, evaluation_id DESC LIMIT 1)", 1, params);
+        "   ORDER BY valid_from DESC, evaluation_id DESC LIMIT 1),"
+        " json_build_object ("
+        "   'abnormal', EXISTS (SELECT 1 FROM listings WHERE uscc = $1 AND list = 'abnormal'"
+        "     AND removed_on IS NULL),"
+        "   'serious', EXISTS (SELECT 1 FROM listings WHERE uscc = $1 AND list = 'serious'"
+        "     AND removed_on IS NULL),"
+        "   'penalties', (SELECT count (*) FROM penalties WHERE uscc = $1),"
+        "   'open_cases', (SELECT count (*) FROM cases WHERE uscc = $1 AND open),"
+        "   'listings', coalesce ((SELECT json_agg (json_build_object ('listing_id', listing_id,"
+        "     'list', list, 'ground', ground, 'reason', reason, 'listed_on', listed_on)"
+        "     ORDER BY listed_on DESC, listing_id DESC) FROM listings WHERE uscc = $1"
+        "     AND removed_on IS NULL), '[]'))::text", 1, params);
     if (!res)
         return -1;
     json_t *json = json_loads (*doc, 0, NULL);
-    static const char *parts [2] = { "latest_inspection", "evaluation" };
-    for (int i = 0; i < 2 && json; i++) {
+    static const char *parts [3] = { "latest_inspection", "evaluation", "credit" };
+    for (int i = 0; i < 3 && json; i++) {
         json_t *part = PQgetisnull (res, 0, i)? json_null ():
                        json_loads (PQgetvalue (res, 0, i), 0, NULL);
         json_object_set_new (json, parts [i], part? part: json_null ());
@@ -451,27 +465,39 @@ static const struct {
       " 'valid_to', valid_to, 'evaluator', evaluator, 'state', state)"
       " ORDER BY valid_from DESC, evaluation_id DESC), '[]')::text"
       " FROM evaluations WHERE uscc = $1" },
+    { "penalties",
+      "SELECT coalesce (json_agg (json_build_object ('decision_number', decision_number,"
+      " 'penalty_name', penalty_name, 'kind', kind, 'result', result,"
+      " 'fine_amount', fine_amount, 'stop_months', stop_months, 'facts', facts,"
+      " 'legal_basis', legal_basis, 'authority', authority, 'decided_on', decided_on)"
+      " ORDER BY decided_on DESC, penalty_id DESC), '[]')::text"
+      " FROM penalties WHERE uscc = $1" },
 };
+enum { H_INSPECTIONS, H_EVALUATIONS, H_PENALTIES };
 
-//  After a history table changed: re-renders the history, logs the public
-//  event (the event's own public message as JSON), stores the history, and
-//  re-composes the record when the organization is known; queues the Redis
-//  writes. Returns 0 or -1.
-static int
-s_history_changed (pub_t *self, const Npo__Envelope *event, const char *uscc, int h,
-                   const ProtobufCMessage *public_msg)
+//  After another stream changed a part of an organization's public data:
+//  logs the public event (the event's own public message as JSON), stores
+//  history h when h >= 0 (re-rendered), and re-composes the record when the
+//  organization is known; queues the Redis writes and returns them (NULL on
+//  failure).
+static pub_pending_t *
+s_public_change (pub_t *self, const Npo__Envelope *event, const char *uscc, int h,
+                 const ProtobufCMessage *public_msg)
 {
+    char *list = NULL;
     const char *key [1] = { uscc };
-    PGresult *res = npo_db_exec (self->db, s_histories [h].sql, 1, key);
-    if (!res)
-        return -1;
-    //  PostgreSQL's json text is spaced: served compact, like the records
-    json_t *rendered = json_loads (PQgetvalue (res, 0, 0), 0, NULL);
-    PQclear (res);
-    char *list = rendered? json_dumps (rendered, JSON_COMPACT): NULL;
-    json_decref (rendered);
-    if (!list)
-        return -1;
+    if (h >= 0) {
+        PGresult *res = npo_db_exec (self->db, s_histories [h].sql, 1, key);
+        if (!res)
+            return NULL;
+        //  PostgreSQL's json text is spaced: served compact, like the records
+        json_t *rendered = json_loads (PQgetvalue (res, 0, 0), 0, NULL);
+        PQclear (res);
+        list = rendered? json_dumps (rendered, JSON_COMPACT): NULL;
+        json_decref (rendered);
+        if (!list)
+            return NULL;
+    }
     json_t *json = npo_pb_to_json (public_msg);
     char *entry = json? json_dumps (json, JSON_COMPACT): NULL;
     json_decref (json);
@@ -479,15 +505,15 @@ s_history_changed (pub_t *self, const Npo__Envelope *event, const char *uscc, in
     free (entry);
     char seq_text [24];
     snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) pub_seq);
-    const char *params [4] = { uscc, s_histories [h].kind, list, seq_text };
-    res = npo_db_exec (self->db,
-        "WITH h AS (INSERT INTO histories (uscc, kind, doc, pub_seq) VALUES ($1, $2, $3, $4)"
+    const char *params [4] = { uscc, seq_text, h >= 0? s_histories [h].kind: NULL, list };
+    PGresult *res = pub_seq? npo_db_exec (self->db,
+        "WITH h AS (INSERT INTO histories (uscc, kind, doc, pub_seq)"
+        "  SELECT $1, $3, $4, $2 WHERE $3::text IS NOT NULL"
         "  ON CONFLICT (uscc, kind) DO UPDATE SET doc = EXCLUDED.doc, pub_seq = EXCLUDED.pub_seq)"
-        " SELECT doc FROM orgs WHERE uscc = $1 FOR UPDATE", 4, params);
-    if (!pub_seq || !res) {
-        PQclear (res);
+        " SELECT doc FROM orgs WHERE uscc = $1 FOR UPDATE", 4, params): NULL;
+    if (!res) {
         free (list);
-        return -1;
+        return NULL;
     }
     char *doc = PQntuples (res)? npo_strdup (PQgetvalue (res, 0, 0)): NULL;
     PQclear (res);
@@ -500,15 +526,17 @@ s_history_changed (pub_t *self, const Npo__Envelope *event, const char *uscc, in
     if (rc) {
         free (doc);
         free (list);
-        return -1;
+        return NULL;
     }
     s_push_pending (self, uscc, doc, NULL, pub_seq);
     pub_pending_t *rec = &self->pending [self->npending - 1];
-    char name [48];
-    snprintf (name, sizeof name, "%s:%s", s_histories [h].kind, uscc);
-    rec->key [0] = npo_strdup (name);
-    rec->val [0] = list;
-    return 0;
+    if (list) {
+        char name [48];
+        snprintf (name, sizeof name, "%s:%s", s_histories [h].kind, uscc);
+        rec->key [0] = npo_strdup (name);
+        rec->val [0] = list;
+    }
+    return rec;
 }
 
 int
@@ -541,7 +569,7 @@ pub_apply_inspection (void *state, const Npo__Envelope *event)
             "  rectification_deadline = EXCLUDED.rectification_deadline,"
             "  reviewed_on = EXCLUDED.reviewed_on, finance = EXCLUDED.finance, deadline = NULL,"
             "  source_event = EXCLUDED.source_event", 13, params)
-          || s_history_changed (self, event, m->uscc, 0, &m->base);
+          || !s_public_change (self, event, m->uscc, H_INSPECTIONS, &m->base);
         npo__result_recorded__free_unpacked (m, NULL);
     }
     else
@@ -558,7 +586,7 @@ pub_apply_inspection (void *state, const Npo__Envelope *event)
             "INSERT INTO inspections (uscc, year, kind, result, deadline, source_event)"
             " VALUES ($1, $2, nullif ($5, ''), 'not_filed', $3, $4)"
             " ON CONFLICT (uscc, year) DO NOTHING", 5, params)
-          || s_history_changed (self, event, m->uscc, 0, &m->base);
+          || !s_public_change (self, event, m->uscc, H_INSPECTIONS, &m->base);
         npo__not_filed__free_unpacked (m, NULL);
     }
     else
@@ -579,11 +607,137 @@ pub_apply_inspection (void *state, const Npo__Envelope *event)
             " INSERT INTO evaluations (evaluation_id, uscc, grade, evaluator, valid_from,"
             "  valid_to, state, source_event) VALUES ($1, $2, $3, $4, $5, $6, 'valid', $7)"
             " ON CONFLICT (evaluation_id) DO NOTHING", 7, params)
-          || s_history_changed (self, event, e->uscc, 1, &e->base);
+          || !s_public_change (self, event, e->uscc, H_EVALUATIONS, &e->base);
         npo__evaluation_recorded__free_unpacked (m, NULL);
     }
     return rc? -1: 0;
 unpack_failed:
+    return 0;               //  a producer bug: retrying cannot help
+}
+
+//  ---------------------------------------------------------------------
+//  The credit stream: penalties, open cases and listings
+
+//  Stores a listing event's listing with its public document; queues the
+//  document and the list memberships. Returns 0 or -1.
+static int
+s_listing (pub_t *self, const Npo__Envelope *event, const Npo__Listing *l)
+{
+    char id [24], ground [12];
+    snprintf (id, sizeof id, "%llu", (unsigned long long) l->listing_id);
+    snprintf (ground, sizeof ground, "%u", l->ground);
+    json_t *facts = json_array ();
+    for (size_t i = 0; i < l->n_facts; i++)
+        json_array_append_new (facts, json_string (l->facts [i]));
+    json_t *json = json_pack ("{s:I, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:o}",
+        "listing_id", (json_int_t) l->listing_id, "uscc", l->uscc, "name", l->name,
+        "list", l->list, "ground", (int) l->ground, "reason", l->listed_reason,
+        "listed_on", l->listed_on, "registration_authority", l->registration_authority,
+        "division", event->division, "facts", facts);
+    char *doc = json? json_dumps (json, JSON_COMPACT): NULL;
+    json_decref (json);
+    if (!doc) {
+        log_error ("event %s: listing %s cannot be rendered; skipped", event->event_id, id);
+        return 0;
+    }
+    const char *params [8] = { id, l->uscc, l->list, ground, l->listed_reason, l->listed_on,
+                               *l->removed_on? l->removed_on: NULL, event->division };
+    //  A listing's removal never goes back to listed (events of one stream
+    //  arrive in order; a replay finds the row already removed)
+    PGresult *res = npo_db_exec (self->db,
+        "INSERT INTO listings (listing_id, uscc, list, ground, reason, listed_on, removed_on,"
+        "  division, doc, pub_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', 0)"
+        " ON CONFLICT (listing_id) DO UPDATE SET removed_on = EXCLUDED.removed_on"
+        "  WHERE listings.removed_on IS NULL AND EXCLUDED.removed_on IS NOT NULL"
+        " RETURNING (to_char (listed_on::date, 'YYYYMMDD')::bigint * 100000000"
+        "  + listing_id % 100000000)::text", 8, params);
+    int rc = res? 0: -1;
+    bool changed = res && PQntuples (res) == 1;
+    char score [24] = "";
+    if (changed)
+        snprintf (score, sizeof score, "%s", PQgetvalue (res, 0, 0));
+    PQclear (res);
+    pub_pending_t *rec = rc == 0 && changed?
+        s_public_change (self, event, l->uscc, -1, &l->base): NULL;
+    if (rec) {
+        char seq [24];
+        snprintf (seq, sizeof seq, "%llu", (unsigned long long) rec->pub_seq);
+        const char *p2 [3] = { id, doc, seq };
+        rc = npo_db_cmd (self->db, "UPDATE listings SET doc = $2, pub_seq = $3"
+                         " WHERE listing_id = $1", 3, p2);
+        rec->listing_id = npo_strdup (id);
+        rec->listing_doc = *l->removed_on? NULL: npo_strdup (doc);
+        snprintf (rec->list, sizeof rec->list, "%s", l->list);
+        snprintf (rec->division, sizeof rec->division, "%s", event->division);
+        snprintf (rec->score, sizeof rec->score, "%s", score);
+    }
+    else
+    if (changed)
+        rc = -1;
+    free (doc);
+    return rc;
+}
+
+int
+pub_apply_credit (void *state, const Npo__Envelope *event)
+{
+    pub_t *self = state;
+    const ProtobufCBinaryData *p = &event->payload;
+    const char *type = event->type;
+    int rc = 0;
+    if (strcmp (type, "credit.penalty_recorded") == 0) {
+        Npo__PenaltyRecorded *m = npo__penalty_recorded__unpack (NULL, p->len, p->data);
+        if (!m || !m->penalty) {
+            log_error ("event %s is not a valid PenaltyRecorded; skipped", event->event_id);
+            goto skipped;
+        }
+        const Npo__Penalty *e = m->penalty;
+        char id [24], months [12];
+        snprintf (id, sizeof id, "%llu", (unsigned long long) m->penalty_id);
+        snprintf (months, sizeof months, "%u", e->stop_months);
+        const char *params [13] = { id, e->uscc, *e->kind? e->kind: "administrative",
+                                    e->penalty_name, e->decision_number, e->facts,
+                                    e->legal_basis, e->result,
+                                    *e->fine_amount? e->fine_amount: NULL,
+                                    e->stop_months? months: NULL, e->authority, e->decided_on,
+                                    event->event_id };
+        rc = npo_db_cmd (self->db,
+            "INSERT INTO penalties (penalty_id, uscc, kind, penalty_name, decision_number, facts,"
+            "  legal_basis, result, fine_amount, stop_months, authority, decided_on, source_event)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            " ON CONFLICT (penalty_id) DO NOTHING", 13, params)
+          || !s_public_change (self, event, e->uscc, H_PENALTIES, &e->base);
+        npo__penalty_recorded__free_unpacked (m, NULL);
+    }
+    else
+    if (strcmp (type, "credit.case_filed") == 0 || strcmp (type, "credit.case_updated") == 0) {
+        Npo__CaseEvent *m = npo__case_event__unpack (NULL, p->len, p->data);
+        if (!m || !m->filing) {
+            log_error ("event %s is not a valid CaseEvent; skipped", event->event_id);
+            goto skipped;
+        }
+        const char *params [3] = { m->filing->case_number, m->filing->uscc,
+                                   strcmp (m->filing->stage, "closed")? "t": "f" };
+        rc = npo_db_cmd (self->db,
+            "INSERT INTO cases (case_number, uscc, open) VALUES ($1, $2, $3)"
+            " ON CONFLICT (case_number) DO UPDATE SET open = EXCLUDED.open", 3, params)
+          || !s_public_change (self, event, m->filing->uscc, -1, &m->filing->base);
+        npo__case_event__free_unpacked (m, NULL);
+    }
+    else
+    if (strncmp (type, "credit.", 7) == 0
+    &&  (strstr (type, "_listed") || strstr (type, "_removed"))) {
+        Npo__ListingEvent *m = npo__listing_event__unpack (NULL, p->len, p->data);
+        if (!m || !m->listing) {
+            log_error ("event %s is not a valid ListingEvent; skipped", event->event_id);
+            goto skipped;
+        }
+        rc = s_listing (self, event, m->listing);
+        npo__listing_event__free_unpacked (m, NULL);
+    }
+    //  credit.person_penalty_recorded: a person's penalty is never public
+    return rc? -1: 0;
+skipped:
     return 0;               //  a producer bug: retrying cannot help
 }
 
@@ -635,6 +789,30 @@ s_redis_command (pub_t *self, const char *fmt, ...)
     return reply;
 }
 
+//  Queues a listing's document and list memberships (or their removal):
+//  list:<list>: (national) and list:<list>:<2, 4, 6-digit prefix>. Returns
+//  the number of commands queued.
+static int
+s_redis_listing (pub_t *self, const pub_pending_t *r)
+{
+    char doc_key [40];
+    snprintf (doc_key, sizeof doc_key, "listing:%s", r->listing_id);
+    if (r->listing_doc)
+        redisAppendCommand (self->redis, "SET %s %s", doc_key, r->listing_doc);
+    else
+        redisAppendCommand (self->redis, "DEL %s", doc_key);
+    static const int prefixes [4] = { 0, 2, 4, 6 };
+    for (int i = 0; i < 4; i++) {
+        char set [40];
+        snprintf (set, sizeof set, "list:%s:%.*s", r->list, prefixes [i], r->division);
+        if (r->listing_doc)
+            redisAppendCommand (self->redis, "ZADD %s %s %s", set, r->score, r->listing_id);
+        else
+            redisAppendCommand (self->redis, "ZREM %s %s", set, r->listing_id);
+    }
+    return 5;
+}
+
 //  Writes records in one MULTI/EXEC; with set_seq, raises npo:pub_seq to the
 //  batch's highest pub_seq in the same transaction. Returns 0 or -1.
 static int
@@ -645,9 +823,11 @@ s_redis_write (pub_t *self, const pub_pending_t *records, size_t n, bool set_seq
     if (s_redis_connect (self))
         return -1;
     uint64_t top = 0;
+    size_t replies = 0;
     redisAppendCommand (self->redis, "MULTI");
+    replies++;
     for (size_t i = 0; i < n; i++) {
-        //  org:<uscc>, changes:<uscc> and any certificate documents, in one MSET
+        //  org:<uscc>, changes:<uscc> and other keys in one MSET
         const pub_pending_t *r = &records [i];
         char org_key [32], changes_key [32];
         snprintf (org_key, sizeof org_key, "org:%s", r->uscc);
@@ -667,14 +847,21 @@ s_redis_write (pub_t *self, const pub_pending_t *records, size_t n, bool set_seq
                 argv [argc++] = r->key [k];
                 argv [argc++] = r->val [k];
             }
-        redisAppendCommandArgv (self->redis, argc, argv, NULL);
+        if (argc > 1) {
+            redisAppendCommandArgv (self->redis, argc, argv, NULL);
+            replies++;
+        }
+        if (r->listing_id)
+            replies += (size_t) s_redis_listing (self, r);
         if (records [i].pub_seq > top)
             top = records [i].pub_seq;
     }
-    if (set_seq)
+    if (set_seq) {
         redisAppendCommand (self->redis, "SET npo:pub_seq %llu", (unsigned long long) top);
+        replies++;
+    }
     redisAppendCommand (self->redis, "EXEC");
-    size_t replies = n + 2 + (set_seq? 1: 0);
+    replies++;
     int rc = 0;
     for (size_t i = 0; i < replies; i++) {
         redisReply *reply = NULL;
@@ -721,6 +908,16 @@ s_fill_pair (pub_pending_t *rec, PGresult *res, int row)
     rec->val [0] = PQgetvalue (res, row, 1);
 }
 
+static void
+s_fill_listing (pub_pending_t *rec, PGresult *res, int row)
+{
+    rec->listing_id = PQgetvalue (res, row, 0);
+    rec->listing_doc = *PQgetvalue (res, row, 6) == 't'? NULL: PQgetvalue (res, row, 1);
+    snprintf (rec->list, sizeof rec->list, "%s", PQgetvalue (res, row, 3));
+    snprintf (rec->division, sizeof rec->division, "%s", PQgetvalue (res, row, 4));
+    snprintf (rec->score, sizeof rec->score, "%s", PQgetvalue (res, row, 5));
+}
+
 //  What Redis holds, table by table: the records (org:, changes:), the
 //  certificates' verification documents (cert:) and the aliases (alias:).
 //  Each query pages by pub_seq (column 2).
@@ -736,6 +933,11 @@ static const struct {
       " ORDER BY pub_seq, alias LIMIT $2", s_fill_pair },
     { "SELECT kind || ':' || uscc, doc, pub_seq FROM histories WHERE pub_seq > $1"
       " ORDER BY pub_seq, kind, uscc LIMIT $2", s_fill_pair },
+    { "SELECT listing_id::text, doc, pub_seq, list, division,"
+      " (to_char (listed_on::date, 'YYYYMMDD')::bigint * 100000000"
+      "  + listing_id % 100000000)::text, removed_on IS NOT NULL"
+      " FROM listings WHERE pub_seq > $1 ORDER BY pub_seq, listing_id LIMIT $2",
+      s_fill_listing },
 };
 
 //  Writes everything with pub_seq > after (all when after is 0), in batches.
@@ -788,7 +990,8 @@ s_latest_pub_seq (pub_t *self)
         "SELECT greatest ((SELECT coalesce (max (pub_seq), 0) FROM orgs),"
         " (SELECT coalesce (max (pub_seq), 0) FROM certificates),"
         " (SELECT coalesce (max (pub_seq), 0) FROM aliases),"
-        " (SELECT coalesce (max (pub_seq), 0) FROM histories))", 0, NULL);
+        " (SELECT coalesce (max (pub_seq), 0) FROM histories),"
+        " (SELECT coalesce (max (pub_seq), 0) FROM listings))", 0, NULL);
     if (!res)
         return -1;
     long long latest = strtoll (PQgetvalue (res, 0, 0), NULL, 10);

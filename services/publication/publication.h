@@ -17,6 +17,13 @@ typedef struct {
     char *key [4];              //  more keys to set with the record: cert:<number>
     char *val [4];              //  verification documents, alias:<...> names
     uint64_t pub_seq;           //  public event seq of this change
+    //  A credit listing: listing:<id> and its membership of the sorted sets
+    //  list:<list>:<prefix> (national, province, city, county)
+    char *listing_id;
+    char *listing_doc;          //  NULL: removed from the lists
+    char list [12];             //  abnormal | serious
+    char division [8];
+    char score [24];            //  yyyymmdd * 1e8 + id: newest first
 } pub_pending_t;
 
 typedef struct {
@@ -29,12 +36,14 @@ typedef struct {
     bool behind;                //  a write failed: npo:pub_seq stays put until repaired
 } pub_t;
 
-//  Consumer callbacks for the registry stream and the inspection stream
-//  (pub_committed serves both).
+//  Consumer callbacks for the registry, inspection and credit streams
+//  (pub_committed serves them all).
 int
     pub_apply (void *state, const Npo__Envelope *event);
 int
     pub_apply_inspection (void *state, const Npo__Envelope *event);
+int
+    pub_apply_credit (void *state, const Npo__Envelope *event);
 void
     pub_committed (void *state, bool ok);
 

@@ -213,7 +213,9 @@ reg_submit (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         division = org->basic->authority_division;
         name = org->basic->name;
         target = org->uscc;
-        if (strcmp (org->status, "active") != 0) {
+        //  A revoked organization is still deregistered (注销) in the end
+        if (strcmp (org->status, "active") != 0
+        &&  !(!strcmp (kind, "deregistration") && !strcmp (org->status, "revoked"))) {
             npo_reply_error (reply, CONFLICT, "org_not_active",
                              "organization %s is %s", org->uscc, org->status);
             goto done;
@@ -497,7 +499,8 @@ s_approve_establishment (reg_t *self, const Npo__Request *request, s_app_t *app,
     return 0;
 }
 
-//  Loads the application's organization FOR UPDATE; it must be active.
+//  Loads the application's organization FOR UPDATE; it must be active (or
+//  revoked, for a deregistration).
 //  Returns it, or NULL with reply filled (or *failed on a database error).
 static Npo__Organization *
 s_target_org (reg_t *self, const s_app_t *app, Npo__Reply *reply, bool *failed)
@@ -513,7 +516,8 @@ s_target_org (reg_t *self, const s_app_t *app, Npo__Reply *reply, bool *failed)
         }
         return NULL;
     }
-    if (strcmp (org->status, "active") != 0) {
+    if (strcmp (org->status, "active") != 0
+    &&  !(!strcmp (app->kind, "deregistration") && !strcmp (org->status, "revoked"))) {
         npo_db_rollback (self->db);
         npo_reply_error (reply, CONFLICT, "org_not_active", "organization %s is %s",
                          org->uscc, org->status);

@@ -11,12 +11,7 @@ this_year=${today%%-*}
 if [[ "${today#*-}" > "05-31" ]]; then Y=$((this_year - 1)); else Y=$((this_year - 2)); fi
 P=$((Y - 1))
 
-# org TAG APPROVED_ON: registers one organization approved on that date
-org() {
-    make_apps 1 "t11$1" 440106 \
-        | sed "s/}\$/,\"received_on\":\"$2\",\"approved_on\":\"$2\"}/" \
-        | $NPOCTL register --file - --approve | uscc_of
-}
+org() { org_on "t11$1" "$2"; }
 known() { wait_until 10 "[ \"\$(sql \"SELECT count(*) FROM inspection.orgs WHERE uscc = '$1'\")\" = 1 ]"; }
 # report USCC YEAR [MORE_FINANCE_JSON]: a report with every part of section 17
 report() {
@@ -229,4 +224,14 @@ check "and is level with the registry stream" \
     wait_until 10 '[ "$(sql "SELECT last_seq FROM inspection.consumed WHERE stream = '"'registry'"'")" = "$(sql "SELECT max(seq) FROM registry.outbox")" ]'
 check_eq "the change made during the outage made one audit due, not two" \
     "$(sql "SELECT count(*) FROM inspection.org_audits WHERE uscc = '$E' AND reason_category = 'leaving_office'")" 1
+# --- the daily sweep: the service sweeps as of today by itself
+Z=$(org z "$((Y - 1))-01-10")      # owes Y, and came after Y was swept
+known "$Z"
+"$ROOT/deploy/cluster.sh" stop-service inspection >/dev/null 2>&1
+check "inspection restarts with its daily sweep on" \
+    env NPO_INSPECTION_DAILY_SWEEP=1 "$ROOT/deploy/cluster.sh" start-service inspection
+check "which marks the organization owing $Y, as of today" \
+    wait_until 20 '[ "$(sql "SELECT status || '"' '"' || marked_on FROM inspection.reports WHERE uscc = '"'$Z'"' AND year = $Y")" = "not_filed $today" ]'
+"$ROOT/deploy/cluster.sh" stop-service inspection >/dev/null 2>&1
+service_restart inspection          # the harness's setting again
 finish
