@@ -147,6 +147,28 @@ check_match "a registrar of another province: refused" \
 check_match "only the ministry corrects" \
     "$(NPO_ACTOR=registrar:44:gd $NPOCTL list remove --listing "$(open_listing abnormal 2 "$M2")" --reason 错误 --correction 2>&1)" 'forbidden'
 
+# the other grounds listed by hand: abnormal ones removed on application at
+# once, serious ones after 2 years
+for lg in abnormal:3 abnormal:4 abnormal:7 serious:2 serious:6 serious:8; do
+    l=${lg%:*} g=${lg#*:}
+    u=$(org "g$l$g" "$late")
+    known "$u"
+    out=$($NPOCTL list add --uscc "$u" --list "$l" --ground "$g" --reason "依法列入（第$g项）" --on "$(d 1 01-01)")
+    id=$(open_listing "$l" "$g" "$u")
+    check_eq "$l ground $g by hand" "$(listing "$id")" "$l|$g|$(d 1 01-01)|-|-"
+    if [ "$l" = serious ]; then
+        check_match "$l ground $g: not removed before 2 years" "$(remove "$id" 申请 "$(d 2 12-31)")" \
+            "until at least $(d 3 01-01).*too_early"
+        remove "$id" 申请信用修复 "$(d 3 01-01)" >/dev/null
+        check_eq "$l ground $g: removed on application after 2 years" "$(listing "$id")" \
+            "$l|$g|$(d 1 01-01)|$(d 3 01-01)|application"
+    else
+        remove "$id" 已整改 "$(d 1 02-01)" >/dev/null
+        check_eq "$l ground $g: removed on application" "$(listing "$id")" \
+            "$l|$g|$(d 1 01-01)|$(d 1 02-01)|application"
+    fi
+done
+
 # --- evaluation: on a credit list, under investigation
 check "inspection learns of the listing" \
     wait_until 10 '[ "$(sql "SELECT count(*) FROM inspection.listings WHERE uscc = '"'$M2'"' AND listed")" = 1 ]'
@@ -202,6 +224,18 @@ check_eq "every listing's reason and facts unchanged" \
     "$(sql "SELECT string_agg (id || listed_reason || array_to_string (facts, ','), ';' ORDER BY id) FROM credit.listings")" "$before"
 check "the lists are back" wait_until 10 '[[ "$(http_get "/v1/lists/serious?division=4401&limit=100")" == *"\"listing_id\":$sn2,"* ]]'
 check_nomatch "without the removed listings" "$(http_get "/v1/lists/serious?division=4401&limit=100")" "\"listing_id\":$r7,"
+
+# N2 files the missing report: its serious listing can go, and leaves the public side
+printf '{"uscc":"%s","year":%s,"detail":{"finance":{"total_assets":"10","total_liabilities":"0","income":"0","expenses":"0"}}}' "$N2" "$Y0" \
+    | $NPOCTL inspection submit --file - >/dev/null
+check "credit learns N2 filed its report" \
+    wait_until 10 '[ "$(sql "SELECT count(*) FROM credit.reports_filed WHERE uscc = '"'$N2'"'")" = 1 ]'
+check_match "serious ground 1 removed on application, 2 years on and the report filed" \
+    "$(remove "$sn2" 已补报并满2年 "$(d 5 06-01)")" '"removed_on":"'"$(d 5 06-01)"'"'
+check "the record shows N2 off the lists" \
+    wait_until 10 '[[ "$(http_get /v1/orgs/$N2)" == *"\"credit\":{\"abnormal\":false,\"serious\":false,\"penalties\":0,\"open_cases\":0,\"listings\":[]}"* ]]'
+check_nomatch "and the serious list without it" "$(http_get "/v1/lists/serious?division=4401&limit=100")" "\"listing_id\":$sn2,"
+check_match "verify: in good standing" "$(http_get "/v1/verify?uscc=$N2")" '"good_standing":true'
 
 # --- a fundraising penalty: on an organization it counts; a person stays private
 fund='{"party_type":"organization","party_uscc":"'$W1'","penalty_name":"违规公开募捐","decision_number":"穗民募罚〔'$Y0'〕1号","facts":"未取得公开募捐资格开展募捐","legal_basis":"《慈善法》第一百零一条","result":"warning","authority":"广州市民政局","decided_on":"'$(d 5 01-10)'"}'
