@@ -66,8 +66,12 @@ npo_audit_write (npo_db_t *db, const Npo__Request *request, const Npo__Reply *re
     //  Its own statement, after the command's transaction (docs/registry.md)
     const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field
         (&npo__request__descriptor, (unsigned) request->body_case);
+    //  An actor that is not text of at most 128 characters is not stored as given
+    size_t chars;
+    bool text = npo_utf8_valid (request->actor, false, &chars) && chars <= 128;
     const char *params [7] = {
-        request->request_id, request->actor, *actor->role? actor->role: "unknown",
+        request->request_id, text? request->actor: "(not text)",
+        *actor->role? actor->role: "unknown",
         field? field->name: "none", target, npo_status_name (reply->status),
         reply->error_code
     };
@@ -75,6 +79,35 @@ npo_audit_write (npo_db_t *db, const Npo__Request *request, const Npo__Reply *re
                               " status, error_code) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     7, params))
         log_error ("could not write the audit record of request %s", request->request_id);
+}
+
+bool
+npo_actor_accept (const char *actor, npo_actor_t *out, Npo__Reply *reply)
+{
+    size_t chars;
+    if (npo_utf8_valid (actor, false, &chars) && chars <= 128 && npo_actor_parse (actor, out) == 0)
+        return true;
+    memset (out, 0, sizeof *out);
+    npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "unknown_actor",
+                     "actor must be ministry, registrar:<2, 4 or 6-digit division prefix>,"
+                     " region:<province> or auditor, then :name");
+    return false;
+}
+
+int
+npo_check_texts (const npo_text_t *texts, size_t n, Npo__Reply *reply)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t chars;
+        if (!npo_utf8_valid (texts [i].value, true, &chars) || chars > texts [i].max
+        ||  (texts [i].required && chars == 0)) {
+            npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, chars == 0? "missing_field": "invalid_field",
+                             "%s: %stext of at most %zu characters", texts [i].name,
+                             texts [i].required? "required, ": "", texts [i].max);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 void

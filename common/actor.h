@@ -20,6 +20,12 @@ typedef struct {
 int
     npo_actor_parse (const char *actor, npo_actor_t *out);
 
+//  Reads the actor of a request into out. Returns true, or false with the
+//  refusal (forbidden, unknown_actor) in reply when it is not text of at most
+//  128 characters naming a role.
+bool
+    npo_actor_accept (const char *actor, npo_actor_t *out, Npo__Reply *reply);
+
 //  True when the actor may write for this authority division: the ministry
 //  anywhere, a registrar under its prefix. Otherwise fills reply with a
 //  forbidden refusal (out_of_division, forbidden).
@@ -31,6 +37,19 @@ bool
 void
     npo_audit_write (npo_db_t *db, const Npo__Request *request, const Npo__Reply *reply,
                      const npo_actor_t *actor, const char *target);
+
+//  A text field of a command, checked by npo_check_texts.
+typedef struct {
+    const char *name, *value;
+    size_t max;                 //  characters
+    bool required;
+} npo_text_t;
+
+//  Checks text fields: valid UTF-8 (newlines allowed), at most max
+//  characters, present when required. Returns 0, or -1 with the refusal
+//  (invalid_field, missing_field) in reply.
+int
+    npo_check_texts (const npo_text_t *texts, size_t n, Npo__Reply *reply);
 
 //  Rolls back and fills reply for a failed database call: unavailable (retry)
 //  when the connection was lost, internal (with the SQLSTATE) otherwise.

@@ -457,6 +457,15 @@ npo_date_valid (const char *s)
     return npo_calendar_date (s) && strcmp (s, today) <= 0;
 }
 
+const char *
+npo_date_or_today (const char *date, char *buf)
+{
+    if (date && *date)
+        return date;
+    npo_today (buf);
+    return buf;
+}
+
 void
 npo_today (char *buf)
 {

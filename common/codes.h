@@ -95,6 +95,11 @@ bool
 bool
     npo_date_valid (const char *date);
 
+//  Returns date when given (not empty), else today's date written into buf
+//  (11 bytes).
+const char *
+    npo_date_or_today (const char *date, char *buf);
+
 //  Writes today's Beijing date, YYYY-MM-DD, into buf (11 bytes).
 void
     npo_today (char *buf);

@@ -1,5 +1,6 @@
 /*  pbjson.c - protobuf-c messages to and from JSON, by reflection
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,35 @@ npo_pb_from_json (const json_t *obj, ProtobufCMessage *msg, char *err, size_t er
     return 0;
 }
 
+int
+npo_reply_body_from_json (Npo__Reply *reply, uint32_t body_case, const char *text)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field
+        (&npo__reply__descriptor, body_case);
+    assert (f && f->type == PROTOBUF_C_TYPE_MESSAGE);
+    const ProtobufCMessageDescriptor *desc = f->descriptor;
+    ProtobufCMessage *msg = malloc (desc->sizeof_message);
+    if (!msg)
+        abort ();
+    desc->message_init (msg);
+    json_error_t jerr;
+    json_t *json = json_loads (text, 0, &jerr);
+    char err [200];
+    snprintf (err, sizeof err, "%s", jerr.text);
+    if (!json || npo_pb_from_json (json, msg, err, sizeof err)) {
+        log_error ("a %s does not convert from its JSON: %s", desc->short_name, err);
+        npo_reply_error (reply, NPO__STATUS__STATUS_INTERNAL, "internal",
+                         "could not read the record");
+        protobuf_c_message_free_unpacked (msg, NULL);
+        json_decref (json);
+        return -1;
+    }
+    json_decref (json);
+    *(uint32_t *) ((char *) reply + f->quantifier_offset) = body_case;
+    *(ProtobufCMessage **) FIELD (reply, f) = msg;
+    return 0;
+}
+
 void
 npo_pbjson_test (bool verbose)
 {
@@ -244,6 +274,19 @@ npo_pbjson_test (bool verbose)
     json_decref (out);
     json_decref (in);
     protobuf_c_message_free_unpacked (&rules->base, NULL);
+
+    //  A reply's body from JSON text (a record rendered by PostgreSQL)
+    Npo__Reply *reply = malloc (sizeof *reply);
+    npo__reply__init (reply);
+    SELFTEST_CHECK (npo_reply_body_from_json (reply, NPO__REPLY__BODY_PENALTY,
+                                              "{\"penalty_id\":7,\"decision_number\":\"x\"}") == 0);
+    SELFTEST_CHECK (reply->body_case == NPO__REPLY__BODY_PENALTY && reply->penalty->penalty_id == 7);
+    protobuf_c_message_free_unpacked (&reply->base, NULL);
+    reply = malloc (sizeof *reply);
+    npo__reply__init (reply);
+    SELFTEST_CHECK (npo_reply_body_from_json (reply, NPO__REPLY__BODY_PENALTY, "{\"nosuch\":1}") == -1);
+    SELFTEST_CHECK (reply->status == NPO__STATUS__STATUS_INTERNAL && !reply->penalty);
+    protobuf_c_message_free_unpacked (&reply->base, NULL);
 
     const char *bad [] = {
         "{\"kind\":[]}", "{\"changes\":{}}", "{\"changes\":[1]}",

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include <protobuf-c/protobuf-c.h>
+#include "envelope.pb-c.h"
 
 //  Returns a new JSON object with every field of msg (the caller json_decref's).
 json_t *
@@ -24,6 +25,12 @@ json_t *
 //  value is a decimal amount (e.g. registered_capital: 100000).
 int
     npo_pb_from_json (const json_t *obj, ProtobufCMessage *msg, char *err, size_t errlen);
+
+//  Sets reply's body to member body_case of its oneof, read from JSON text (a
+//  record PostgreSQL rendered with the message's field names). Returns 0, or
+//  -1 with an internal error in reply (and the reason logged).
+int
+    npo_reply_body_from_json (Npo__Reply *reply, uint32_t body_case, const char *text);
 
 void
     npo_pbjson_test (bool verbose);

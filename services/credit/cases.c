@@ -48,12 +48,12 @@ credit_record_case (credit_t *self, const Npo__Request *request, Npo__Reply *rep
         return;
     }
     snprintf (self->target, sizeof self->target, "%s", c->uscc);
-    const credit_text_t texts [] = {
+    const npo_text_t texts [] = {
         { "case_number", c->case_number, 100, true },
         { "authority", c->authority, 200, true },
         { "authority_code", c->authority_code, 18, true },
     };
-    if (credit_check_texts (texts, sizeof texts / sizeof texts [0], reply))
+    if (npo_check_texts (texts, sizeof texts / sizeof texts [0], reply))
         return;
     if (!NPO_STR_IN (c->stage, s_stages)) {
         npo_reply_error (reply, BAD, "invalid_field", "stage: filed, investigating or closed");
@@ -173,7 +173,7 @@ credit_record_person_penalty (credit_t *self, const Npo__Request *request,
                          "only the ministry and registrars record penalties");
         return;
     }
-    const credit_text_t texts [] = {
+    const npo_text_t texts [] = {
         { "party_name", f->party_name, 100, true },
         { "contact", f->contact, 200, false },
         { "penalty_name", f->penalty_name, 200, true },
@@ -182,7 +182,7 @@ credit_record_person_penalty (credit_t *self, const Npo__Request *request,
         { "legal_basis", f->legal_basis, 2000, true },
         { "authority", f->authority, 200, true },
     };
-    if (credit_check_texts (texts, sizeof texts / sizeof texts [0], reply))
+    if (npo_check_texts (texts, sizeof texts / sizeof texts [0], reply))
         return;
     if (*f->party_uscc) {
         npo_reply_error (reply, BAD, "invalid_field", "party_uscc: for an organization only");

@@ -49,22 +49,6 @@ credit_apply_registry (void *state, const Npo__Envelope *event)
 }
 
 int
-credit_check_texts (const credit_text_t *texts, size_t n, Npo__Reply *reply)
-{
-    for (size_t i = 0; i < n; i++) {
-        size_t chars;
-        if (!npo_utf8_valid (texts [i].value, true, &chars) || chars > texts [i].max
-        ||  (texts [i].required && chars == 0)) {
-            npo_reply_error (reply, BAD, chars == 0? "missing_field": "invalid_field",
-                             "%s: %stext of at most %zu characters", texts [i].name,
-                             texts [i].required? "required, ": "", texts [i].max);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-int
 credit_org (credit_t *self, const char *uscc, char *name, size_t name_size, char *division,
             Npo__Reply *reply)
 {
@@ -123,7 +107,7 @@ s_validate (const Npo__Penalty *p, Npo__Reply *reply)
                          "uscc: not a valid unified social credit code (GB 32100)");
         return -1;
     }
-    const credit_text_t texts [] = {
+    const npo_text_t texts [] = {
         { "penalty_name", p->penalty_name, 200, true },
         { "decision_number", p->decision_number, 100, true },
         { "facts", p->facts, 4000, true },
@@ -131,7 +115,7 @@ s_validate (const Npo__Penalty *p, Npo__Reply *reply)
         { "authority", p->authority, 200, true },
         { "name", p->name, 200, false },
     };
-    if (credit_check_texts (texts, sizeof texts / sizeof texts [0], reply)
+    if (npo_check_texts (texts, sizeof texts / sizeof texts [0], reply)
     ||  s_check_result (p->result, p->fine_amount, p->stop_months, reply))
         return -1;
     if (!npo_date_valid (p->decided_on)) {
@@ -321,24 +305,8 @@ s_get_record (credit_t *self, const Npo__Request *request, Npo__Reply *reply)
         npo_reply_db_failed (self->db, reply);
         return;
     }
-    json_t *json = json_loads (PQgetvalue (res, 0, 0), 0, NULL);
+    npo_reply_body_from_json (reply, NPO__REPLY__BODY_CREDIT_RECORD, PQgetvalue (res, 0, 0));
     PQclear (res);
-    Npo__CreditRecord *record = malloc (sizeof *record);
-    if (!record)
-        abort ();
-    npo__credit_record__init (record);
-    char err [200];
-    if (!json || npo_pb_from_json (json, &record->base, err, sizeof err)) {
-        log_error ("credit record of %s does not convert: %s", uscc, json? err: "bad JSON");
-        npo_reply_error (reply, NPO__STATUS__STATUS_INTERNAL, "internal",
-                         "could not read the record");
-        npo__credit_record__free_unpacked (record, NULL);
-    }
-    else {
-        reply->body_case = NPO__REPLY__BODY_CREDIT_RECORD;
-        reply->credit_record = record;
-    }
-    json_decref (json);
 }
 
 //  ---------------------------------------------------------------------
@@ -349,11 +317,7 @@ credit_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
 {
     credit_t *self = state;
     self->target [0] = 0;
-    if (npo_actor_parse (request->actor, &self->actor))
-        npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "unknown_actor",
-                         "actor must be ministry, registrar:<2, 4 or 6-digit division prefix>,"
-                         " region:<province> or auditor, then :name");
-    else
+    if (npo_actor_accept (request->actor, &self->actor, reply))
     switch (request->body_case) {
         case NPO__REQUEST__BODY_RECORD_PENALTY:
             if (request->record_penalty->penalty && *request->record_penalty->penalty->kind)

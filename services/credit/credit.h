@@ -88,15 +88,4 @@ int
     credit_org (credit_t *self, const char *uscc, char *name, size_t name_size,
                 char *division, Npo__Reply *reply);
 
-//  Checks bounded text fields: valid UTF-8, at most max characters, present
-//  when required. Returns 0, or -1 with the refusal in reply.
-typedef struct {
-    const char *name, *value;
-    size_t max;
-    bool required;
-} credit_text_t;
-
-int
-    credit_check_texts (const credit_text_t *texts, size_t n, Npo__Reply *reply);
-
 #endif

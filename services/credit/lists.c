@@ -310,8 +310,8 @@ credit_add_listing (credit_t *self, const Npo__Request *request, Npo__Reply *rep
                          " the fact instead", cmd->ground, cmd->list);
         return;
     }
-    const credit_text_t texts [] = { { "reason", cmd->reason, 2000, true } };
-    if (credit_check_texts (texts, 1, reply))
+    const npo_text_t texts [] = { { "reason", cmd->reason, 2000, true } };
+    if (npo_check_texts (texts, 1, reply))
         return;
     for (size_t i = 0; i < cmd->n_facts; i++)
         if (!npo_utf8_valid (cmd->facts [i], false, NULL) || strlen (cmd->facts [i]) > 200
@@ -320,8 +320,7 @@ credit_add_listing (credit_t *self, const Npo__Request *request, Npo__Reply *rep
             return;
         }
     char today [11];
-    npo_today (today);
-    const char *on = *cmd->listed_on? cmd->listed_on: today;
+    const char *on = npo_date_or_today (cmd->listed_on, today);
     if (!npo_date_valid (on)) {
         npo_reply_error (reply, BAD, "invalid_date", "listed_on: a date YYYY-MM-DD up to today");
         return;
@@ -419,12 +418,11 @@ credit_remove_listing (credit_t *self, const Npo__Request *request, Npo__Reply *
     char id [24];
     snprintf (id, sizeof id, "%llu", (unsigned long long) cmd->listing_id);
     snprintf (self->target, sizeof self->target, "listing %s", id);
-    const credit_text_t texts [] = { { "reason", cmd->reason, 2000, true } };
-    if (credit_check_texts (texts, 1, reply))
+    const npo_text_t texts [] = { { "reason", cmd->reason, 2000, true } };
+    if (npo_check_texts (texts, 1, reply))
         return;
     char today [11];
-    npo_today (today);
-    const char *on = *cmd->removed_on? cmd->removed_on: today;
+    const char *on = npo_date_or_today (cmd->removed_on, today);
     if (!npo_date_valid (on)) {
         npo_reply_error (reply, BAD, "invalid_date", "removed_on: a date YYYY-MM-DD up to today");
         return;
@@ -611,8 +609,7 @@ credit_sweep (credit_t *self, const Npo__Request *request, Npo__Reply *reply)
         return;
     }
     char today [11];
-    npo_today (today);
-    const char *as_of = *request->credit_sweep->as_of? request->credit_sweep->as_of: today;
+    const char *as_of = npo_date_or_today (request->credit_sweep->as_of, today);
     if (!npo_date_valid (as_of)) {
         npo_reply_error (reply, BAD, "invalid_date", "as_of: a date YYYY-MM-DD up to today");
         return;

@@ -147,8 +147,7 @@ insp_record_evaluation (insp_t *self, const Npo__Request *request, Npo__Reply *r
         return;
     }
     char today [11];
-    npo_today (today);
-    const char *valid_from = *e->valid_from? e->valid_from: today;
+    const char *valid_from = npo_date_or_today (e->valid_from, today);
     if (!npo_date_valid (valid_from)) {
         npo_reply_error (reply, BAD, "invalid_date", "valid_from: a date YYYY-MM-DD up to today");
         return;
@@ -267,26 +266,14 @@ insp_record_audit (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
                          " or other");
         return;
     }
-    const struct {
-        const char *name, *value;
-        size_t max;
-        bool required;
-    } texts [] = {
+    const npo_text_t texts [] = {
         { "firm", a->firm, 200, true },
         { "accountant", a->accountant, 100, false },
         { "content", a->content, 4000, true },
         { "result", a->result, 2000, true },
     };
-    for (size_t i = 0; i < sizeof texts / sizeof texts [0]; i++) {
-        size_t chars;
-        if (!npo_utf8_valid (texts [i].value, true, &chars) || chars > texts [i].max
-        ||  (texts [i].required && chars == 0)) {
-            npo_reply_error (reply, BAD, chars == 0? "missing_field": "invalid_field",
-                             "%s: %stext of at most %zu characters", texts [i].name,
-                             texts [i].required? "required, ": "", texts [i].max);
-            return;
-        }
-    }
+    if (npo_check_texts (texts, sizeof texts / sizeof texts [0], reply))
+        return;
     if (!npo_date_valid (a->occurred_on)) {
         npo_reply_error (reply, BAD, *a->occurred_on? "invalid_date": "missing_field",
                          "occurred_on: required, a date YYYY-MM-DD up to today");

@@ -150,26 +150,8 @@ s_get_record (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
         npo_reply_db_failed (self->db, reply);
         return;
     }
-    json_error_t jerr;
-    json_t *json = json_loads (PQgetvalue (res, 0, 0), 0, &jerr);
+    npo_reply_body_from_json (reply, NPO__REPLY__BODY_INSPECTION_RECORD, PQgetvalue (res, 0, 0));
     PQclear (res);
-    Npo__InspectionRecord *record = malloc (sizeof *record);
-    if (!record)
-        abort ();
-    npo__inspection_record__init (record);
-    char err [200];
-    if (!json || npo_pb_from_json (json, &record->base, err, sizeof err)) {
-        log_error ("inspection record of %s does not convert: %s", uscc,
-                   json? err: jerr.text);
-        npo_reply_error (reply, NPO__STATUS__STATUS_INTERNAL, "internal",
-                         "could not read the record");
-        npo__inspection_record__free_unpacked (record, NULL);
-    }
-    else {
-        reply->body_case = NPO__REPLY__BODY_INSPECTION_RECORD;
-        reply->inspection_record = record;
-    }
-    json_decref (json);
 }
 
 //  ---------------------------------------------------------------------
@@ -180,11 +162,7 @@ insp_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
 {
     insp_t *self = state;
     self->target [0] = 0;
-    if (npo_actor_parse (request->actor, &self->actor))
-        npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "unknown_actor",
-                         "actor must be ministry, registrar:<2, 4 or 6-digit division prefix>,"
-                         " region:<province> or auditor, then :name");
-    else
+    if (npo_actor_accept (request->actor, &self->actor, reply))
     switch (request->body_case) {
         case NPO__REQUEST__BODY_SUBMIT_REPORT:
             insp_submit_report (self, request, reply);

@@ -213,8 +213,7 @@ insp_submit_report (insp_t *self, const Npo__Request *request, Npo__Reply *reply
     if (s_check_year (r->year, org.approved_on, reply))
         return;
     char today [11];
-    npo_today (today);
-    const char *submitted_on = *r->submitted_on? r->submitted_on: today;
+    const char *submitted_on = npo_date_or_today (r->submitted_on, today);
     if (!npo_date_valid (submitted_on) || atoi (submitted_on) <= (int) r->year) {
         npo_reply_error (reply, BAD, "invalid_date",
                          "submitted_on: a date YYYY-MM-DD up to today, after year %u", r->year);
@@ -304,8 +303,7 @@ insp_review_report (insp_t *self, const Npo__Request *request, Npo__Reply *reply
         return;
     }
     char today [11];
-    npo_today (today);
-    const char *reviewed_on = *cmd->reviewed_on? cmd->reviewed_on: today;
+    const char *reviewed_on = npo_date_or_today (cmd->reviewed_on, today);
     if (!npo_date_valid (reviewed_on)) {
         npo_reply_error (reply, BAD, "invalid_date", "reviewed_on: a date YYYY-MM-DD up to today");
         return;
@@ -520,8 +518,7 @@ insp_sweep (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
         return;
     }
     char today [11];
-    npo_today (today);
-    const char *as_of = *cmd->as_of? cmd->as_of: today;
+    const char *as_of = npo_date_or_today (cmd->as_of, today);
     if (!npo_date_valid (as_of)) {
         npo_reply_error (reply, BAD, "invalid_date", "as_of: a date YYYY-MM-DD up to today");
         return;

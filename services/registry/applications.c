@@ -677,7 +677,7 @@ reg_decide (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const Npo__DecideApplication *cmd = request->decide_application;
     char today [11];
-    const char *decided_on = reg_date_or_today (cmd->decided_on, today);
+    const char *decided_on = npo_date_or_today (cmd->decided_on, today);
     if (!npo_date_valid (decided_on)) {
         npo_reply_error (reply, BAD, "invalid_date",
                          "decided_on: \"%.20s\" is not a date YYYY-MM-DD up to today",

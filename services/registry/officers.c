@@ -135,7 +135,7 @@ reg_appoint (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         return;
     }
     char today [11];
-    const char *start_on = reg_date_or_today (cmd->start_on, today);
+    const char *start_on = npo_date_or_today (cmd->start_on, today);
     const char *appointed_on = *cmd->appointed_on? cmd->appointed_on: start_on;
     if (!npo_date_valid (start_on) || !npo_date_valid (appointed_on)) {
         npo_reply_error (reply, BAD, "invalid_date",
@@ -193,7 +193,7 @@ reg_end_post (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const Npo__EndOfficerPost *cmd = request->end_officer_post;
     char today [11];
-    const char *end_on = reg_date_or_today (cmd->end_on, today);
+    const char *end_on = npo_date_or_today (cmd->end_on, today);
     if (!npo_date_valid (end_on)) {
         npo_reply_error (reply, BAD, "invalid_date", "end_on: a date YYYY-MM-DD up to today");
         return;

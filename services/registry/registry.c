@@ -233,12 +233,7 @@ reg_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
 {
     reg_t *self = state;
     self->target [0] = 0;
-    size_t chars;
-    if (!npo_utf8_valid (request->actor, false, &chars) || chars > 128
-    ||  npo_actor_parse (request->actor, &self->actor)) {
-        npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "unknown_actor",
-                         "actor must be ministry, registrar:<2, 4 or 6-digit division prefix>,"
-                         " region:<province> or auditor, then :name");
+    if (!npo_actor_accept (request->actor, &self->actor, reply)) {
         npo_audit_write (self->db, request, reply, &self->actor, self->target);
         return;
     }

@@ -45,10 +45,6 @@ char
 
 bool
     reg_digits (const char *s, size_t n);
-//  Returns date when given (non-empty), else today's date written into buf
-//  (11 bytes).
-const char *
-    reg_date_or_today (const char *date, char *buf);
 //  Checks a BasicInfo. Returns 0, or -1 with the refusal in reply.
 int
     reg_validate_basic (const Npo__BasicInfo *basic, Npo__Reply *reply);

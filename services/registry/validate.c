@@ -23,16 +23,6 @@ reg_digits (const char *s, size_t n)
     return i == n;
 }
 
-const char *
-reg_date_or_today (const char *date, char *buf)
-{
-    if (date && *date)
-        return date;
-    npo_today (buf);
-    return buf;
-}
-
-
 int
 reg_validate_basic (const Npo__BasicInfo *b, Npo__Reply *reply)
 {
