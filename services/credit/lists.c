@@ -163,9 +163,9 @@ credit_rules_penalty (credit_t *self, const Npo__Penalty *p, const char *event_i
         PGresult *res = npo_db_exec (self->db,
             "SELECT count (*), max (decided_on)::text,"
             " string_agg (decision_number, '、' ORDER BY decided_on, id),"
-            " json_agg (event_id ORDER BY decided_on, id)::text FROM penalties"
-            " WHERE uscc = $1 AND (result = 'warning' OR (result = 'fine'"
-            "  AND fine_amount < 50000)) AND event_id IS NOT NULL"
+            " json_agg (coalesce (event_id, 'credit.penalties:' || id) ORDER BY decided_on, id)::text"
+            " FROM penalties WHERE uscc = $1 AND (result = 'warning' OR (result = 'fine'"
+            "  AND fine_amount < 50000))"
             " AND decided_on BETWEEN $2::date - interval '3 years'"
             "  AND $2::date + interval '3 years'", 2, params);
         if (!res)
@@ -399,7 +399,7 @@ s_removal_refused (PGresult *res, const char *on, char *buf, size_t size)
 static const char *s_remove_sql =
     "SELECT l.list, l.ground,"
     " ((SELECT max (listed_on) FROM listings a WHERE a.uscc = l.uscc AND a.list = 'abnormal'"
-    "   AND a.removed_on IS NULL) + interval '6 months')::date::text,"
+    "   AND a.listed_on >= l.listed_on) + interval '6 months')::date::text,"
     " ((SELECT max (listed_on) FROM listings s WHERE s.uscc = l.uscc AND s.list = 'serious'"
     "   AND s.removed_on IS NULL) + interval '2 years')::date::text,"
     " coalesce ((SELECT string_agg (y.year::text, ', ' ORDER BY y.year) FROM listings y"
@@ -408,7 +408,7 @@ static const char *s_remove_sql =
     "        FROM unnest (l.facts) f))"
     "   AND NOT EXISTS (SELECT 1 FROM reports_filed r WHERE r.uscc = y.uscc"
     "                   AND r.year = y.year)), ''),"
-    " l.removed_on IS NOT NULL, l.division, l.uscc"
+    " l.removed_on IS NOT NULL, l.division, l.uscc, l.listed_on::text"
     " FROM listings l WHERE l.id = $1 FOR UPDATE OF l";
 
 void
@@ -462,12 +462,18 @@ credit_remove_listing (credit_t *self, const Npo__Request *request, Npo__Reply *
         snprintf (message, sizeof message, "listing %s was already removed", id);
     }
     else
+    if (strcmp (on, PQgetvalue (res, 0, 8)) < 0) {
+        code = "invalid_date";
+        snprintf (message, sizeof message, "removed_on: %s is before the listing (%s)", on,
+                  PQgetvalue (res, 0, 8));
+    }
+    else
     if (!cmd->correction)
         code = s_removal_refused (res, on, message, sizeof message);
     PQclear (res);
     if (code) {
         npo_db_rollback (self->db);
-        npo_reply_error (reply, CONFLICT, code, "%s", message);
+        npo_reply_error (reply, strcmp (code, "invalid_date")? CONFLICT: BAD, code, "%s", message);
         return;
     }
     Npo__Listing *listing = NULL;
@@ -520,9 +526,10 @@ s_sweep_removals (credit_t *self, const char *as_of, const char *actor, char *af
     int rc = 0;
     for (int o = 0; o < n && rc == 0; o++) {
         const char *p2 [2] = { PQgetvalue (orgs, o, 0), as_of };
+        //  Every abnormal listing counts for the clock, removed since or not
         PGresult *res = npo_db_exec (self->db,
-            "SELECT id, ground, listed_on::text FROM listings WHERE uscc = $1"
-            " AND list = 'abnormal' AND removed_on IS NULL AND listed_on <= $2::date"
+            "SELECT id, ground, listed_on::text, removed_on IS NULL FROM listings"
+            " WHERE uscc = $1 AND list = 'abnormal' AND listed_on <= $2::date"
             " ORDER BY listed_on, id FOR UPDATE", 2, p2);
         if (!res) {
             rc = -1;
@@ -530,7 +537,7 @@ s_sweep_removals (credit_t *self, const char *as_of, const char *actor, char *af
         }
         int rows = PQntuples (res);
         for (int i = 0; i < rows && rc == 0; i++) {
-            if (atoi (PQgetvalue (res, i, 1)) != 5)
+            if (atoi (PQgetvalue (res, i, 1)) != 5 || *PQgetvalue (res, i, 3) != 't')
                 continue;
             char due [11];
             s_add_months (PQgetvalue (res, i, 2), 6, due);
@@ -557,14 +564,17 @@ s_sweep_moves (credit_t *self, const char *as_of, const char *actor)
     char limit [12];
     snprintf (limit, sizeof limit, "%d", SWEEP_BATCH);
     const char *params [2] = { as_of, limit };
+    //  (only the listings made by then move: a later one is a new fact)
     PGresult *res = npo_db_exec (self->db,
-        "SELECT uscc, (min (listed_on) + interval '2 years')::date::text, min (listed_on)::text,"
-        " json_agg ('listing:' || id ORDER BY id)::text, json_agg (id ORDER BY id)::text,"
-        " (array_agg (name ORDER BY id DESC)) [1], (array_agg (division ORDER BY id DESC)) [1]"
-        " FROM listings WHERE list = 'abnormal' AND removed_on IS NULL"
-        " AND listed_on <= $1::date GROUP BY uscc"
-        " HAVING min (listed_on) + interval '2 years' <= $1::date ORDER BY uscc"
-        " LIMIT $2::int", 2, params);
+        "WITH f AS (SELECT uscc, min (listed_on) AS first FROM listings WHERE list = 'abnormal'"
+        "  AND removed_on IS NULL AND listed_on <= $1::date GROUP BY uscc"
+        "  HAVING min (listed_on) + interval '2 years' <= $1::date ORDER BY uscc LIMIT $2::int)"
+        " SELECT f.uscc, (f.first + interval '2 years')::date::text, f.first::text,"
+        " json_agg ('listing:' || l.id ORDER BY l.id)::text, json_agg (l.id ORDER BY l.id)::text,"
+        " (array_agg (l.name ORDER BY l.id DESC)) [1], (array_agg (l.division ORDER BY l.id DESC)) [1]"
+        " FROM f JOIN listings l ON l.uscc = f.uscc AND l.list = 'abnormal'"
+        "  AND l.removed_on IS NULL AND l.listed_on <= f.first + interval '2 years'"
+        " GROUP BY f.uscc, f.first ORDER BY f.uscc", 2, params);
     if (!res)
         return -1;
     long long n = PQntuples (res);

@@ -34,7 +34,8 @@ static const char *s_eligibility_sql =
     " (SELECT string_agg (decision_number || ' of ' || decided_on, ', ' ORDER BY decided_on)"
     "   FROM penalties WHERE uscc = $1 AND decided_on >= make_date ($3::int - 1, 1, 1)"
     "   AND decided_on <= $2::date),"
-    " (SELECT string_agg (list, ' and ' ORDER BY list) FROM listings WHERE uscc = $1 AND listed),"
+    " (SELECT string_agg (DISTINCT list, ' and ' ORDER BY list) FROM listings WHERE uscc = $1"
+    "   AND open),"
     " (SELECT string_agg (case_number, ', ' ORDER BY case_number) FROM cases WHERE uscc = $1"
     "   AND stage <> 'closed')"
     " FROM orgs o WHERE o.uscc = $1";
@@ -221,6 +222,37 @@ insp_record_evaluation (insp_t *self, const Npo__Request *request, Npo__Reply *r
     s_reply_evaluation (reply, res);
     PQclear (res);
     log_info ("evaluation %s of %s recorded, valid from %s", e->grade, e->uscc, valid_from);
+}
+
+int
+insp_expire_grades (insp_t *self, const char *as_of, const char *actor, uint64_t *expired)
+{
+    const char *params [1] = { as_of };
+    if (npo_db_begin (self->db))
+        return -1;
+    PGresult *res = npo_db_exec (self->db,
+        "UPDATE evaluations e SET state = 'expired' FROM orgs o WHERE o.uscc = e.uscc"
+        " AND e.state = 'valid' AND e.valid_to < $1::date"
+        " RETURNING e.id, e.uscc, e.name, e.type, coalesce (e.social_group_category, ''),"
+        " e.is_charity, e.registration_authority, e.business_unit, e.evaluator, e.grade,"
+        " e.valid_from::text, e.valid_to::text, e.state, o.authority_division", 1, params);
+    int rc = res? 0: -1;
+    for (int i = 0; res && i < PQntuples (res) && rc == 0; i++) {
+        Npo__EvaluationRecorded event = NPO__EVALUATION_RECORDED__INIT;
+        event.evaluation = s_evaluation_from (res, i);
+        event.evaluation_id = strtoull (PQgetvalue (res, i, 0), NULL, 10);
+        if (!npo_outbox_append (self->outbox, "inspection.evaluation_expired",
+                                event.evaluation->uscc, PQgetvalue (res, i, 13), actor,
+                                &event.base))
+            rc = -1;
+        npo__evaluation__free_unpacked (event.evaluation, NULL);
+    }
+    if (rc == 0)
+        *expired = (uint64_t) PQntuples (res);
+    PQclear (res);
+    if (rc || npo_db_commit (self->db))
+        return -1;
+    return 0;
 }
 
 //  ---------------------------------------------------------------------

@@ -286,11 +286,13 @@ insp_apply_credit (void *state, const Npo__Envelope *event)
     if (strcmp (type, "credit.penalty_recorded") == 0) {
         Npo__PenaltyRecorded *msg = npo__penalty_recorded__unpack (NULL, p->len, p->data);
         if (msg && msg->penalty) {
-            const char *params [3] = { msg->penalty->decision_number, msg->penalty->uscc,
+            char id [24];
+            snprintf (id, sizeof id, "%llu", (unsigned long long) msg->penalty_id);
+            const char *params [4] = { id, msg->penalty->uscc, msg->penalty->decision_number,
                                        msg->penalty->decided_on };
             rc = npo_db_cmd (self->db,
-                "INSERT INTO penalties (decision_number, uscc, decided_on) VALUES ($1, $2, $3)"
-                " ON CONFLICT (decision_number) DO NOTHING", 3, params);
+                "INSERT INTO penalties (penalty_id, uscc, decision_number, decided_on)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (penalty_id) DO NOTHING", 4, params);
         }
         else
             log_error ("event %s is not a valid PenaltyRecorded; skipped", event->event_id);
@@ -317,11 +319,13 @@ insp_apply_credit (void *state, const Npo__Envelope *event)
     &&  (strstr (type, "_listed") || strstr (type, "_removed"))) {
         Npo__ListingEvent *msg = npo__listing_event__unpack (NULL, p->len, p->data);
         if (msg && msg->listing) {
-            const char *params [3] = { msg->listing->uscc, msg->listing->list,
+            char id [24];
+            snprintf (id, sizeof id, "%llu", (unsigned long long) msg->listing->listing_id);
+            const char *params [4] = { id, msg->listing->uscc, msg->listing->list,
                                        strstr (type, "_listed")? "t": "f" };
             rc = npo_db_cmd (self->db,
-                "INSERT INTO listings (uscc, list, listed) VALUES ($1, $2, $3)"
-                " ON CONFLICT (uscc, list) DO UPDATE SET listed = EXCLUDED.listed", 3, params);
+                "INSERT INTO listings (listing_id, uscc, list, open) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (listing_id) DO UPDATE SET open = EXCLUDED.open", 4, params);
         }
         else
             log_error ("event %s is not a valid ListingEvent; skipped", event->event_id);

@@ -53,6 +53,10 @@ void
     insp_sweep (insp_t *self, const Npo__Request *request, Npo__Reply *reply);
 
 //  evaluations.c
+//  Expires the grades whose valid_to is before as_of, with their events, in
+//  one transaction. Returns 0 or -1; counts them in *expired.
+int
+    insp_expire_grades (insp_t *self, const char *as_of, const char *actor, uint64_t *expired);
 void
     insp_record_evaluation (insp_t *self, const Npo__Request *request, Npo__Reply *reply);
 void

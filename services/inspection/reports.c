@@ -43,7 +43,7 @@ s_reply_report (Npo__Reply *reply, PGresult *res)
     r->report_id = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
     r->year = (uint32_t) atoi (PQgetvalue (res, 0, 2));
     r->late = *PQgetvalue (res, 0, 7) == 't';
-    char **texts [9] = { &r->uscc, NULL, NULL, &r->kind, &r->status, &r->result,
+    char **texts [9] = { NULL, &r->uscc, NULL, &r->kind, &r->status, &r->result,
                          &r->submitted_on, NULL, &r->rectification };
     for (int i = 0; i < 9; i++)
         if (texts [i])
@@ -459,8 +459,9 @@ s_sweep_batch (insp_t *self, const char *actor, const char *year, const char *as
         " ins AS (INSERT INTO reports (uscc, year, kind, status, result, marked_on)"
         "  SELECT uscc, $1::int, kind, 'not_filed', 'not_filed', $2::date FROM owing"
         "  ON CONFLICT (uscc, year) DO NOTHING RETURNING uscc)"
-        " SELECT o.uscc, o.name, o.authority_division, EXISTS (SELECT 1 FROM reports p"
-        "   WHERE p.uscc = o.uscc AND p.year = $1::int - 1 AND p.marked_on IS NOT NULL),"
+        " SELECT o.uscc, o.name, o.authority_division,"
+        "   (SELECT min (p.year) FROM reports p WHERE p.uscc = o.uscc"
+        "    AND p.year IN ($1::int - 1, $1::int + 1) AND p.marked_on IS NOT NULL),"
         "   owing.kind"
         " FROM ins JOIN orgs o USING (uscc) JOIN owing USING (uscc) ORDER BY o.uscc", 3, params);
     if (!res)
@@ -484,9 +485,12 @@ s_sweep_batch (insp_t *self, const char *actor, const char *year, const char *as
             PQclear (res);
             return -1;
         }
-        if (*PQgetvalue (res, i, 3) != 't')
+        //  Not filed the year before or after (a sweep of an earlier year run
+        //  late) as well: two consecutive years
+        if (PQgetisnull (res, i, 3))
             continue;
-        uint32_t years [2] = { y - 1, y };
+        uint32_t other = (uint32_t) atoi (PQgetvalue (res, i, 3));
+        uint32_t years [2] = { other < y? other: y, other < y? y: other };
         Npo__RevocationRecommended recommend = NPO__REVOCATION_RECOMMENDED__INIT;
         recommend.uscc = uscc;
         recommend.name = name;
@@ -500,7 +504,7 @@ s_sweep_batch (insp_t *self, const char *actor, const char *year, const char *as
         }
         (*recommended)++;
         log_warn ("%s: annual report not filed for %u and %u: revocation recommended", uscc,
-                  y - 1, y);
+                  years [0], years [1]);
     }
     PQclear (res);
     if (npo_db_commit (self->db))
@@ -549,6 +553,11 @@ insp_sweep (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
         if (n < SWEEP_BATCH)
             break;
     }
+    uint64_t expired = 0;
+    if (insp_expire_grades (self, as_of, request->actor, &expired)) {
+        npo_reply_db_failed (self->db, reply);
+        return;
+    }
     const char *params [1] = { year };
     PGresult *res = npo_db_exec (self->db,
         "SELECT count (*) FROM orgs WHERE status = 'active'"
@@ -565,9 +574,11 @@ insp_sweep (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
     body->marked = marked;
     body->recommended = recommended;
     body->owing = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+    body->expired = expired;
     PQclear (res);
     reply->body_case = NPO__REPLY__BODY_SWEEP;
     reply->sweep = body;
-    log_info ("sweep of %u as of %s: %llu marked not_filed, %llu revocations recommended", y,
-              as_of, (unsigned long long) marked, (unsigned long long) recommended);
+    log_info ("sweep of %u as of %s: %llu marked not_filed, %llu revocations recommended,"
+              " %llu grades expired", y, as_of, (unsigned long long) marked,
+              (unsigned long long) recommended, (unsigned long long) expired);
 }

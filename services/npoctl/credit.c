@@ -90,6 +90,9 @@ ctl_list (ctl_t *ctl, int argc, char **argv)
         cmd.ground = ground? (uint32_t) strtoul (ground, &end, 10): 0;
         if (!*cmd.uscc || !*cmd.list || !ground || *end || !*cmd.reason)
             return ctl_usage_error ("list", "%s", "add needs --uscc, --list, --ground N and --reason");
+        //  Dates are filled here, so a retry on another day is the same command
+        char today [11];
+        cmd.listed_on = (char *) npo_date_or_today (cmd.listed_on, today);
         request.body_case = NPO__REQUEST__BODY_ADD_LISTING;
         request.add_listing = &cmd;
         return ctl_run (ctl, "credit", &request);
@@ -108,6 +111,8 @@ ctl_list (ctl_t *ctl, int argc, char **argv)
         cmd.listing_id = id? strtoull (id, &end, 10): 0;
         if (!cmd.listing_id || *end || !*cmd.reason)
             return ctl_usage_error ("list", "%s", "remove needs --listing ID and --reason");
+        char today [11];
+        cmd.removed_on = (char *) npo_date_or_today (cmd.removed_on, today);
         request.body_case = NPO__REQUEST__BODY_REMOVE_LISTING;
         request.remove_listing = &cmd;
         return ctl_run (ctl, "credit", &request);

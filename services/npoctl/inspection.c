@@ -64,6 +64,13 @@ ctl_inspection (ctl_t *ctl, int argc, char **argv)
         Npo__Report *report = (Npo__Report *) ctl_load_message (file, &npo__report__descriptor);
         if (!report)
             return EXIT_REFUSED;
+        //  Dates are filled here, so a retry on another day is the same command
+        if (!*report->submitted_on) {
+            report->submitted_on = malloc (11);
+            if (!report->submitted_on)
+                abort ();
+            npo_today (report->submitted_on);
+        }
         Npo__SubmitReport cmd = NPO__SUBMIT_REPORT__INIT;
         cmd.report = report;
         request.body_case = NPO__REQUEST__BODY_SUBMIT_REPORT;
@@ -88,6 +95,8 @@ ctl_inspection (ctl_t *ctl, int argc, char **argv)
             return ctl_usage_error ("inspection", "%s", "review needs --uscc, --year and --result");
         if (s_year (year, &cmd.year))
             return ctl_usage_error ("inspection", "invalid year \"%s\"", year);
+        char today [11];
+        cmd.reviewed_on = (char *) npo_date_or_today (cmd.reviewed_on, today);
         request.body_case = NPO__REQUEST__BODY_REVIEW_REPORT;
         request.review_report = &cmd;
         return ctl_run (ctl, "inspection", &request);
@@ -128,6 +137,8 @@ ctl_evaluation (ctl_t *ctl, int argc, char **argv)
         return rc;
     if (!*e.uscc || !*e.grade || !*e.evaluator)
         return ctl_usage_error ("evaluation", "%s", "record needs --uscc, --grade and --evaluator");
+    char today [11];
+    e.valid_from = (char *) npo_date_or_today (e.valid_from, today);
     Npo__RecordEvaluation cmd = NPO__RECORD_EVALUATION__INIT;
     cmd.evaluation = &e;
     Npo__Request request = NPO__REQUEST__INIT;

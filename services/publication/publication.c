@@ -610,6 +610,22 @@ pub_apply_inspection (void *state, const Npo__Envelope *event)
           || !s_public_change (self, event, e->uscc, H_EVALUATIONS, &e->base);
         npo__evaluation_recorded__free_unpacked (m, NULL);
     }
+    else
+    if (strcmp (event->type, "inspection.evaluation_expired") == 0) {
+        Npo__EvaluationRecorded *m = npo__evaluation_recorded__unpack (NULL, p->len, p->data);
+        if (!m || !m->evaluation) {
+            log_error ("event %s is not a valid EvaluationRecorded; skipped", event->event_id);
+            goto unpack_failed;
+        }
+        char id [24];
+        snprintf (id, sizeof id, "%llu", (unsigned long long) m->evaluation_id);
+        const char *params [1] = { id };
+        rc = npo_db_cmd (self->db, "UPDATE evaluations SET state = 'expired'"
+                         " WHERE evaluation_id = $1", 1, params)
+          || !s_public_change (self, event, m->evaluation->uscc, H_EVALUATIONS,
+                               &m->evaluation->base);
+        npo__evaluation_recorded__free_unpacked (m, NULL);
+    }
     return rc? -1: 0;
 unpack_failed:
     return 0;               //  a producer bug: retrying cannot help

@@ -185,6 +185,17 @@ check "a new grade replaces it" \
 check_match "the history keeps both" "$(http_get "/v1/orgs/$H/evaluations")" \
     '^\[\{"grade":"5A".*"state":"valid"\},\{"grade":"4A".*"state":"superseded"\}\]$'
 
+# a grade past its 5 years expires with the sweep
+X=$(org x "$((Y - 10))-01-10")
+known "$X"
+out=$($NPOCTL evaluation record --uscc "$X" --grade 3A --evaluator 评估委员会 --on "$((Y - 5))-03-01")
+check_match "X was graded 3A five years before $Y" "$out" "\"valid_from\":\"$((Y - 5))-03-01\""
+check "its grade is public" wait_until 10 '[[ "$(http_get /v1/orgs/$X)" == *"\"evaluation\":{\"grade\":\"3A\""* ]]'
+check_match "the sweep expires it" "$($NPOCTL inspection sweep --as-of "$((Y + 1))-06-01")" '"expired":"?1"?'
+check_eq "expired in the service" "$(sql "SELECT state FROM inspection.evaluations WHERE uscc = '$X'")" expired
+check "and gone from the public record" wait_until 10 '[[ "$(http_get /v1/orgs/$X)" == *"\"evaluation\":null"* ]]'
+check_match "the history says expired" "$(http_get "/v1/orgs/$X/evaluations")" '"grade":"3A".*"state":"expired"'
+
 # --- audits: due on a change of legal representative or a deregistration
 $NPOCTL change --uscc "$H" --set legal_representative=新法人 --approve >/dev/null
 check "a change of legal representative makes a leaving-office audit due" \

@@ -75,6 +75,12 @@ check_eq "removed automatically at 6 months" "$(listing "$w1")" "abnormal|5|$(d 
 check_eq "W2's new ground restarted the clock" "$(listing "$w2")" "abnormal|5|$(d 1 03-01)|-|-"
 sweep "$(d 1 11-01)" >/dev/null
 check_eq "6 months after the new ground it goes" "$(listing "$w2")" "abnormal|5|$(d 1 03-01)|$(d 1 11-01)|automatic"
+check "inspection knows W2 is still listed on ground 6" \
+    wait_until 10 '[ "$(sql "SELECT string_agg (open::text, '"','"' ORDER BY listing_id) FROM inspection.listings WHERE uscc = '"'$W2'"'")" = "false,true" ]'
+check_match "so W2 may not be evaluated" \
+    "$($NPOCTL evaluation record --uscc "$W2" --grade 3A --evaluator 评估委员会 2>&1)" 'on_credit_list'
+check_match "a removal dated before the listing: refused" "$(remove "$w2g6" 已恢复联系 "$(d 1 04-30)")" \
+    'before the listing.*invalid_date'
 check_match "ground 6 is removed on application" "$(remove "$w2g6" 已恢复联系 "$(d 1 11-15)")" '"removed_reason":"已恢复联系"'
 
 # --- serious ground 4 (a fine of 50,000 or more) and the boundary below it
@@ -171,7 +177,7 @@ done
 
 # --- evaluation: on a credit list, under investigation
 check "inspection learns of the listing" \
-    wait_until 10 '[ "$(sql "SELECT count(*) FROM inspection.listings WHERE uscc = '"'$M2'"' AND listed")" = 1 ]'
+    wait_until 10 '[ "$(sql "SELECT count(*) FROM inspection.listings WHERE uscc = '"'$M2'"' AND open")" = 1 ]'
 check_match "an organization on a credit list may not be evaluated" \
     "$($NPOCTL evaluation record --uscc "$M2" --grade 3A --evaluator 评估委员会 2>&1)" 'on the abnormal credit list.*on_credit_list'
 case='{"uscc":"'$V'","case_number":"深民立〔'$Y0'〕8号","filed_on":"'$(d 5 03-01)'","stage":"investigating","authority_code":"11440300MB2C12345X","authority":"深圳市民政局","authority_division":"440300"}'

@@ -1,6 +1,7 @@
 -- The public side of the credit stream: penalties on organizations (section
 -- 11, and fundraising penalties whose party is an organization), case filings
--- (only whether they are open), and the two credit lists (14, 15).
+-- (the record counts the open ones; the public event log has each filing),
+-- and the two credit lists (14, 15).
 CREATE TABLE penalties (
     penalty_id          bigint PRIMARY KEY,
     uscc                text NOT NULL,
