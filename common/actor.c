@@ -110,6 +110,103 @@ npo_check_texts (const npo_text_t *texts, size_t n, Npo__Reply *reply)
     return 0;
 }
 
+bool
+npo_digits (const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; s [i]; i++)
+        if (!isdigit ((unsigned char) s [i]))
+            return false;
+    return i == n;
+}
+
+static const char *s_id_types [] = {
+    "resident_id", "passport", "hk_macao_permit", "taiwan_permit",
+    "foreign_permanent_residence", "other",
+};
+
+static bool
+s_upper_alnum (const char *s, size_t min, size_t max)
+{
+    size_t n = strlen (s);
+    if (n < min || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit ((unsigned char) s [i]) && !isupper ((unsigned char) s [i]))
+            return false;
+    return true;
+}
+
+int
+npo_identity_check (const char *type, const char *number, const char *birth_date,
+                    Npo__Reply *reply)
+{
+    size_t n = strlen (number);
+    if (!NPO_STR_IN (type, s_id_types)) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_id_type",
+                         "id_type: \"%s\" is not resident_id, passport, hk_macao_permit, "
+                         "taiwan_permit, foreign_permanent_residence or other", type);
+        return -1;
+    }
+    bool ok;
+    const char *rule;
+    if (strcmp (type, "resident_id") == 0) {
+        ok = resid_valid (number);
+        rule = "18 characters with a valid GB 11643 check character and birth date";
+    }
+    else
+    if (strcmp (type, "passport") == 0) {
+        ok = s_upper_alnum (number, 5, 20);
+        rule = "5 to 20 upper-case letters and digits";
+    }
+    else
+    if (strcmp (type, "hk_macao_permit") == 0) {
+        //  往来内地通行证: H or M, then 8 or 10 digits
+        ok = (number [0] == 'H' || number [0] == 'M') && (n == 9 || n == 11)
+             && npo_digits (number + 1, n - 1);
+        rule = "H or M followed by 8 or 10 digits";
+    }
+    else
+    if (strcmp (type, "taiwan_permit") == 0) {
+        ok = npo_digits (number, 8) || npo_digits (number, 10);
+        rule = "8 or 10 digits";
+    }
+    else
+    if (strcmp (type, "foreign_permanent_residence") == 0) {
+        //  2004 card: 3 letters + 12 digits; 2023 card: 18 characters starting
+        //  with 9, checked like a resident ID
+        ok = (n == 15 && isupper ((unsigned char) number [0]) && isupper ((unsigned char) number [1])
+              && isupper ((unsigned char) number [2]) && npo_digits (number + 3, 12))
+          || (n == 18 && number [0] == '9' && resid_valid (number));
+        rule = "3 letters and 12 digits, or the 18-character card starting with 9";
+    }
+    else {
+        size_t chars;
+        ok = npo_utf8_valid (number, false, &chars) && chars >= 1 && chars <= 40;
+        rule = "1 to 40 characters";
+    }
+    if (!ok) {
+        //  The number itself is personal data: not echoed
+        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_id_number",
+                         "id_number: not a valid %s number (%s)", type, rule);
+        return -1;
+    }
+    if (birth_date && *birth_date && !npo_date_valid (birth_date)) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_date",
+                         "birth_date: not a date YYYY-MM-DD");
+        return -1;
+    }
+    //  A resident ID carries the birth date: the two must agree
+    if (birth_date && *birth_date && strcmp (type, "resident_id") == 0
+    &&  (strncmp (birth_date, number + 6, 4) || strncmp (birth_date + 5, number + 10, 2)
+         || strncmp (birth_date + 8, number + 12, 2))) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_date",
+                         "birth_date: does not match the resident ID number");
+        return -1;
+    }
+    return 0;
+}
+
 void
 npo_reply_db_failed (npo_db_t *db, Npo__Reply *reply)
 {

@@ -51,6 +51,20 @@ typedef struct {
 int
     npo_check_texts (const npo_text_t *texts, size_t n, Npo__Reply *reply);
 
+//  True when s is exactly n ASCII digits.
+bool
+    npo_digits (const char *s, size_t n);
+
+//  Checks an identity document by its type (resident_id with its GB 11643
+//  check character, passport, hk_macao_permit, taiwan_permit,
+//  foreign_permanent_residence, other), and birth_date (optional, may be
+//  NULL) against a resident ID. Returns 0, or -1 with the refusal in reply
+//  (invalid_id_type, invalid_id_number, invalid_date); the number itself is
+//  personal data and never echoed.
+int
+    npo_identity_check (const char *type, const char *number, const char *birth_date,
+                        Npo__Reply *reply);
+
 //  Rolls back and fills reply for a failed database call: unavailable (retry)
 //  when the connection was lost, internal (with the SQLSTATE) otherwise.
 void

@@ -158,10 +158,6 @@ credit_record_case (credit_t *self, const Npo__Request *request, Npo__Reply *rep
 //  ---------------------------------------------------------------------
 //  Fundraising penalties on persons: stored, never published
 
-static const char *s_id_types [] = {
-    "resident_id", "passport", "hk_macao_permit", "taiwan_permit",
-    "foreign_permanent_residence", "other",
-};
 
 void
 credit_record_person_penalty (credit_t *self, const Npo__Request *request,
@@ -188,16 +184,8 @@ credit_record_person_penalty (credit_t *self, const Npo__Request *request,
         npo_reply_error (reply, BAD, "invalid_field", "party_uscc: for an organization only");
         return;
     }
-    if (!NPO_STR_IN (f->id_type, s_id_types)
-    ||  (strcmp (f->id_type, "resident_id") == 0? !resid_valid (f->id_number):
-         !npo_utf8_valid (f->id_number, false, NULL) || !*f->id_number
-         || strlen (f->id_number) > 40)) {
-        npo_reply_error (reply, BAD, "invalid_id",
-                         "id_type and id_number: a valid identity document (resident_id with"
-                         " its check digit, passport, hk_macao_permit, taiwan_permit,"
-                         " foreign_permanent_residence, other)");
+    if (npo_identity_check (f->id_type, f->id_number, NULL, reply))
         return;
-    }
     if (!NPO_STR_IN (f->result, ((const char *[]) { "warning", "fine", "confiscation", "other" }))
     ||  (strcmp (f->result, "fine") == 0) != (*f->fine_amount != 0)
     ||  (*f->fine_amount && !npo_amount_valid (f->fine_amount)) || f->stop_months) {

@@ -88,6 +88,8 @@ static const char *s_query_help [METRICS_ROUTES] = {
         "this path takes division, limit (1 to 100) and cursor (a next_cursor), each at most once",
     [METRICS_ROUTE_VERIFY] =
         "this path takes uscc and name (UTF-8, at most 200 bytes), each at most once",
+    [METRICS_ROUTE_STATS] =
+        "this path takes division (empty, or 2, 4 or 6 digits), at most once",
 };
 
 struct gateway_t {
@@ -639,6 +641,29 @@ s_list_query (const struct evhttp_uri *uri, lookup_t *probe, char *id, size_t si
     return error;
 }
 
+//  Reads the query of the statistics, ?division=, into id (the prefix, size
+//  bytes). Returns METRICS_ERROR_NONE, or the error to answer.
+static metrics_error_t
+s_stats_query (const struct evhttp_uri *uri, char *id, size_t size)
+{
+    static const char *const names [] = { "division" };
+    const char *division;
+    struct evkeyvalq query;
+    int parsed = s_query_parse (uri, &query, names, &division, 1);
+    if (!division)
+        division = "";
+    metrics_error_t error = METRICS_ERROR_NONE;
+    if (parsed)
+        error = METRICS_ERROR_INVALID_QUERY;
+    else
+    if (strlen (division) % 2 || !s_digits (division, 0, 6))
+        error = METRICS_ERROR_INVALID_DIVISION;
+    else
+        snprintf (id, size, "%s", division);
+    evhttp_clear_headers (&query);
+    return error;
+}
+
 //  Reads the query of an organization verification, ?uscc=&name=, into probe
 //  and id (the uscc, size bytes). Returns METRICS_ERROR_NONE, or the error to
 //  answer.
@@ -732,7 +757,8 @@ s_lookup_start (gateway_t *self, struct evhttp_request *req, const lookup_t *tem
                                 list_page, id, lookup->max, lookup->limit);
     else
         rc = redisAsyncCommand (self->redis, s_on_doc, lookup, "GET %s:%s",
-                                lookup->route == METRICS_ROUTE_CERT_VERIFY? "cert": "org", id);
+                                lookup->route == METRICS_ROUTE_CERT_VERIFY? "cert":
+                                lookup->route == METRICS_ROUTE_STATS? "stats": "org", id);
     if (rc != REDIS_OK) {
         free (lookup);
         return -1;
@@ -801,6 +827,8 @@ s_route (const char *path, char *segment, size_t size)
         return METRICS_ROUTE_CERT_VERIFY;
     if (strcmp (path, "/v1/verify") == 0)
         return METRICS_ROUTE_VERIFY;
+    if (strcmp (path, "/v1/stats") == 0)
+        return METRICS_ROUTE_STATS;
     if (strcmp (path, "/healthz") == 0)
         return METRICS_ROUTE_HEALTHZ;
     if (strcmp (path, "/metrics") == 0)
@@ -887,6 +915,9 @@ s_on_request (struct evhttp_request *req, void *arg)
             break;
         case METRICS_ROUTE_VERIFY:
             error = s_standing_query (uri, &probe, id, sizeof id);
+            break;
+        case METRICS_ROUTE_STATS:
+            error = s_stats_query (uri, id, sizeof id);
             break;
         case METRICS_ROUTE_CERT_VERIFY:
             if (s_verify_start (self, req, uri, started, &error) == 0)

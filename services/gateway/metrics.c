@@ -20,7 +20,7 @@ static const double s_bounds [] = {
 
 static const char *s_route_names [METRICS_ROUTES] = {
     "org", "org_changes", "org_inspections", "org_evaluations", "org_penalties",
-    "cert_verify", "lists", "verify", "org_by_alias", "healthz", "metrics", "other"
+    "cert_verify", "lists", "verify", "org_by_alias", "stats", "healthz", "metrics", "other"
 };
 
 static const char *s_error_names [METRICS_ERRORS] = {

@@ -21,6 +21,7 @@ typedef enum {
     METRICS_ROUTE_LISTS,            //  /v1/lists/abnormal, /v1/lists/serious
     METRICS_ROUTE_VERIFY,           //  /v1/verify
     METRICS_ROUTE_ORG_BY_ALIAS,     //  /v1/orgs/by-old-code/{code}, /by-certificate/{number}
+    METRICS_ROUTE_STATS,            //  /v1/stats
     METRICS_ROUTE_HEALTHZ,          //  /healthz
     METRICS_ROUTE_METRICS,          //  /metrics
     METRICS_ROUTE_OTHER,            //  anything else

@@ -7,20 +7,6 @@
 #include "codes.h"
 #include "npoctl.h"
 
-//  Sends the message in FILE as the body of a request to credit.
-static int
-s_send_file (ctl_t *ctl, const char *file, const ProtobufCMessageDescriptor *desc,
-             Npo__Request *request, void **slot)
-{
-    ProtobufCMessage *msg = ctl_load_message (file, desc);
-    if (!msg)
-        return EXIT_REFUSED;
-    *slot = msg;
-    int rc = ctl_run (ctl, "credit", request);
-    protobuf_c_message_free_unpacked (msg, NULL);
-    return rc;
-}
-
 int
 ctl_penalty (ctl_t *ctl, int argc, char **argv)
 {
@@ -33,13 +19,13 @@ ctl_penalty (ctl_t *ctl, int argc, char **argv)
         Npo__RecordFundraisingPenalty cmd = NPO__RECORD_FUNDRAISING_PENALTY__INIT;
         request.body_case = NPO__REQUEST__BODY_RECORD_FUNDRAISING_PENALTY;
         request.record_fundraising_penalty = &cmd;
-        return s_send_file (ctl, argv [2], &npo__fundraising_penalty__descriptor, &request,
+        return ctl_send_file (ctl, "credit", argv [2], &npo__fundraising_penalty__descriptor, &request,
                             (void **) &cmd.penalty);
     }
     Npo__RecordPenalty cmd = NPO__RECORD_PENALTY__INIT;
     request.body_case = NPO__REQUEST__BODY_RECORD_PENALTY;
     request.record_penalty = &cmd;
-    return s_send_file (ctl, argv [2], &npo__penalty__descriptor, &request,
+    return ctl_send_file (ctl, "credit", argv [2], &npo__penalty__descriptor, &request,
                         (void **) &cmd.penalty);
 }
 
@@ -52,7 +38,7 @@ ctl_case (ctl_t *ctl, int argc, char **argv)
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_RECORD_CASE;
     request.record_case = &cmd;
-    return s_send_file (ctl, argv [2], &npo__case_filing__descriptor, &request,
+    return ctl_send_file (ctl, "credit", argv [2], &npo__case_filing__descriptor, &request,
                         (void **) &cmd.filing);
 }
 

@@ -154,15 +154,10 @@ ctl_audit (ctl_t *ctl, int argc, char **argv)
         return s_show (ctl, "audit", argv [1], "audits");
     if (argc != 3 || strcmp (argv [0], "record") || strcmp (argv [1], "--file"))
         return ctl_usage_error ("audit", "%s", "expected record --file AUDIT.json or list USCC");
-    Npo__Audit *audit = (Npo__Audit *) ctl_load_message (argv [2], &npo__audit__descriptor);
-    if (!audit)
-        return EXIT_REFUSED;
     Npo__RecordAudit cmd = NPO__RECORD_AUDIT__INIT;
-    cmd.audit = audit;
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_RECORD_AUDIT;
     request.record_audit = &cmd;
-    int rc = ctl_run (ctl, "inspection", &request);
-    npo__audit__free_unpacked (audit, NULL);
-    return rc;
+    return ctl_send_file (ctl, "inspection", argv [2], &npo__audit__descriptor, &request,
+                          (void **) &cmd.audit);
 }

@@ -79,6 +79,20 @@ ctl_options (const char *verb, int argc, char **argv, int first, const opt_t *op
     return 0;
 }
 
+int
+ctl_send_file (ctl_t *ctl, const char *service, const char *file,
+               const ProtobufCMessageDescriptor *desc, Npo__Request *request, void **slot)
+{
+    ProtobufCMessage *msg = ctl_load_message (file, desc);
+    if (!msg)
+        return EXIT_REFUSED;
+    *slot = msg;
+    int rc = ctl_run (ctl, service, request);
+    protobuf_c_message_free_unpacked (msg, NULL);
+    *slot = NULL;
+    return rc;
+}
+
 void
 ctl_print_json (json_t *json)
 {
@@ -755,6 +769,21 @@ static const verb_t s_verbs [] = {
       "  occurred_on, content, result. A change of legal representative makes a\n"
       "  leaving_office audit due (离任审计), a deregistration a deregistration audit;\n"
       "  recording one of that category completes it. list shows due ones first." },
+    { "party", ctl_party,
+      "npoctl party (save --file PARTY_ORG.json | dissolve --uscc USCC --reason TEXT [--on DATE]"
+      " | show USCC | admit --file MEMBER.json | transfer-out --uscc USCC --id-type T --id N"
+      " --to PARTY_ORG [--on DATE] | members USCC | findings [--division PREFIX])\n"
+      "  Party organizations (section 5) and members (section 6): personal data, for\n"
+      "  the ministry and the organization's own registrar only; every command is\n"
+      "  audited. PARTY_ORG.json: uscc, party_org_name, party_org_type (committee,\n"
+      "  general_branch, branch, joint_branch, provisional), founded_on,\n"
+      "  parent_party_org, last_election_on, secretary_name, secretary_position_in_org,\n"
+      "  member_count, contact_name, contact_phone (saving again updates it).\n"
+      "  MEMBER.json: uscc and the section 6 fields (name, gender, id_type, id_number,\n"
+      "  birth_date, ..., membership_status full|probationary, joined_party_on);\n"
+      "  admitting a member on the register already updates them; a person on\n"
+      "  another register must be transferred out there first. findings lists\n"
+      "  party organizations whose member_count differs from the register." },
     { "penalty", ctl_penalty,
       "npoctl penalty (record | fundraising) --file PENALTY.json\n"
       "  record: an administrative penalty (catalog section 11): uscc, penalty_name,\n"

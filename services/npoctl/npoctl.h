@@ -60,6 +60,13 @@ void
 ProtobufCMessage *
     ctl_load_message (const char *file, const ProtobufCMessageDescriptor *desc);
 
+//  Loads FILE (JSON, "-": stdin) as a message of desc into *slot, a body
+//  field of request, sends request to service and prints the reply; frees the
+//  message. Returns the exit status.
+int
+    ctl_send_file (ctl_t *ctl, const char *service, const char *file,
+                   const ProtobufCMessageDescriptor *desc, Npo__Request *request, void **slot);
+
 //  Verbs of inspection.c
 int
     ctl_inspection (ctl_t *ctl, int argc, char **argv);
@@ -67,6 +74,10 @@ int
     ctl_evaluation (ctl_t *ctl, int argc, char **argv);
 int
     ctl_audit (ctl_t *ctl, int argc, char **argv);
+
+//  Verb of party.c
+int
+    ctl_party (ctl_t *ctl, int argc, char **argv);
 
 //  Verbs of credit.c
 int

@@ -21,16 +21,19 @@ main (int argc, char *argv [])
                 "emptied. Configured by environment (docs/operations.md): NPO_PG_DSN,\n"
                 "NPO_REDIS_HOST, NPO_REDIS_PORT, NPO_PUBLICATION_ROUTER, NPO_PUBLICATION_PUB,\n"
                 "NPO_REGISTRY_ROUTER, NPO_REGISTRY_PUB, NPO_INSPECTION_ROUTER,\n"
-                "NPO_INSPECTION_PUB, NPO_CREDIT_ROUTER, NPO_CREDIT_PUB, NPO_LOG_LEVEL.\n");
+                "NPO_INSPECTION_PUB, NPO_CREDIT_ROUTER, NPO_CREDIT_PUB, NPO_PARTY_ROUTER,\n"
+                "NPO_PARTY_PUB, NPO_STATS_INTERVAL_MS (how often /v1/stats may be rewritten,\n"
+                "default 5000), NPO_LOG_LEVEL.\n");
     if (usage >= 0)
         return usage;
     npo_log_init ("publication");
     int rc = 1;
     pub_t self = { 0 };
     npo_server_t *server = NULL;
-    npo_consumer_t *registry = NULL, *inspection = NULL, *credit = NULL;
+    npo_consumer_t *registry = NULL, *inspection = NULL, *credit = NULL, *party = NULL;
     self.redis_host = npo_config_str ("REDIS_HOST", "127.0.0.1");
     self.redis_port = (int) npo_config_int ("REDIS_PORT", 7191, 1, 65535);
+    self.stats_interval_ms = (int) npo_config_int ("STATS_INTERVAL_MS", 5000, 100, 3600000);
     self.db = npo_db_open_service ("publication", npo_migrations, npo_migrations_len);
     if (!self.db)
         goto done;
@@ -53,10 +56,15 @@ main (int argc, char *argv [])
                                npo_config_endpoint ("credit", "pub"),
                                npo_config_endpoint ("credit", "router"),
                                pub_apply_credit, pub_committed, &self);
-    if (!registry || !inspection || !credit)
+    party = npo_consumer_new (server, self.db, "party",
+                              npo_config_endpoint ("party", "pub"),
+                              npo_config_endpoint ("party", "router"),
+                              pub_apply_party, pub_committed, &self);
+    if (!registry || !inspection || !credit || !party)
         goto done;
     rc = npo_server_run (server);
 done:
+    npo_consumer_destroy (&party);
     npo_consumer_destroy (&credit);
     npo_consumer_destroy (&inspection);
     npo_consumer_destroy (&registry);

@@ -24,6 +24,9 @@
 
 #define REDIS_BATCH  2000
 
+static int
+    s_redis_write (pub_t *self, const pub_pending_t *records, size_t n, bool set_seq);
+
 //  ---------------------------------------------------------------------
 //  Rendering
 
@@ -294,8 +297,8 @@ s_record_certificate (pub_t *self, const Npo__Organization *org, const char *pub
 }
 
 //  Sets the parts of the public record other streams own (latest_inspection,
-//  evaluation, credit) from the tables into *doc, which is replaced. Returns
-//  0 or -1.
+//  evaluation, credit, party_organization) from the tables into *doc, which is
+//  replaced. Returns 0 or -1.
 static int
 s_compose (pub_t *self, const char *uscc, char **doc)
 {
@@ -316,14 +319,17 @@ s_compose (pub_t *self, const char *uscc, char **doc)
         "   'listings', coalesce ((SELECT json_agg (json_build_object ('listing_id', listing_id,"
         "     'list', list, 'ground', ground, 'reason', reason, 'listed_on', listed_on)"
         "     ORDER BY listed_on DESC, listing_id DESC) FROM listings WHERE uscc = $1"
-        "     AND removed_on IS NULL), '[]'))::text", 1, params);
+        "     AND removed_on IS NULL), '[]'))::text,"
+        " (EXISTS (SELECT 1 FROM party_orgs WHERE uscc = $1 AND active))::text", 1, params);
     if (!res)
         return -1;
     json_t *json = json_loads (*doc, 0, NULL);
-    static const char *parts [3] = { "latest_inspection", "evaluation", "credit" };
-    for (int i = 0; i < 3 && json; i++) {
+    static const char *parts [4] = {
+        "latest_inspection", "evaluation", "credit", "party_organization"
+    };
+    for (int i = 0; i < 4 && json; i++) {
         json_t *part = PQgetisnull (res, 0, i)? json_null ():
-                       json_loads (PQgetvalue (res, 0, i), 0, NULL);
+                       json_loads (PQgetvalue (res, 0, i), JSON_DECODE_ANY, NULL);
         json_object_set_new (json, parts [i], part? part: json_null ());
     }
     PQclear (res);
@@ -381,6 +387,7 @@ s_project (pub_t *self, const Npo__Envelope *event, const Npo__Organization *org
             rc = -1;
     }
     if (rc == 0 && written) {
+        self->stats_dirty = true;
         s_push_pending (self, org->uscc, doc, changes_doc, pub_seq);
         if (org->certificate
         &&  s_record_certificate (self, org, seq_text, &self->pending [self->npending - 1]))
@@ -758,6 +765,110 @@ skipped:
 }
 
 //  ---------------------------------------------------------------------
+//  The party stream: whether there is a party organization, nothing else
+
+int
+pub_apply_party (void *state, const Npo__Envelope *event)
+{
+    pub_t *self = state;
+    if (strncmp (event->type, "party.org_", 10) != 0)
+        return 0;           //  party.members_changed: internal
+    Npo__PartyOrgEvent *m = npo__party_org_event__unpack (NULL, event->payload.len,
+                                                          event->payload.data);
+    if (!m) {
+        log_error ("event %s is not a valid PartyOrgEvent; skipped", event->event_id);
+        return 0;
+    }
+    const char *params [3] = { m->uscc, strcmp (event->type, "party.org_dissolved")? "t": "f",
+                               event->event_id };
+    int rc = npo_db_cmd (self->db,
+        "INSERT INTO party_orgs (uscc, active, source_event) VALUES ($1, $2, $3)"
+        " ON CONFLICT (uscc) DO UPDATE SET active = EXCLUDED.active,"
+        " source_event = EXCLUDED.source_event", 3, params)
+          || !s_public_change (self, event, m->uscc, -1, &m->base);
+    npo__party_org_event__free_unpacked (m, NULL);
+    self->stats_dirty = true;
+    return rc? -1: 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Statistics: stats:<prefix> for the country ("") and every province, city
+//  and county prefix with organizations
+
+//  Renders and writes every statistics document. Returns 0 or -1.
+static int
+s_write_stats (pub_t *self)
+{
+    PGresult *res = npo_db_exec (self->db,
+        "SELECT left (o.division, k.len), o.type, o.status, count (*),"
+        " count (*) FILTER (WHERE po.active AND o.status = 'active')"
+        " FROM orgs o LEFT JOIN party_orgs po ON po.uscc = o.uscc"
+        " CROSS JOIN (VALUES (0), (2), (4), (6)) AS k (len)"
+        " GROUP BY 1, 2, 3 ORDER BY 1", 0, NULL);
+    if (!res)
+        return -1;
+    json_t *docs = json_object ();
+    for (int i = 0; i < PQntuples (res); i++) {
+        const char *prefix = PQgetvalue (res, i, 0);
+        json_t *doc = json_object_get (docs, prefix);
+        if (!doc) {
+            doc = json_pack ("{s:s, s:I, s:{}, s:{}, s:I, s:I}", "division", prefix,
+                             "organizations", (json_int_t) 0, "by_type", "by_status",
+                             "active", (json_int_t) 0, "party_organizations", (json_int_t) 0);
+            json_object_set_new (docs, prefix, doc);
+        }
+        json_int_t n = strtoll (PQgetvalue (res, i, 3), NULL, 10);
+        json_int_t party = strtoll (PQgetvalue (res, i, 4), NULL, 10);
+        const char *type = PQgetvalue (res, i, 1), *status = PQgetvalue (res, i, 2);
+        const char *counters [2] = { "organizations", "party_organizations" };
+        json_int_t add [2] = { n, party };
+        for (int c = 0; c < 2; c++)
+            json_object_set_new (doc, counters [c], json_integer (
+                json_integer_value (json_object_get (doc, counters [c])) + add [c]));
+        if (strcmp (status, "active") == 0)
+            json_object_set_new (doc, "active", json_integer (
+                json_integer_value (json_object_get (doc, "active")) + n));
+        json_t *by [2] = { json_object_get (doc, "by_type"), json_object_get (doc, "by_status") };
+        const char *key [2] = { type, status };
+        for (int b = 0; b < 2; b++)
+            json_object_set_new (by [b], key [b], json_integer (
+                json_integer_value (json_object_get (by [b], key [b])) + n));
+    }
+    PQclear (res);
+    //  Coverage: party organizations among active organizations
+    const char *prefix;
+    json_t *doc;
+    size_t n = json_object_size (docs), k = 0;
+    pub_pending_t *batch = calloc (n + 1, sizeof *batch);
+    char **texts = calloc (n + 1, sizeof *texts);
+    char (*keys) [16] = calloc (n + 1, sizeof *keys);
+    if (!batch || !texts || !keys)
+        abort ();
+    json_object_foreach (docs, prefix, doc) {
+        json_int_t active = json_integer_value (json_object_get (doc, "active"));
+        json_int_t party = json_integer_value (json_object_get (doc, "party_organizations"));
+        json_object_set_new (doc, "party_coverage", active?
+                             json_real ((double) (party * 10000 / active) / 10000.0): json_null ());
+        snprintf (keys [k], sizeof keys [k], "stats:%s", prefix);
+        texts [k] = json_dumps (doc, JSON_COMPACT);
+        batch [k].key [0] = keys [k];
+        batch [k].val [0] = texts [k];
+        k++;
+    }
+    json_decref (docs);
+    int rc = 0;
+    for (size_t from = 0; from < k && rc == 0; from += REDIS_BATCH)
+        rc = s_redis_write (self, batch + from, k - from < REDIS_BATCH? k - from: REDIS_BATCH,
+                            false);
+    for (size_t i = 0; i < k; i++)
+        free (texts [i]);
+    free (texts);
+    free (keys);
+    free (batch);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
 //  Redis
 
 static int
@@ -1050,6 +1161,7 @@ pub_rebuild (pub_t *self)
         return -1;
     }
     self->behind = false;
+    self->stats_dirty = true;
     log_info ("rebuilt the cache: %lld public records", total);
     return total;
 }
@@ -1058,6 +1170,13 @@ void
 pub_tick (void *state)
 {
     pub_t *self = state;
+    //  Statistics, at most every stats_interval_ms while something changed
+    int64_t now_ms = npo_now_us () / 1000;
+    if (self->stats_dirty && now_ms - self->stats_at_ms >= self->stats_interval_ms) {
+        self->stats_at_ms = now_ms;
+        if (s_write_stats (self) == 0)
+            self->stats_dirty = false;
+    }
     redisReply *reply = s_redis_command (self, "MGET npo:ready npo:pub_seq");
     if (!reply)
         return;

@@ -34,6 +34,9 @@ typedef struct {
     pub_pending_t *pending;     //  records of the batch being applied
     size_t npending, cpending;
     bool behind;                //  a write failed: npo:pub_seq stays put until repaired
+    bool stats_dirty;           //  organizations changed since stats:<prefix> were written
+    int64_t stats_at_ms;        //  when they were last written
+    int stats_interval_ms;      //  at most this often (NPO_STATS_INTERVAL_MS)
 } pub_t;
 
 //  Consumer callbacks for the registry, inspection and credit streams
@@ -42,6 +45,8 @@ int
     pub_apply (void *state, const Npo__Envelope *event);
 int
     pub_apply_inspection (void *state, const Npo__Envelope *event);
+int
+    pub_apply_party (void *state, const Npo__Envelope *event);
 int
     pub_apply_credit (void *state, const Npo__Envelope *event);
 void
@@ -52,7 +57,8 @@ void
     pub_handle (void *state, const Npo__Request *request, Npo__Reply *reply);
 
 //  Timer: reconnects Redis; rebuilds it when it was emptied or replaced
-//  (npo:ready missing); rewrites the records it missed (npo:pub_seq behind).
+//  (npo:ready missing); rewrites the records it missed (npo:pub_seq behind);
+//  rewrites the statistics when organizations changed.
 void
     pub_tick (void *state);
 

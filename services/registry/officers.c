@@ -55,20 +55,8 @@ s_validate_officer (const Npo__Officer *o, Npo__Reply *reply)
                          " director, supervisor or other", o->position);
         return -1;
     }
-    if (reg_validate_id (o->id_type, o->id_number, reply))
+    if (npo_identity_check (o->id_type, o->id_number, o->birth_date, reply))
         return -1;
-    if (*o->birth_date && !npo_date_valid (o->birth_date)) {
-        npo_reply_error (reply, BAD, "invalid_date", "birth_date: not a date YYYY-MM-DD");
-        return -1;
-    }
-    //  A resident ID carries the birth date: the two must agree
-    if (*o->birth_date && strcmp (o->id_type, "resident_id") == 0
-    &&  (strncmp (o->birth_date, o->id_number + 6, 4) || strncmp (o->birth_date + 5, o->id_number + 10, 2)
-         || strncmp (o->birth_date + 8, o->id_number + 12, 2))) {
-        npo_reply_error (reply, BAD, "invalid_date",
-                         "birth_date: does not match the resident ID number");
-        return -1;
-    }
     if (*o->gender && strcmp (o->gender, "male") && strcmp (o->gender, "female")) {
         npo_reply_error (reply, BAD, "invalid_field", "gender: male or female");
         return -1;
@@ -77,7 +65,7 @@ s_validate_officer (const Npo__Officer *o, Npo__Reply *reply)
         npo_reply_error (reply, BAD, "invalid_field", "mobile, phone: digits, +, - only");
         return -1;
     }
-    if (*o->postal_code && !reg_digits (o->postal_code, 6)) {
+    if (*o->postal_code && !npo_digits (o->postal_code, 6)) {
         npo_reply_error (reply, BAD, "invalid_field", "postal_code: expected 6 digits");
         return -1;
     }
@@ -202,7 +190,7 @@ reg_end_post (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         npo_reply_error (reply, BAD, "invalid_position", "position: not a known position");
         return;
     }
-    if (reg_validate_id (cmd->id_type, cmd->id_number, reply))
+    if (npo_identity_check (cmd->id_type, cmd->id_number, NULL, reply))
         return;
     Npo__Organization *org = s_org_for_write (self, cmd->org_uscc, reply);
     if (!org)
@@ -242,7 +230,7 @@ reg_positions (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
                          "role region may not read officers");
         return;
     }
-    if (reg_validate_id (cmd->id_type, cmd->id_number, reply))
+    if (npo_identity_check (cmd->id_type, cmd->id_number, NULL, reply))
         return;
     const char *params [2] = { cmd->id_type, cmd->id_number };
     PGresult *res = npo_db_exec (self->db,

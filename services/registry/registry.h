@@ -43,14 +43,9 @@ char
 
 //  validate.c -------------------------------------------------------------
 
-bool
-    reg_digits (const char *s, size_t n);
 //  Checks a BasicInfo. Returns 0, or -1 with the refusal in reply.
 int
     reg_validate_basic (const Npo__BasicInfo *basic, Npo__Reply *reply);
-//  Checks an identity document by its type. Returns 0, or -1 (reply).
-int
-    reg_validate_id (const char *type, const char *number, Npo__Reply *reply);
 
 //  applications.c ---------------------------------------------------------
 

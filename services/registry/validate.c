@@ -13,15 +13,6 @@
 
 #define BAD     NPO__STATUS__STATUS_BAD_REQUEST
 
-bool
-reg_digits (const char *s, size_t n)
-{
-    size_t i = 0;
-    for (; s [i]; i++)
-        if (!isdigit ((unsigned char) s [i]))
-            return false;
-    return i == n;
-}
 
 int
 reg_validate_basic (const Npo__BasicInfo *b, Npo__Reply *reply)
@@ -87,7 +78,7 @@ reg_validate_basic (const Npo__BasicInfo *b, Npo__Reply *reply)
                          "%s: not a valid unified social credit code", bad_code);
         return -1;
     }
-    if (*b->postal_code && !reg_digits (b->postal_code, 6)) {
+    if (*b->postal_code && !npo_digits (b->postal_code, 6)) {
         npo_reply_error (reply, BAD, "invalid_field", "postal_code: expected 6 digits");
         return -1;
     }
@@ -107,75 +98,3 @@ reg_validate_basic (const Npo__BasicInfo *b, Npo__Reply *reply)
 
 //  Identity documents: each type by its own rule; a non-resident is never
 //  refused for not holding a resident ID.
-static const char *s_id_types [] = {
-    "resident_id", "passport", "hk_macao_permit", "taiwan_permit",
-    "foreign_permanent_residence", "other",
-};
-
-static bool
-s_upper_alnum (const char *s, size_t min, size_t max)
-{
-    size_t n = strlen (s);
-    if (n < min || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit ((unsigned char) s [i]) && !isupper ((unsigned char) s [i]))
-            return false;
-    return true;
-}
-
-int
-reg_validate_id (const char *type, const char *number, Npo__Reply *reply)
-{
-    size_t n = strlen (number);
-    if (!NPO_STR_IN (type, s_id_types)) {
-        npo_reply_error (reply, BAD, "invalid_id_type",
-                         "id_type: \"%s\" is not resident_id, passport, hk_macao_permit, "
-                         "taiwan_permit, foreign_permanent_residence or other", type);
-        return -1;
-    }
-    bool ok;
-    const char *rule;
-    if (strcmp (type, "resident_id") == 0) {
-        ok = resid_valid (number);
-        rule = "18 characters with a valid GB 11643 check character and birth date";
-    }
-    else
-    if (strcmp (type, "passport") == 0) {
-        ok = s_upper_alnum (number, 5, 20);
-        rule = "5 to 20 upper-case letters and digits";
-    }
-    else
-    if (strcmp (type, "hk_macao_permit") == 0) {
-        //  往来内地通行证: H or M, then 8 or 10 digits
-        ok = (number [0] == 'H' || number [0] == 'M') && (n == 9 || n == 11)
-             && reg_digits (number + 1, n - 1);
-        rule = "H or M followed by 8 or 10 digits";
-    }
-    else
-    if (strcmp (type, "taiwan_permit") == 0) {
-        ok = reg_digits (number, 8) || reg_digits (number, 10);
-        rule = "8 or 10 digits";
-    }
-    else
-    if (strcmp (type, "foreign_permanent_residence") == 0) {
-        //  2004 card: 3 letters + 12 digits; 2023 card: 18 characters starting
-        //  with 9, checked like a resident ID
-        ok = (n == 15 && isupper ((unsigned char) number [0]) && isupper ((unsigned char) number [1])
-              && isupper ((unsigned char) number [2]) && reg_digits (number + 3, 12))
-          || (n == 18 && number [0] == '9' && resid_valid (number));
-        rule = "3 letters and 12 digits, or the 18-character card starting with 9";
-    }
-    else {
-        size_t chars;
-        ok = npo_utf8_valid (number, false, &chars) && chars >= 1 && chars <= 40;
-        rule = "1 to 40 characters";
-    }
-    if (!ok) {
-        //  The number itself is personal data: not echoed
-        npo_reply_error (reply, BAD, "invalid_id_number",
-                         "id_number: not a valid %s number (%s)", type, rule);
-        return -1;
-    }
-    return 0;
-}
