@@ -101,7 +101,8 @@ npo_check_texts (const npo_text_t *texts, size_t n, Npo__Reply *reply)
         size_t chars;
         if (!npo_utf8_valid (texts [i].value, true, &chars) || chars > texts [i].max
         ||  (texts [i].required && chars == 0)) {
-            npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, chars == 0? "missing_field": "invalid_field",
+            npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST,
+                             chars == 0? "missing_field": "invalid_field",
                              "%s: %stext of at most %zu characters", texts [i].name,
                              texts [i].required? "required, ": "", texts [i].max);
             return -1;
@@ -137,6 +138,8 @@ s_upper_alnum (const char *s, size_t min, size_t max)
     return true;
 }
 
+//  Identity documents: each type by its own rule; a non-resident is never
+//  refused for not holding a resident ID.
 int
 npo_identity_check (const char *type, const char *number, const char *birth_date,
                     Npo__Reply *reply)
@@ -175,7 +178,8 @@ npo_identity_check (const char *type, const char *number, const char *birth_date
     if (strcmp (type, "foreign_permanent_residence") == 0) {
         //  2004 card: 3 letters + 12 digits; 2023 card: 18 characters starting
         //  with 9, checked like a resident ID
-        ok = (n == 15 && isupper ((unsigned char) number [0]) && isupper ((unsigned char) number [1])
+        ok = (n == 15 && isupper ((unsigned char) number [0])
+              && isupper ((unsigned char) number [1])
               && isupper ((unsigned char) number [2]) && npo_digits (number + 3, 12))
           || (n == 18 && number [0] == '9' && resid_valid (number));
         rule = "3 letters and 12 digits, or the 18-character card starting with 9";
@@ -249,7 +253,8 @@ npo_actor_test (bool verbose)
     Npo__Reply reply = NPO__REPLY__INIT;
     SELFTEST_CHECK (npo_actor_parse ("ministry:ops", &a) == 0 && strcmp (a.role, "ministry") == 0);
     SELFTEST_CHECK (npo_actor_may_write (&a, "440106", &reply));
-    SELFTEST_CHECK (npo_actor_parse ("registrar:4401:gz", &a) == 0 && strcmp (a.prefix, "4401") == 0);
+    SELFTEST_CHECK (npo_actor_parse ("registrar:4401:gz", &a) == 0
+                    && strcmp (a.prefix, "4401") == 0);
     SELFTEST_CHECK (npo_actor_may_write (&a, "440106", &reply));
     SELFTEST_CHECK (!npo_actor_may_write (&a, "440305", &reply));
     SELFTEST_CHECK (strcmp (reply.error_code, "out_of_division") == 0);
@@ -261,6 +266,24 @@ npo_actor_test (bool verbose)
     SELFTEST_CHECK (npo_actor_parse ("", &a) == -1);
     free (reply.error_code);
     free (reply.error_message);
+    //  Identity documents by type
+    Npo__Reply *id_reply = malloc (sizeof *id_reply);
+    npo__reply__init (id_reply);
+    const char *id = "11010519491231002X";
+    SELFTEST_CHECK (npo_identity_check ("resident_id", id, "1949-12-31", id_reply) == 0);
+    SELFTEST_CHECK (npo_identity_check ("resident_id", "110105194912310021", NULL, id_reply) == -1
+                    && strcmp (id_reply->error_code, "invalid_id_number") == 0);
+    SELFTEST_CHECK (npo_identity_check ("resident_id", id, "1950-01-01", id_reply) == -1
+                    && strcmp (id_reply->error_code, "invalid_date") == 0);
+    SELFTEST_CHECK (npo_identity_check ("passport", "E12345678", NULL, id_reply) == 0);
+    SELFTEST_CHECK (npo_identity_check ("passport", "e1234", NULL, id_reply) == -1);
+    SELFTEST_CHECK (npo_identity_check ("hk_macao_permit", "H12345678", NULL, id_reply) == 0);
+    SELFTEST_CHECK (npo_identity_check ("id_card", "123", NULL, id_reply) == -1
+                    && strcmp (id_reply->error_code, "invalid_id_type") == 0);
+    //  The number is never echoed in the refusal
+    npo_identity_check ("resident_id", "110105194912310021", NULL, id_reply);
+    SELFTEST_CHECK (!strstr (id_reply->error_message, "110105194912310021"));
+    protobuf_c_message_free_unpacked (&id_reply->base, NULL);
     if (verbose)
         printf ("OK\n");
 }

@@ -120,10 +120,12 @@ s_set (const ProtobufCFieldDescriptor *f, void *p, const json_t *value, char *er
         case PROTOBUF_C_TYPE_INT32:
         case PROTOBUF_C_TYPE_INT64: {
             json_int_t n = json_integer_value (value);
-            bool is_unsigned = f->type == PROTOBUF_C_TYPE_UINT32 || f->type == PROTOBUF_C_TYPE_UINT64;
+            bool is_unsigned = f->type == PROTOBUF_C_TYPE_UINT32
+                               || f->type == PROTOBUF_C_TYPE_UINT64;
             bool is_32 = f->type == PROTOBUF_C_TYPE_UINT32 || f->type == PROTOBUF_C_TYPE_INT32;
             if (!json_is_integer (value) || (is_unsigned && n < 0)
-            ||  (is_32 && (n > (is_unsigned? (json_int_t) UINT32_MAX: INT32_MAX) || n < INT32_MIN))) {
+            ||  (is_32 && (n > (is_unsigned? (json_int_t) UINT32_MAX: INT32_MAX)
+                           || n < INT32_MIN))) {
                 snprintf (err, errlen, "%s: expected an integer in range", f->name);
                 return -1;
             }
@@ -248,7 +250,8 @@ npo_pbjson_test (bool verbose)
     SELFTEST_CHECK (app->basic && app->basic->decoupled);
     SELFTEST_CHECK (app->basic && strcmp (app->basic->registered_capital, "30000") == 0);
     json_t *out = npo_pb_to_json (&app->base);
-    SELFTEST_CHECK (strcmp (json_string_value (json_object_get (out, "kind")), "establishment") == 0);
+    SELFTEST_CHECK (strcmp (json_string_value (json_object_get (out, "kind")),
+                            "establishment") == 0);
     json_t *basic = json_object_get (out, "basic");
     SELFTEST_CHECK (json_is_true (json_object_get (basic, "decoupled")));
     SELFTEST_CHECK (json_is_string (json_object_get (basic, "address")));
@@ -280,11 +283,13 @@ npo_pbjson_test (bool verbose)
     npo__reply__init (reply);
     SELFTEST_CHECK (npo_reply_body_from_json (reply, NPO__REPLY__BODY_PENALTY,
                                               "{\"penalty_id\":7,\"decision_number\":\"x\"}") == 0);
-    SELFTEST_CHECK (reply->body_case == NPO__REPLY__BODY_PENALTY && reply->penalty->penalty_id == 7);
+    SELFTEST_CHECK (reply->body_case == NPO__REPLY__BODY_PENALTY
+                    && reply->penalty->penalty_id == 7);
     protobuf_c_message_free_unpacked (&reply->base, NULL);
     reply = malloc (sizeof *reply);
     npo__reply__init (reply);
-    SELFTEST_CHECK (npo_reply_body_from_json (reply, NPO__REPLY__BODY_PENALTY, "{\"nosuch\":1}") == -1);
+    SELFTEST_CHECK (npo_reply_body_from_json (reply, NPO__REPLY__BODY_PENALTY,
+                                              "{\"nosuch\":1}") == -1);
     SELFTEST_CHECK (reply->status == NPO__STATUS__STATUS_INTERNAL && !reply->penalty);
     protobuf_c_message_free_unpacked (&reply->base, NULL);
 

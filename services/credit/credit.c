@@ -86,7 +86,8 @@ s_check_result (const char *result, const char *fine_amount, uint32_t stop_month
     bool fine = strcmp (result, "fine") == 0;
     if ((fine && !npo_amount_valid (fine_amount)) || (!fine && *fine_amount)) {
         npo_reply_error (reply, BAD, "invalid_field",
-                         "fine_amount: yuan as digits with up to 2 decimals, with result fine only");
+                         "fine_amount: yuan as digits with up to 2 decimals,"
+                         " with result fine only");
         return -1;
     }
     bool stop = strcmp (result, "stop_activities") == 0;
@@ -280,7 +281,8 @@ s_get_record (credit_t *self, const Npo__Request *request, Npo__Reply *reply)
         return;
     const char *params [1] = { uscc };
     PGresult *res = npo_db_exec (self->db,
-        "SELECT json_build_object ('uscc', $1::text, 'name', (SELECT name FROM orgs WHERE uscc = $1),"
+        "SELECT json_build_object ('uscc', $1::text,"
+        " 'name', (SELECT name FROM orgs WHERE uscc = $1),"
         " 'penalties', coalesce ((SELECT json_agg (json_build_object ("
         "   'uscc', uscc, 'name', name, 'penalty_name', penalty_name,"
         "   'decision_number', decision_number, 'facts', facts, 'legal_basis', legal_basis,"

@@ -163,7 +163,8 @@ credit_rules_penalty (credit_t *self, const Npo__Penalty *p, const char *event_i
         PGresult *res = npo_db_exec (self->db,
             "SELECT count (*), max (decided_on)::text,"
             " string_agg (decision_number, '、' ORDER BY decided_on, id),"
-            " json_agg (coalesce (event_id, 'credit.penalties:' || id) ORDER BY decided_on, id)::text"
+            " json_agg (coalesce (event_id, 'credit.penalties:' || id)"
+            " ORDER BY decided_on, id)::text"
             " FROM penalties WHERE uscc = $1 AND (result = 'warning' OR (result = 'fine'"
             "  AND fine_amount < 50000))"
             " AND decided_on BETWEEN $2::date - interval '3 years'"
@@ -300,7 +301,8 @@ credit_add_listing (credit_t *self, const Npo__Request *request, Npo__Reply *rep
         return;
     }
     if (cmd->ground < 1 || cmd->ground > (strcmp (cmd->list, "abnormal") == 0? 7u: 8u)) {
-        npo_reply_error (reply, BAD, "invalid_ground", "ground: 1 to 7 (abnormal), 1 to 8 (serious)");
+        npo_reply_error (reply, BAD, "invalid_ground",
+                         "ground: 1 to 7 (abnormal), 1 to 8 (serious)");
         return;
     }
     if (!s_manual_ground (cmd->list, cmd->ground)) {
@@ -571,7 +573,8 @@ s_sweep_moves (credit_t *self, const char *as_of, const char *actor)
         "  HAVING min (listed_on) + interval '2 years' <= $1::date ORDER BY uscc LIMIT $2::int)"
         " SELECT f.uscc, (f.first + interval '2 years')::date::text, f.first::text,"
         " json_agg ('listing:' || l.id ORDER BY l.id)::text, json_agg (l.id ORDER BY l.id)::text,"
-        " (array_agg (l.name ORDER BY l.id DESC)) [1], (array_agg (l.division ORDER BY l.id DESC)) [1]"
+        " (array_agg (l.name ORDER BY l.id DESC)) [1],"
+        " (array_agg (l.division ORDER BY l.id DESC)) [1]"
         " FROM f JOIN listings l ON l.uscc = f.uscc AND l.list = 'abnormal'"
         "  AND l.removed_on IS NULL AND l.listed_on <= f.first + interval '2 years'"
         " GROUP BY f.uscc, f.first ORDER BY f.uscc", 2, params);
@@ -598,7 +601,8 @@ s_sweep_moves (credit_t *self, const char *as_of, const char *actor)
         rc = credit_list (self, &l, actor);
         for (size_t j = 0; j < json_array_size (ids) && rc == 0; j++) {
             char id [24];
-            snprintf (id, sizeof id, "%lld", (long long) json_integer_value (json_array_get (ids, j)));
+            snprintf (id, sizeof id, "%lld",
+                      (long long) json_integer_value (json_array_get (ids, j)));
             rc = s_unlist (self, id, on, "列入活动异常名录满2年，移入严重违法失信名单", "moved",
                            actor, NULL);
         }

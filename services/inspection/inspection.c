@@ -122,13 +122,15 @@ s_get_record (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
     //  Every row as JSON in the message's field names, then one JSON to message
     const char *params [1] = { uscc };
     PGresult *res = npo_db_exec (self->db,
-        "SELECT json_build_object ('uscc', $1::text, 'name', (SELECT name FROM orgs WHERE uscc = $1),"
+        "SELECT json_build_object ('uscc', $1::text,"
+        " 'name', (SELECT name FROM orgs WHERE uscc = $1),"
         " 'reports', coalesce ((SELECT json_agg (json_build_object ("
         "   'report_id', id, 'uscc', uscc, 'year', year, 'kind', kind, 'status', status,"
         "   'result', coalesce (result, ''), 'submitted_on', coalesce (submitted_on::text, ''),"
         "   'late', late, 'rectification', coalesce (rectification, ''),"
         "   'rectification_deadline', coalesce (rectification_deadline::text, ''),"
-        "   'reviewed_on', coalesce (reviewed_on::text, ''), 'reviewed_by', coalesce (reviewed_by, ''),"
+        "   'reviewed_on', coalesce (reviewed_on::text, ''),"
+        " 'reviewed_by', coalesce (reviewed_by, ''),"
         "   'detail', coalesce (detail, '{}')) ORDER BY year DESC)"
         "   FROM reports WHERE uscc = $1), '[]'),"
         " 'evaluations', coalesce ((SELECT json_agg (json_build_object ("

@@ -19,7 +19,8 @@ ctl_penalty (ctl_t *ctl, int argc, char **argv)
         Npo__RecordFundraisingPenalty cmd = NPO__RECORD_FUNDRAISING_PENALTY__INIT;
         request.body_case = NPO__REQUEST__BODY_RECORD_FUNDRAISING_PENALTY;
         request.record_fundraising_penalty = &cmd;
-        return ctl_send_file (ctl, "credit", argv [2], &npo__fundraising_penalty__descriptor, &request,
+        return ctl_send_file (ctl, "credit", argv [2],
+                            &npo__fundraising_penalty__descriptor, &request,
                             (void **) &cmd.penalty);
     }
     Npo__RecordPenalty cmd = NPO__RECORD_PENALTY__INIT;
@@ -75,7 +76,8 @@ ctl_list (ctl_t *ctl, int argc, char **argv)
         char *end = "";
         cmd.ground = ground? (uint32_t) strtoul (ground, &end, 10): 0;
         if (!*cmd.uscc || !*cmd.list || !ground || *end || !*cmd.reason)
-            return ctl_usage_error ("list", "%s", "add needs --uscc, --list, --ground N and --reason");
+            return ctl_usage_error ("list", "%s",
+                                    "add needs --uscc, --list, --ground N and --reason");
         //  Dates are filled here, so a retry on another day is the same command
         char today [11];
         cmd.listed_on = (char *) npo_date_or_today (cmd.listed_on, today);

@@ -390,7 +390,8 @@ s_change (ctl_t *ctl, int argc, char **argv)
             else {
                 char *eq = strchr (argv [++i], '=');
                 if (!eq) {
-                    rc = ctl_usage_error ("change", "--set expects ITEM=VALUE, not \"%s\"", argv [i]);
+                    rc = ctl_usage_error ("change", "--set expects ITEM=VALUE, not \"%s\"",
+                                          argv [i]);
                     goto done;
                 }
                 *eq = 0;
@@ -556,7 +557,8 @@ s_certificate (ctl_t *ctl, int argc, char **argv)
     bool print = strcmp (what, "print") == 0;
     if ((!print && strcmp (what, "show")) || !uscc_valid (uscc) || (print && !out_path))
         return ctl_usage_error ("certificate", "%s",
-                              "expected: certificate show USCC | certificate print USCC --out FILE");
+                              "expected: certificate show USCC"
+                              " | certificate print USCC --out FILE");
     Npo__GetOrganization get = NPO__GET_ORGANIZATION__INIT;
     get.uscc = (char *) uscc;
     Npo__Request request = NPO__REQUEST__INIT;
@@ -711,7 +713,8 @@ static const verb_t s_verbs [] = {
       "  Accepts (受理) an application for review, or decides it. Only an accepted\n"
       "  application can be approved; approval of an establishment assigns the code." },
     { "change", s_change,
-      "npoctl change --uscc USCC (--set ITEM=VALUE)... [--charter-file FILE] [--key K] [--approve]\n"
+      "npoctl change --uscc USCC (--set ITEM=VALUE)... [--charter-file FILE] [--key K]"
+      " [--approve]\n"
       "  Submits a change application: ITEM is a basic-information field (name, address,\n"
       "  legal_representative, business_scope, registered_capital, activity_area, ...);\n"
       "  --charter-file submits a new charter version. --approve also accepts and approves." },
@@ -782,7 +785,8 @@ static const verb_t s_verbs [] = {
       "  MEMBER.json: uscc and the section 6 fields (name, gender, id_type, id_number,\n"
       "  birth_date, ..., membership_status full|probationary, joined_party_on);\n"
       "  admitting a member on the register already updates them; a person on\n"
-      "  another register must be transferred out there first. findings lists\n"
+      "  another register must be transferred out there first (--id - reads the\n"
+      "  number from standard input, off the command line). findings lists\n"
       "  party organizations whose member_count differs from the register." },
     { "penalty", ctl_penalty,
       "npoctl penalty (record | fundraising) --file PENALTY.json\n"
@@ -834,7 +838,8 @@ s_help (FILE *out)
         const char *nl = strchr (s_verbs [i].usage, '\n');
         fprintf (out, "  %.*s\n", (int) (nl? nl - s_verbs [i].usage: 80), s_verbs [i].usage);
     }
-    fprintf (out, "\nnpoctl VERB --help tells more. Services are found through NPO_<SERVICE>_ROUTER\n"
+    fprintf (out, "\nnpoctl VERB --help tells more."
+                  " Services are found through NPO_<SERVICE>_ROUTER\n"
                   "(`. var/env` after `make run`). Exit status: 0 done, 1 refused or failed,\n"
                   "2 usage error, 3 a service did not answer.\n");
 }

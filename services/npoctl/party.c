@@ -54,6 +54,14 @@ ctl_party (ctl_t *ctl, int argc, char **argv)
             return rc? rc: ctl_usage_error ("party", "%s",
                                             "transfer-out needs --uscc, --id-type, --id and --to");
         cmd.on = (char *) npo_date_or_today (cmd.on, today);
+        //  --id -: the number from standard input, kept off the command line
+        char number [64];
+        if (strcmp (cmd.id_number, "-") == 0) {
+            if (!fgets (number, sizeof number, stdin))
+                return ctl_usage_error ("party", "%s", "--id -: no number on standard input");
+            number [strcspn (number, "\r\n")] = 0;
+            cmd.id_number = number;
+        }
         request.body_case = NPO__REQUEST__BODY_TRANSFER_MEMBER_OUT;
         request.transfer_member_out = &cmd;
         return ctl_run (ctl, "party", &request);

@@ -124,7 +124,8 @@ s_reply_member (party_t *self, const char *uscc, const char *id, Npo__Reply *rep
     json_decref (body);
     json_decref (list);
     if (!text || !member)
-        npo_reply_error (reply, NPO__STATUS__STATUS_INTERNAL, "internal", "could not read the member");
+        npo_reply_error (reply, NPO__STATUS__STATUS_INTERNAL, "internal",
+                         "could not read the member");
     else
         npo_reply_body_from_json (reply, NPO__REPLY__BODY_MEMBER, text);
     free (text);
@@ -168,8 +169,12 @@ party_save_member (party_t *self, const Npo__Request *request, Npo__Reply *reply
     if (!party_org || !active) {
         free (doc);
         npo_db_rollback (self->db);
-        npo_reply_error (reply, CONFLICT, "no_party_org",
-                         "%s has no active party organization to admit members to", m->uscc);
+        if (!active)
+            npo_reply_error (reply, CONFLICT, "org_not_active",
+                             "%s is no longer active: it admits no members", m->uscc);
+        else
+            npo_reply_error (reply, CONFLICT, "no_party_org",
+                             "%s has no party organization to admit members to", m->uscc);
         return;
     }
     char org_id [24];
@@ -190,7 +195,12 @@ party_save_member (party_t *self, const Npo__Request *request, Npo__Reply *reply
         6, params);
     free (doc);
     if (!res) {
+        //  Admitted elsewhere at the same moment: the register's index says so
+        bool raced = strcmp (npo_db_constraint (self->db), "members_one_register") == 0;
         npo_reply_db_failed (self->db, reply);
+        if (raced)
+            npo_reply_error (reply, CONFLICT, "member_elsewhere",
+                             "the person was just admitted to another register; try again");
         return;
     }
     bool elsewhere = !PQgetisnull (res, 0, 0) && *PQgetvalue (res, 0, 1) != 't';
@@ -246,12 +256,13 @@ party_transfer_out (party_t *self, const Npo__Request *request, Npo__Reply *repl
     }
     if (party_org_of (self, cmd->uscc, &party_org, division, &active, reply))
         return;
-    const char *params [5] = { cmd->uscc, cmd->id_type, cmd->id_number, cmd->to, on };
+    const char *params [6] = { cmd->uscc, cmd->id_type, cmd->id_number, cmd->to, on,
+                               request->actor };
     PGresult *res = npo_db_exec (self->db,
         "UPDATE members SET status = 'transferred_out', transferred_out_to = $4,"
-        " transferred_out_on = $5, updated_at = now ()"
+        " transferred_out_on = $5, updated_by = $6, updated_at = now ()"
         " WHERE uscc = $1 AND id_type = $2 AND id_number = $3 AND status = 'in' RETURNING id",
-        5, params);
+        6, params);
     if (!res) {
         npo_reply_db_failed (self->db, reply);
         return;

@@ -235,7 +235,12 @@ s_save_org (party_t *self, const Npo__Request *request, Npo__Reply *reply)
         " SELECT * FROM upd UNION ALL SELECT * FROM ins", 6, params);
     free (doc);
     if (!res) {
+        //  Set up by someone else at the same moment
+        bool raced = strcmp (npo_db_constraint (self->db), "party_orgs_one_active") == 0;
         npo_reply_db_failed (self->db, reply);
+        if (raced)
+            npo_reply_error (reply, CONFLICT, "party_org_exists",
+                             "a party organization of %s was just set up; try again", p->uscc);
         return;
     }
     char id_text [24];

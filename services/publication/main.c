@@ -34,6 +34,7 @@ main (int argc, char *argv [])
     self.redis_host = npo_config_str ("REDIS_HOST", "127.0.0.1");
     self.redis_port = (int) npo_config_int ("REDIS_PORT", 7191, 1, 65535);
     self.stats_interval_ms = (int) npo_config_int ("STATS_INTERVAL_MS", 5000, 100, 3600000);
+    self.stats_dirty = true;            //  written once at start, then on changes
     self.db = npo_db_open_service ("publication", npo_migrations, npo_migrations_len);
     if (!self.db)
         goto done;

@@ -779,16 +779,26 @@ pub_apply_party (void *state, const Npo__Envelope *event)
         log_error ("event %s is not a valid PartyOrgEvent; skipped", event->event_id);
         return 0;
     }
-    const char *params [3] = { m->uscc, strcmp (event->type, "party.org_dissolved")? "t": "f",
-                               event->event_id };
-    int rc = npo_db_cmd (self->db,
+    bool active = strcmp (event->type, "party.org_dissolved") != 0;
+    const char *params [3] = { m->uscc, active? "t": "f", event->event_id };
+    //  Public only when it flips: an update (a new secretary, say) says nothing
+    PGresult *res = npo_db_exec (self->db,
         "INSERT INTO party_orgs (uscc, active, source_event) VALUES ($1, $2, $3)"
         " ON CONFLICT (uscc) DO UPDATE SET active = EXCLUDED.active,"
-        " source_event = EXCLUDED.source_event", 3, params)
-          || !s_public_change (self, event, m->uscc, -1, &m->base);
+        " source_event = EXCLUDED.source_event WHERE party_orgs.active <> EXCLUDED.active"
+        " RETURNING uscc", 3, params);
+    bool flipped = res && PQntuples (res) == 1;
+    int rc = res? 0: -1;
+    PQclear (res);
+    Npo__PartyOrgPublic shown = NPO__PARTY_ORG_PUBLIC__INIT;
+    shown.uscc = m->uscc;
+    shown.party_organization = active;
+    if (rc == 0 && flipped) {
+        rc = s_public_change (self, event, m->uscc, -1, &shown.base)? 0: -1;
+        self->stats_dirty = true;
+    }
     npo__party_org_event__free_unpacked (m, NULL);
-    self->stats_dirty = true;
-    return rc? -1: 0;
+    return rc;
 }
 
 //  ---------------------------------------------------------------------
@@ -997,7 +1007,8 @@ s_redis_write (pub_t *self, const pub_pending_t *records, size_t n, bool set_seq
             return -1;
         }
         //  The last reply is EXEC's: an array, or nil when it was aborted
-        if (reply->type == REDIS_REPLY_ERROR || (i == replies - 1 && reply->type != REDIS_REPLY_ARRAY))
+        if (reply->type == REDIS_REPLY_ERROR
+        ||  (i == replies - 1 && reply->type != REDIS_REPLY_ARRAY))
             rc = -1;
         freeReplyObject (reply);
     }
@@ -1148,7 +1159,7 @@ pub_rebuild (pub_t *self)
         return -1;
     freeReplyObject (reply);
     long long total = s_write_since (self, 0);
-    if (total < 0)
+    if (total < 0 || s_write_stats (self))
         return -1;
     reply = s_redis_command (self, "EVAL %s 3 npo:rebuild npo:ready npo:pub_seq %s %s",
                              s_finish_script, token, top);
@@ -1161,7 +1172,8 @@ pub_rebuild (pub_t *self)
         return -1;
     }
     self->behind = false;
-    self->stats_dirty = true;
+    self->stats_dirty = false;
+    self->stats_at_ms = npo_now_us () / 1000;
     log_info ("rebuilt the cache: %lld public records", total);
     return total;
 }

@@ -235,7 +235,8 @@ reg_positions (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     const char *params [2] = { cmd->id_type, cmd->id_number };
     PGresult *res = npo_db_exec (self->db,
         "SELECT p.org_uscc, o.name, p.position, p.start_on::text, coalesce (p.end_on::text, ''),"
-        " p.appointed_on::text, p.employer FROM officer_posts p JOIN organizations o ON o.uscc = p.org_uscc"
+        " p.appointed_on::text, p.employer FROM officer_posts p"
+        " JOIN organizations o ON o.uscc = p.org_uscc"
         " WHERE p.id_type = $1 AND p.id_number = $2 ORDER BY p.start_on, p.id", 2, params);
     if (!res) {
         reg_db_failed (self, reply);

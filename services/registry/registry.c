@@ -123,7 +123,8 @@ s_old_codes (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     snprintf (self->target, sizeof self->target, "%s", org->uscc);
     if (!reg_may_write (self, org->basic->authority_division, reply))
         goto done;
-    const char *params [3] = { org->uscc, *code? code: NULL, len? cmd->old_certificate_number: NULL };
+    const char *params [3] = { org->uscc, *code? code: NULL,
+                               len? cmd->old_certificate_number: NULL };
     Npo__OldCodes event = NPO__OLD_CODES__INIT;
     event.uscc = org->uscc;
     event.old_org_code = code;

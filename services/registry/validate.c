@@ -1,5 +1,5 @@
-/*  validate.c - npo-registry input checks: basic information, dates,
- *  identity documents by type
+/*  validate.c - npo-registry input checks: basic information (identity
+ *  documents are checked by npo_identity_check, common/actor.c)
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -94,7 +94,3 @@ reg_validate_basic (const Npo__BasicInfo *b, Npo__Reply *reply)
         }
     return 0;
 }
-
-
-//  Identity documents: each type by its own rule; a non-resident is never
-//  refused for not holding a resident ID.

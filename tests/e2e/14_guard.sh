@@ -25,16 +25,16 @@ for i in $(seq 1 $N); do
     for pos in director supervisor; do
         id=$(resid 450102 "1970010$i" "1$i$((${#pos} % 10))") birth="1970-01-0$i"
         mail="南宁市青秀区私宅${pos}路$i号" mobile="1367710${i}${#pos}${i}${i}" tel="0771-5${i}${#pos}${i}${i}${i}"
-        keep "$id" "$birth" "$mail" "$mobile" "$tel" "${pos}桂$i"
-        printf '{"name":"%s","birth_date":"%s","gender":"male","ethnicity":"壮族","nationality":"中国","id_type":"resident_id","id_number":"%s","political_status":"群众","mail_address":"%s","postal_code":"530012","mobile":"%s","phone":"%s","position":"%s","full_time":true,"org_uscc":"%s","employer":"广西某某有限公司%d"}' \
-            "${pos}桂$i" "$birth" "$id" "$mail" "$mobile" "$tel" "$pos" "$uscc" "$i" \
+        keep "$id" "$birth" "$mail" "$mobile" "$tel" "${pos}桂$i" "广西某某有限公司$i${#pos}"
+        printf '{"name":"%s","birth_date":"%s","gender":"male","ethnicity":"壮族","nationality":"中国","id_type":"resident_id","id_number":"%s","political_status":"群众","mail_address":"%s","postal_code":"530012","mobile":"%s","phone":"%s","position":"%s","full_time":true,"org_uscc":"%s","employer":"广西某某有限公司%s"}' \
+            "${pos}桂$i" "$birth" "$id" "$mail" "$mobile" "$tel" "$pos" "$uscc" "$i${#pos}" \
             | $NPOCTL officer appoint --file - --start 2018-03-10 >/dev/null
     done
     passport="E7700${i}${i}${i}${i}"
     keep "$passport"
     printf '{"name":"Foreign Director %d","birth_date":"1980-05-1%d","id_type":"passport","id_number":"%s","mobile":"1366771000%d","position":"director","org_uscc":"%s"}' \
         "$i" "$i" "$passport" "$i" "$uscc" | $NPOCTL officer appoint --file - >/dev/null
-    keep "1980-05-1$i" "1366771000$i"
+    keep "1980-05-1$i" "1366771000$i" "Foreign Director $i"
     # a change of contact person and phone (never in the public change list)
     keep "新联系人桂$i" "1587710${i}${i}${i}${i}"
     $NPOCTL change --uscc "$uscc" --set "contact_name=新联系人桂$i" --set "contact_phone=1587710${i}${i}${i}${i}" --approve >/dev/null
@@ -53,11 +53,22 @@ for u in "${codes[@]}"; do
     for k in 1 2; do
         id=$(resid 450103 "198${k}020$i" "2$i$k") birth="198${k}-02-0$i"
         home="南宁市青秀区家庭住址$i-$k号" mobile="1377710$i$k$i$k" name="党员桂$i$k"
-        keep "$id" "$birth" "$home" "$mobile" "$name"
-        printf '{"uscc":"%s","name":"%s","gender":"female","id_type":"resident_id","id_number":"%s","birth_date":"%s","ethnicity":"壮族","education":"硕士","home_address":"%s","mobile":"%s","is_party_lead":false,"is_party_contact":true,"is_hk_mo_tw":false,"joined_branch_on":"2019-02-01","party_position":"党员","org_position":"会员","position_level":"一般","job_category":"管理人员","joined_party_on":"2005-06-01","full_member_on":"2006-06-01","membership_status":"full","lost_contact":false,"mobile_member":false,"under_central_committee":false}' \
-            "$u" "$name" "$id" "$birth" "$home" "$mobile" | $NPOCTL party admit --file - >/dev/null
+        keep "$id" "$birth" "$home" "$mobile" "$name" "流入地桂$i$k" "原党组织桂$i$k"
+        printf '{"uscc":"%s","name":"%s","gender":"female","id_type":"resident_id","id_number":"%s","birth_date":"%s","ethnicity":"壮族","education":"硕士","home_address":"%s","mobile":"%s","is_party_lead":false,"is_party_contact":true,"is_hk_mo_tw":false,"joined_branch_on":"2019-02-01","party_position":"党员","org_position":"会员","position_level":"一般","job_category":"管理人员","joined_party_on":"2005-06-01","full_member_on":"2006-06-01","membership_status":"full","lost_contact":true,"lost_contact_on":"2024-0%d-1%d","mobile_member":true,"outflow_destination":"流入地桂%d%d","under_central_committee":false,"transferred_in_from":"原党组织桂%d%d"}' \
+            "$u" "$name" "$id" "$birth" "$home" "$mobile" "$i" "$k" "$i" "$k" "$i" "$k" \
+            | $NPOCTL party admit --file - >/dev/null
     done
 done
+
+# the last organization's members leave and its party organization is dissolved;
+# an auditor's read is refused (and logged)
+last=${codes[$((N - 1))]}
+for k in 1 2; do
+    resid 450103 "198${k}020$N" "2$N$k" | $NPOCTL party transfer-out --uscc "$last" --id-type resident_id \
+        --id - --to 中共南宁市委组织部 >/dev/null
+done
+$NPOCTL party dissolve --uscc "$last" --reason 党员转出 >/dev/null
+NPO_ACTOR=auditor:nao $NPOCTL party members "$last" >/dev/null 2>&1
 
 # persons penalized for fundraising (section 13)
 for i in $(seq 1 $N); do
@@ -76,7 +87,7 @@ printf '{"uscc":"%s","year":2024,"detail":{"finance":{"total_assets":"100","tota
 $NPOCTL inspection review --uscc "${codes[1]}" --year 2024 --result qualified >/dev/null
 printf '{"uscc":"%s","penalty_name":"警告","decision_number":"邕民罚〔2025〕9号","facts":"未按期换届","legal_basis":"条例","result":"warning","authority":"兴宁区民政局","decided_on":"%s"}' \
     "${codes[2]}" "$today" | $NPOCTL penalty record --file - >/dev/null
-check_eq "the data set: $N organizations, their officers, party members and penalized persons" \
+check_eq "the data set: $N organizations, their officers, party members (2 transferred out) and penalized persons" \
     "$(sql "SELECT (SELECT count(*) FROM registry.officer_posts p JOIN registry.organizations o ON o.uscc = p.org_uscc WHERE o.authority_division = '$DIV')
              || ' ' || (SELECT count(*) FROM party.members m JOIN party.orgs o USING (uscc) WHERE o.authority_division = '$DIV')
              || ' ' || (SELECT count(*) FROM credit.person_penalties WHERE decision_number LIKE '邕民募罚%')")" \
@@ -84,14 +95,18 @@ check_eq "the data set: $N organizations, their officers, party members and pena
 check_eq "every personal value is kept where it belongs" \
     "$(sql "SELECT count(*) FROM party.members WHERE doc ->> 'home_address' LIKE '南宁市青秀区家庭住址%'")" $((2 * N))
 in_list=$(printf "'%s'," "${codes[@]}"); in_list=${in_list%,}
-check "publication knows their party organizations" \
-    wait_until 15 '[ "$(sql "SELECT count(*) FROM publication.party_orgs WHERE uscc IN ($in_list)")" = $N ]'
+check "publication has the deregistration, the result and the penalty" \
+    wait_until 15 '[ "$(sql "SELECT count(DISTINCT type) FROM publication.public_events WHERE uscc IN ($in_list) AND type IN ('"'registry.org_deregistered', 'inspection.result_recorded', 'credit.penalty_recorded', 'party.org_dissolved'"')")" = 4 ]'
+
+check "publication knows their party organizations, one dissolved" \
+    wait_until 15 '[ "$(sql "SELECT count(*) || '"' '"' || count(*) FILTER (WHERE active) FROM publication.party_orgs WHERE uscc IN ($in_list)")" = "$N $((N - 1))" ]'
 check "the statistics include them" wait_until 15 '[ "$(http_code "/v1/stats?division=$DIV")" = 200 ]'
 sleep 1
 
 # --- everything public, into one corpus
 corpus="$NPO_VAR/public-corpus.txt"
 : > "$corpus"
+check_eq "Redis holds one database" "$(redis INFO keyspace | grep -c '^db')" 1
 redis --scan > "$NPO_VAR/keys.txt"
 while read -r key; do
     echo "$key"
@@ -101,6 +116,8 @@ while read -r key; do
         hash)   redis HGETALL "$key" ;;
         list)   redis LRANGE "$key" 0 -1 ;;
         set)    redis SMEMBERS "$key" ;;
+        stream) redis XRANGE "$key" - + ;;
+        *)      echo "unknown type of $key" ;;
     esac
 done < "$NPO_VAR/keys.txt" >> "$corpus"
 keys=$(wc -l < "$NPO_VAR/keys.txt")
@@ -119,16 +136,24 @@ for path in "/v1/lists/abnormal?limit=100" "/v1/lists/serious?limit=100" /v1/sta
             "/v1/stats?division=4501" "/v1/stats?division=$DIV" /metrics /healthz; do
     echo "$NPO_GATEWAY_URL$path"
 done >> "$NPO_VAR/urls.txt"
-xargs -n 200 curl -s -w '\n' < "$NPO_VAR/urls.txt" >> "$corpus"
-answers=$(wc -l < "$NPO_VAR/urls.txt")
+xargs -n 200 curl -s -w '\nHTTP %{http_code}\n' < "$NPO_VAR/urls.txt" >> "$corpus"
+answers=$(grep -c '^HTTP 200$' "$corpus")
 cat "$NPO_VAR"/log/*.log >> "$corpus" 2>/dev/null
-check "the corpus covers Redis ($keys keys), the public event log ($events events), $answers gateway answers for $orgs organizations" \
-    test "$keys" -gt $N -a "$events" -gt $N -a "$orgs" -ge $N
+check "the corpus covers Redis ($keys keys), the public event log ($events events), $answers gateway answers (200) for $orgs organizations" \
+    test "$keys" -gt $N -a "$events" -gt $N -a "$orgs" -ge $N -a "$answers" -ge $((6 * orgs))
+check_nomatch "every key is of a type the scan reads" "$(cat "$corpus")" '^unknown type of' 
 check "and the logs, PostgreSQL's included" grep -q 'database system is ready' "$corpus"
 check_match "and it is the real thing: the public parts are in it" "$(cat "$corpus")" "守护测试协会1.*会长桂1"
 
 # --- the scan: no personal value anywhere public
-values=$(grep -c . "$NPO_VAR/personal.txt")
-found=$(grep -F -o -f "$NPO_VAR/personal.txt" "$corpus" | sort | uniq -c | sort -rn | head -n 10)
-check_eq "none of the $values personal values is in any public output or log" "$found" ""
+# each value as given, and its digits alone (a phone without its dash, a
+# birth date as YYYYMMDD) when it has 7 or more
+while read -r v; do
+    digits=$(printf '%s' "$v" | tr -cd '0-9')
+    [ ${#digits} -ge 7 ] && [ "$digits" != "$v" ] && echo "$digits"
+done < "$NPO_VAR/personal.txt" > "$NPO_VAR/forms.txt"
+cat "$NPO_VAR/forms.txt" >> "$NPO_VAR/personal.txt"
+values=$(sort -u "$NPO_VAR/personal.txt" | grep -c .)
+found=$(tr -d '\000' < "$corpus" | grep -a -F -o -f "$NPO_VAR/personal.txt" | sort | uniq -c | sort -rn | head -n 10)
+check_eq "none of the $values personal values (and forms) is in any public output or log" "$found" ""
 finish
