@@ -112,6 +112,16 @@ npo_check_texts (const npo_text_t *texts, size_t n, Npo__Reply *reply)
 }
 
 bool
+npo_uscc_ok (const char *uscc, Npo__Reply *reply)
+{
+    if (uscc_valid (uscc))
+        return true;
+    npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_uscc",
+                     "uscc: not a valid unified social credit code (GB 32100)");
+    return false;
+}
+
+bool
 npo_digits (const char *s, size_t n)
 {
     size_t i = 0;

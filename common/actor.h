@@ -51,6 +51,11 @@ typedef struct {
 int
     npo_check_texts (const npo_text_t *texts, size_t n, Npo__Reply *reply);
 
+//  True when uscc is a valid unified social credit code; otherwise false
+//  with the refusal (invalid_uscc) in reply.
+bool
+    npo_uscc_ok (const char *uscc, Npo__Reply *reply);
+
 //  True when s is exactly n ASCII digits.
 bool
     npo_digits (const char *s, size_t n);

@@ -193,6 +193,12 @@ npo_consumer_t *
                       const char *pub_endpoint, const char *router_endpoint,
                       npo_apply_fn *apply, npo_committed_fn *committed, void *state);
 
+//  The same, for the stream of the service named stream, at its configured
+//  endpoints (NPO_<STREAM>_PUB, NPO_<STREAM>_ROUTER).
+npo_consumer_t *
+    npo_consumer_of (npo_server_t *server, npo_db_t *db, const char *stream,
+                     npo_apply_fn *apply, npo_committed_fn *committed, void *state);
+
 void
     npo_consumer_destroy (npo_consumer_t **self_p);
 

@@ -8,6 +8,7 @@
 
 #include "bus.h"
 #include "bus_internal.h"
+#include "config.h"
 #include "log.h"
 
 //  =====================================================================
@@ -292,4 +293,12 @@ uint64_t
 npo_consumer_last_seq (npo_consumer_t *self)
 {
     return self->last;
+}
+
+npo_consumer_t *
+npo_consumer_of (npo_server_t *server, npo_db_t *db, const char *stream,
+                 npo_apply_fn *apply, npo_committed_fn *committed, void *state)
+{
+    return npo_consumer_new (server, db, stream, npo_config_endpoint (stream, "pub"),
+                             npo_config_endpoint (stream, "router"), apply, committed, state);
 }

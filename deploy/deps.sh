@@ -8,7 +8,7 @@ set -eu
 PKGS="build-essential pkg-config ca-certificates curl procps
 libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libevent-dev
 libhiredis-dev libjansson-dev libsodium-dev libqrencode-dev postgresql redis-server
-poppler-utils zbar-tools
+poppler-utils zbar-tools jq
 ${NPO_DEPS_EXTRA:-}"
 
 missing=""

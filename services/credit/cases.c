@@ -42,11 +42,8 @@ credit_record_case (credit_t *self, const Npo__Request *request, Npo__Reply *rep
         npo_reply_error (reply, BAD, "missing_field", "filing: required");
         return;
     }
-    if (!uscc_valid (c->uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (c->uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s", c->uscc);
     const npo_text_t texts [] = {
         { "case_number", c->case_number, 100, true },

@@ -103,11 +103,8 @@ s_check_result (const char *result, const char *fine_amount, uint32_t stop_month
 static int
 s_validate (const Npo__Penalty *p, Npo__Reply *reply)
 {
-    if (!uscc_valid (p->uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (p->uscc, reply))
         return -1;
-    }
     const npo_text_t texts [] = {
         { "penalty_name", p->penalty_name, 200, true },
         { "decision_number", p->decision_number, 100, true },
@@ -267,11 +264,8 @@ static void
 s_get_record (credit_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const char *uscc = request->get_credit_record->uscc;
-    if (!uscc_valid (uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s", uscc);
     char name [800], division [8];
     if (credit_org (self, uscc, name, sizeof name, division, reply))

@@ -290,11 +290,8 @@ void
 credit_add_listing (credit_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const Npo__AddListing *cmd = request->add_listing;
-    if (!uscc_valid (cmd->uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (cmd->uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s", cmd->uscc);
     if (strcmp (cmd->list, "abnormal") != 0 && strcmp (cmd->list, "serious") != 0) {
         npo_reply_error (reply, BAD, "invalid_list", "list: abnormal or serious");

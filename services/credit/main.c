@@ -44,14 +44,9 @@ main (int argc, char *argv [])
     if (!self.outbox)
         goto done;
     npo_server_set_outbox (server, self.outbox);
-    registry = npo_consumer_new (server, self.db, "registry",
-                                 npo_config_endpoint ("registry", "pub"),
-                                 npo_config_endpoint ("registry", "router"),
-                                 credit_apply_registry, NULL, &self);
-    inspection = npo_consumer_new (server, self.db, "inspection",
-                                   npo_config_endpoint ("inspection", "pub"),
-                                   npo_config_endpoint ("inspection", "router"),
-                                   credit_apply_inspection, NULL, &self);
+    registry = npo_consumer_of (server, self.db, "registry", credit_apply_registry, NULL, &self);
+    inspection = npo_consumer_of (server, self.db, "inspection", credit_apply_inspection,
+                                  NULL, &self);
     if (!registry || !inspection)
         goto done;
     npo_server_add_timer (server, 5000, credit_tick, &self);

@@ -125,11 +125,8 @@ insp_record_evaluation (insp_t *self, const Npo__Request *request, Npo__Reply *r
         npo_reply_error (reply, BAD, "missing_field", "evaluation: required");
         return;
     }
-    if (!uscc_valid (e->uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (e->uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s", e->uscc);
     if (!NPO_STR_IN (e->grade, s_grades)) {
         npo_reply_error (reply, BAD, "invalid_grade", "grade: 1A, 2A, 3A, 4A or 5A");
@@ -286,11 +283,8 @@ insp_record_audit (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
         npo_reply_error (reply, BAD, "missing_field", "audit: required");
         return;
     }
-    if (!uscc_valid (a->uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (a->uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s", a->uscc);
     if (!NPO_STR_IN (a->reason_category, s_audit_reasons)) {
         npo_reply_error (reply, BAD, "invalid_field",

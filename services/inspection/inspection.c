@@ -110,11 +110,8 @@ static void
 s_get_record (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const char *uscc = request->get_inspection_record->uscc;
-    if (!uscc_valid (uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s", uscc);
     insp_org_t org;
     if (insp_org_load (self, uscc, &org, reply) || !s_may_read (&self->actor, org.division, reply))

@@ -44,14 +44,8 @@ main (int argc, char *argv [])
     if (!self.outbox)
         goto done;
     npo_server_set_outbox (server, self.outbox);
-    registry = npo_consumer_new (server, self.db, "registry",
-                                 npo_config_endpoint ("registry", "pub"),
-                                 npo_config_endpoint ("registry", "router"),
-                                 insp_apply_registry, NULL, &self);
-    credit = npo_consumer_new (server, self.db, "credit",
-                               npo_config_endpoint ("credit", "pub"),
-                               npo_config_endpoint ("credit", "router"),
-                               insp_apply_credit, NULL, &self);
+    registry = npo_consumer_of (server, self.db, "registry", insp_apply_registry, NULL, &self);
+    credit = npo_consumer_of (server, self.db, "credit", insp_apply_credit, NULL, &self);
     if (!registry || !credit)
         goto done;
     npo_server_add_timer (server, 5000, insp_tick, &self);

@@ -181,11 +181,8 @@ insp_submit_report (insp_t *self, const Npo__Request *request, Npo__Reply *reply
         npo_reply_error (reply, BAD, "missing_field", "report and report.detail: required");
         return;
     }
-    if (!uscc_valid (r->uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (r->uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s %u", r->uscc, r->year);
     const char *kind = *r->kind? r->kind: "annual_inspection";
     if (!NPO_STR_IN (kind, s_kinds)) {
@@ -291,11 +288,8 @@ void
 insp_review_report (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const Npo__ReviewReport *cmd = request->review_report;
-    if (!uscc_valid (cmd->uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (cmd->uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s %u", cmd->uscc, cmd->year);
     if (!NPO_STR_IN (cmd->result, s_results)) {
         npo_reply_error (reply, BAD, "invalid_result",

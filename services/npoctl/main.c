@@ -818,6 +818,20 @@ static const verb_t s_verbs [] = {
       "  ground-5 abnormal listings removed 6 months on, 2 years on the abnormal\n"
       "  list moved to the serious list. show prints the organization's\n"
       "  penalties, cases and listings with their grounds, reasons and facts." },
+    { "subscribe", ctl_subscribe,
+      "npoctl subscribe --province NN|all [--division PREFIX] [--from N] [--snapshot]"
+      " [--out FILE | --state FILE] [--until N] [--idle SECONDS]\n"
+      "  Follows the public event stream of a province (all: the country) and prints\n"
+      "  each event once, in order, as a JSON line (seq, province, province_seq, type,\n"
+      "  uscc, division, occurred_at, doc, record), only those under --division.\n"
+      "  --out FILE appends to FILE, and FILE is the position: run it again and it\n"
+      "  goes on after its last line, with no gap and no duplicate. --state FILE\n"
+      "  keeps the position beside standard output. --from N starts at N (a fresh\n"
+      "  start); --snapshot starts from every public record ({\"snapshot\": ...}\n"
+      "  lines, then {\"snapshot_done\": true, \"province_seq\": N}). Missed events\n"
+      "  are asked for again (at start, on a gap, when a heartbeat is ahead, when the\n"
+      "  publisher is silent). Stops at province_seq N (--until), after SECONDS\n"
+      "  without events (--idle), or on SIGINT/SIGTERM." },
     { "show", s_show,
       "npoctl show USCC\n"
       "  Prints an organization's full registry record as JSON." },

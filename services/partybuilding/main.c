@@ -41,10 +41,7 @@ main (int argc, char *argv [])
     if (!self.outbox)
         goto done;
     npo_server_set_outbox (server, self.outbox);
-    registry = npo_consumer_new (server, self.db, "registry",
-                                 npo_config_endpoint ("registry", "pub"),
-                                 npo_config_endpoint ("registry", "router"),
-                                 party_apply_registry, NULL, &self);
+    registry = npo_consumer_of (server, self.db, "registry", party_apply_registry, NULL, &self);
     if (!registry)
         goto done;
     rc = npo_server_run (server);

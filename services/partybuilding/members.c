@@ -139,11 +139,8 @@ party_save_member (party_t *self, const Npo__Request *request, Npo__Reply *reply
         npo_reply_error (reply, BAD, "missing_field", "member: required");
         return;
     }
-    if (!uscc_valid (m->uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (m->uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s", m->uscc);   //  never the person
     if (s_check_member (m, reply))
         return;
@@ -231,11 +228,8 @@ void
 party_transfer_out (party_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const Npo__TransferMemberOut *cmd = request->transfer_member_out;
-    if (!uscc_valid (cmd->uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (cmd->uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s", cmd->uscc);
     char today [11];
     const char *on = npo_date_or_today (cmd->on, today);
@@ -290,11 +284,8 @@ void
 party_list_members (party_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const char *uscc = request->list_members->uscc;
-    if (!uscc_valid (uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s", uscc);
     uint64_t party_org;
     char division [8];

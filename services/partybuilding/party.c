@@ -135,11 +135,8 @@ s_reply_org (party_t *self, const char *id, Npo__Reply *reply)
 static int
 s_check_org (const Npo__PartyOrg *p, Npo__Reply *reply)
 {
-    if (!uscc_valid (p->uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (p->uscc, reply))
         return -1;
-    }
     const npo_text_t texts [] = {
         { "party_org_name", p->party_org_name, 200, true },
         { "parent_party_org", p->parent_party_org, 200, false },
@@ -272,11 +269,8 @@ static void
 s_dissolve_org (party_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const Npo__DissolvePartyOrg *cmd = request->dissolve_party_org;
-    if (!uscc_valid (cmd->uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (cmd->uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s", cmd->uscc);
     char today [11];
     const char *on = npo_date_or_today (cmd->dissolved_on, today);
@@ -350,11 +344,8 @@ static void
 s_get_org (party_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const char *uscc = request->get_party_org->uscc;
-    if (!uscc_valid (uscc)) {
-        npo_reply_error (reply, BAD, "invalid_uscc",
-                         "uscc: not a valid unified social credit code (GB 32100)");
+    if (!npo_uscc_ok (uscc, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "%s", uscc);
     uint64_t id;
     char division [8];

@@ -42,25 +42,16 @@ main (int argc, char *argv [])
                              npo_config_endpoint ("publication", "pub"), pub_handle, &self);
     if (!server)
         goto done;
+    if (pub_stream_init (&self, npo_server_pub (server)))
+        goto done;
     //  The cache first: records applied from now on find Redis ready.
     pub_tick (&self);
     npo_server_add_timer (server, 1000, pub_tick, &self);
-    registry = npo_consumer_new (server, self.db, "registry",
-                                 npo_config_endpoint ("registry", "pub"),
-                                 npo_config_endpoint ("registry", "router"),
-                                 pub_apply, pub_committed, &self);
-    inspection = npo_consumer_new (server, self.db, "inspection",
-                                   npo_config_endpoint ("inspection", "pub"),
-                                   npo_config_endpoint ("inspection", "router"),
-                                   pub_apply_inspection, pub_committed, &self);
-    credit = npo_consumer_new (server, self.db, "credit",
-                               npo_config_endpoint ("credit", "pub"),
-                               npo_config_endpoint ("credit", "router"),
-                               pub_apply_credit, pub_committed, &self);
-    party = npo_consumer_new (server, self.db, "party",
-                              npo_config_endpoint ("party", "pub"),
-                              npo_config_endpoint ("party", "router"),
-                              pub_apply_party, pub_committed, &self);
+    registry = npo_consumer_of (server, self.db, "registry", pub_apply, pub_committed, &self);
+    inspection = npo_consumer_of (server, self.db, "inspection", pub_apply_inspection,
+                                  pub_committed, &self);
+    credit = npo_consumer_of (server, self.db, "credit", pub_apply_credit, pub_committed, &self);
+    party = npo_consumer_of (server, self.db, "party", pub_apply_party, pub_committed, &self);
     if (!registry || !inspection || !credit || !party)
         goto done;
     rc = npo_server_run (server);

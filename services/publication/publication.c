@@ -154,7 +154,8 @@ s_push_pending (pub_t *self, const char *uscc, char *doc, char *changes, uint64_
 //  Appends to the public event log (in the caller's transaction) and returns
 //  its global seq, or 0.
 static uint64_t
-s_public_event (pub_t *self, const Npo__Envelope *event, const char *type, const char *doc)
+s_public_event (pub_t *self, const Npo__Envelope *event, const char *type, const char *doc,
+                const char *record)
 {
     //  Province: the division's first two digits; "10" for national
     char province [3] = "10";
@@ -163,17 +164,17 @@ s_public_event (pub_t *self, const Npo__Envelope *event, const char *type, const
         snprintf (province, sizeof province, "%.2s", d);
     char occurred [32];
     snprintf (occurred, sizeof occurred, "%lld", (long long) event->occurred_at_us);
-    const char *params [7] = { province, type, event->org_uscc, event->division, doc,
-                               event->event_id, occurred };
+    const char *params [8] = { province, type, event->org_uscc, event->division, doc,
+                               event->event_id, occurred, record };
     PGresult *res = npo_db_exec (self->db,
         "WITH g AS (INSERT INTO public_seq VALUES ('', 1) ON CONFLICT (province)"
         "           DO UPDATE SET last = public_seq.last + 1 RETURNING last),"
         "     p AS (INSERT INTO public_seq VALUES ($1, 1) ON CONFLICT (province)"
         "           DO UPDATE SET last = public_seq.last + 1 RETURNING last)"
         " INSERT INTO public_events (seq, province, province_seq, type, uscc, division, doc,"
-        "   source_event, occurred_at)"
-        " SELECT g.last, $1, p.last, $2, $3, $4, $5, $6, to_timestamp ($7::bigint / 1e6)"
-        " FROM g, p RETURNING seq", 7, params);
+        "   source_event, occurred_at, record)"
+        " SELECT g.last, $1, p.last, $2, $3, $4, $5, $6, to_timestamp ($7::bigint / 1e6), $8"
+        " FROM g, p RETURNING seq", 8, params);
     if (!res)
         return 0;
     uint64_t seq = PQntuples (res) == 1? strtoull (PQgetvalue (res, 0, 0), NULL, 10): 0;
@@ -379,7 +380,7 @@ s_project (pub_t *self, const Npo__Envelope *event, const Npo__Organization *org
     uint64_t pub_seq = 0;
     if (written) {
         changes_doc = s_record_changes (self, event, org->uscc, changes, n_changes);
-        pub_seq = changes_doc? s_public_event (self, event, event->type, doc): 0;
+        pub_seq = changes_doc? s_public_event (self, event, event->type, doc, doc): 0;
         snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) pub_seq);
         const char *p2 [2] = { org->uscc, seq_text };
         if (pub_seq == 0
@@ -414,7 +415,7 @@ s_old_codes (pub_t *self, const Npo__Envelope *event)
                                   "old_certificate_number", msg->old_certificate_number);
     char *doc = doc_json? json_dumps (doc_json, JSON_COMPACT): NULL;
     json_decref (doc_json);
-    uint64_t seq = doc? s_public_event (self, event, event->type, doc): 0;
+    uint64_t seq = doc? s_public_event (self, event, event->type, doc, NULL): 0;
     char seq_text [24], alias [80];
     snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) seq);
     int rc = seq? 0: -1;
@@ -505,19 +506,14 @@ s_public_change (pub_t *self, const Npo__Envelope *event, const char *uscc, int 
         if (!list)
             return NULL;
     }
-    json_t *json = npo_pb_to_json (public_msg);
-    char *entry = json? json_dumps (json, JSON_COMPACT): NULL;
-    json_decref (json);
-    uint64_t pub_seq = entry? s_public_event (self, event, event->type, entry): 0;
-    free (entry);
-    char seq_text [24];
-    snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) pub_seq);
-    const char *params [4] = { uscc, seq_text, h >= 0? s_histories [h].kind: NULL, list };
-    PGresult *res = pub_seq? npo_db_exec (self->db,
+    //  The history, and the record (when known) re-composed, then the public
+    //  event with both, then the record's pub_seq
+    const char *params [3] = { uscc, h >= 0? s_histories [h].kind: NULL, list };
+    PGresult *res = npo_db_exec (self->db,
         "WITH h AS (INSERT INTO histories (uscc, kind, doc, pub_seq)"
-        "  SELECT $1, $3, $4, $2 WHERE $3::text IS NOT NULL"
-        "  ON CONFLICT (uscc, kind) DO UPDATE SET doc = EXCLUDED.doc, pub_seq = EXCLUDED.pub_seq)"
-        " SELECT doc FROM orgs WHERE uscc = $1 FOR UPDATE", 4, params): NULL;
+        "  SELECT $1, $2, $3, 0 WHERE $2::text IS NOT NULL"
+        "  ON CONFLICT (uscc, kind) DO UPDATE SET doc = EXCLUDED.doc)"
+        " SELECT doc FROM orgs WHERE uscc = $1 FOR UPDATE", 3, params);
     if (!res) {
         free (list);
         return NULL;
@@ -525,11 +521,19 @@ s_public_change (pub_t *self, const Npo__Envelope *event, const char *uscc, int 
     char *doc = PQntuples (res)? npo_strdup (PQgetvalue (res, 0, 0)): NULL;
     PQclear (res);
     int rc = doc? s_compose (self, uscc, &doc): 0;
-    if (doc && rc == 0) {
-        const char *p2 [3] = { uscc, doc, seq_text };
-        rc = npo_db_cmd (self->db, "UPDATE orgs SET doc = $2, pub_seq = $3, updated_at = now ()"
-                         " WHERE uscc = $1", 3, p2);
-    }
+    json_t *json = npo_pb_to_json (public_msg);
+    char *entry = json? json_dumps (json, JSON_COMPACT): NULL;
+    json_decref (json);
+    uint64_t pub_seq = rc == 0 && entry? s_public_event (self, event, event->type, entry, doc): 0;
+    free (entry);
+    char seq_text [24];
+    snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) pub_seq);
+    const char *p2 [3] = { uscc, doc, seq_text };
+    rc = pub_seq == 0? -1:
+         npo_db_cmd (self->db, "UPDATE histories SET pub_seq = $2 WHERE uscc = $1"
+                     " AND kind = $3", 3, (const char *[]) { uscc, seq_text, params [1] })
+      || (doc && npo_db_cmd (self->db, "UPDATE orgs SET doc = $2, pub_seq = $3,"
+                             " updated_at = now () WHERE uscc = $1", 3, p2));
     if (rc) {
         free (doc);
         free (list);
@@ -1019,6 +1023,8 @@ void
 pub_committed (void *state, bool ok)
 {
     pub_t *self = state;
+    if (ok)
+        pub_relay (self);
     //  On failure PostgreSQL still has it; the tick sees npo:pub_seq behind.
     //  While behind, the watermark must not jump past the missed records. A
     //  batch that was not committed may have been (COMMIT lost with its
@@ -1182,6 +1188,8 @@ void
 pub_tick (void *state)
 {
     pub_t *self = state;
+    pub_relay (self);           //  (what a failed relay left)
+    pub_heartbeat (self);
     //  Statistics, at most every stats_interval_ms while something changed
     int64_t now_ms = npo_now_us () / 1000;
     if (self->stats_dirty && now_ms - self->stats_at_ms >= self->stats_interval_ms) {
@@ -1225,6 +1233,14 @@ void
 pub_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
 {
     pub_t *self = state;
+    if (request->body_case == NPO__REQUEST__BODY_PUBLIC_REPLAY) {
+        pub_replay (self, request->public_replay, reply);
+        return;
+    }
+    if (request->body_case == NPO__REQUEST__BODY_PUBLIC_SNAPSHOT) {
+        pub_snapshot (self, request->public_snapshot, reply);
+        return;
+    }
     if (request->body_case != NPO__REQUEST__BODY_CACHE_REBUILD) {
         npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "unknown_command",
                          "publication does not handle this command");

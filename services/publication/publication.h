@@ -37,6 +37,8 @@ typedef struct {
     bool stats_dirty;           //  organizations changed since stats:<prefix> were written
     int64_t stats_at_ms;        //  when they were last written
     int stats_interval_ms;      //  at most this often (NPO_STATS_INTERVAL_MS)
+    void *pub;                  //  the public stream (PUB), not owned
+    uint64_t published;         //  public events sent up to this seq
 } pub_t;
 
 //  Consumer callbacks for the registry, inspection and credit streams
@@ -67,6 +69,20 @@ void
 //  Returns the number of records, or -1.
 long long
     pub_rebuild (pub_t *self);
+
+//  stream.c: the public stream. Init takes the PUB socket and starts after
+//  the events already logged; relay sends what was logged since (after each
+//  commit); heartbeat says where each province stands (each tick).
+int
+    pub_stream_init (pub_t *self, void *pub);
+void
+    pub_relay (pub_t *self);
+void
+    pub_heartbeat (pub_t *self);
+void
+    pub_replay (pub_t *self, const Npo__PublicReplay *cmd, Npo__Reply *reply);
+void
+    pub_snapshot (pub_t *self, const Npo__PublicSnapshot *cmd, Npo__Reply *reply);
 
 //  Renders the public JSON of an organization (allow-listed fields only).
 //  Returns a malloc'd string, or NULL when the record cannot be rendered.

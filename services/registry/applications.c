@@ -195,11 +195,8 @@ reg_submit (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         name = cmd->basic->name;
     }
     else {
-        if (!uscc_valid (cmd->uscc)) {
-            npo_reply_error (reply, BAD, "invalid_uscc",
-                             "uscc: not a valid unified social credit code (GB 32100)");
+        if (!npo_uscc_ok (cmd->uscc, reply))
             return;
-        }
         bool found;
         org = reg_db_load_org (self, cmd->uscc, false, &found);
         if (!org) {

@@ -60,9 +60,7 @@ main (int argc, char *argv [])
         goto done;
     npo_server_set_outbox (server, self.outbox);
     //  Revocations arrive as credit events
-    credit = npo_consumer_new (server, self.db, "credit", npo_config_endpoint ("credit", "pub"),
-                               npo_config_endpoint ("credit", "router"), reg_apply_credit,
-                               NULL, &self);
+    credit = npo_consumer_of (server, self.db, "credit", reg_apply_credit, NULL, &self);
     if (!credit)
         goto done;
     rc = npo_server_run (server);
