@@ -138,6 +138,13 @@ s_emit (sub_t *self, const Npo__PublicEvent *e)
     return s_save_state (self);
 }
 
+//  True once the position reached --until.
+static bool
+s_done (const sub_t *self)
+{
+    return self->until && self->last >= self->until;
+}
+
 //  Asks for everything after the position until caught up. Returns 0, 1 when
 //  publication did not answer (try later), -1 on a write failure.
 static int
@@ -154,6 +161,10 @@ s_catch_up (sub_t *self)
         Npo__Reply *reply = npo_client_call (self->client, &request);
         if (!reply)
             return 1;
+        if (reply->status == NPO__STATUS__STATUS_UNAVAILABLE) {
+            npo__reply__free_unpacked (reply, NULL);
+            return 1;           //  (its database is back in a moment)
+        }
         if (reply->status != NPO__STATUS__STATUS_OK) {
             fprintf (stderr, "npoctl subscribe: %s (%s)\n", reply->error_message,
                      reply->error_code);
@@ -161,13 +172,20 @@ s_catch_up (sub_t *self)
             return -1;
         }
         size_t n = reply->public_events->n_events;
+        uint64_t before = self->last;
         int rc = 0;
-        for (size_t i = 0; i < n && rc == 0; i++)
+        for (size_t i = 0; i < n && rc == 0 && !s_done (self); i++)
             rc = s_emit (self, reply->public_events->events [i]);
         npo__reply__free_unpacked (reply, NULL);
         if (rc)
             return -1;
-        if (n == 0)
+        if (n && self->last == before) {
+            fprintf (stderr, "npoctl subscribe: the stream does not go on from this position"
+                             " (%llu): another province's file?\n",
+                     (unsigned long long) self->last);
+            return -1;
+        }
+        if (n == 0 || s_done (self))
             return 0;
     }
     return 0;
@@ -190,11 +208,16 @@ s_snapshot (sub_t *self)
         request.public_snapshot = &cmd;
         request.actor = (char *) self->actor;
         Npo__Reply *reply = npo_client_call (self->client, &request);
-        if (!reply || reply->status != NPO__STATUS__STATUS_OK) {
-            fprintf (stderr, "npoctl subscribe: the snapshot failed: %s\n",
-                     reply? reply->error_message: "publication did not answer");
+        if (!reply || reply->status == NPO__STATUS__STATUS_UNAVAILABLE) {
             if (reply)
                 npo__reply__free_unpacked (reply, NULL);
+            sleep (1);          //  the same page again
+            continue;
+        }
+        if (reply->status != NPO__STATUS__STATUS_OK) {
+            fprintf (stderr, "npoctl subscribe: the snapshot failed: %s (%s)\n",
+                     reply->error_message, reply->error_code);
+            npo__reply__free_unpacked (reply, NULL);
             return -1;
         }
         const Npo__PublicSnapshotPage *page = reply->public_snapshot;
@@ -228,10 +251,10 @@ s_snapshot (sub_t *self)
 }
 
 //  The position the output file ends at: its last whole line (an event, or
-//  the end of a snapshot). A partial last line, cut by a kill, is cut off; a
-//  file with no position (empty, or a snapshot never finished) is emptied.
-//  Returns 0 when the file holds a position, 1 when it starts afresh, -1 on
-//  failure.
+//  the end of a snapshot), read from the end. A partial last line, cut by a
+//  kill, is cut off. Returns 0 when the file holds a position, 1 when it is
+//  empty, 2 when it holds an unfinished snapshot (emptied: it starts again),
+//  -1 on failure.
 static int
 s_resume_out (sub_t *self)
 {
@@ -241,34 +264,52 @@ s_resume_out (sub_t *self)
         fprintf (stderr, "npoctl subscribe: %s: %s\n", self->out, strerror (errno));
         return -1;
     }
-    size_t size = (size_t) st.st_size;
-    char *text = malloc (size + 1);
-    if (!text)
-        abort ();
-    if (pread (self->fd, text, size, 0) != (ssize_t) size) {
-        free (text);
-        return -1;
+    off_t size = st.st_size, end = size;
+    //  The tail, growing until it holds the last whole line
+    size_t want = 65536;
+    char *tail = NULL;
+    off_t from = 0;
+    while (true) {
+        from = size > (off_t) want? size - (off_t) want: 0;
+        free (tail);
+        tail = malloc ((size_t) (size - from) + 1);
+        if (!tail)
+            abort ();
+        if (pread (self->fd, tail, (size_t) (size - from), from) != size - from) {
+            free (tail);
+            return -1;
+        }
+        tail [size - from] = 0;
+        char *last_nl = strrchr (tail, '\n');
+        end = last_nl? from + (last_nl - tail) + 1: from;
+        //  enough when the tail holds the newline before the last line too
+        char *prev = last_nl? last_nl: tail;
+        while (prev > tail && prev [-1] != '\n')
+            prev--;
+        if (from == 0 || prev > tail)
+            break;
+        want *= 4;
     }
-    size_t end = size;
-    while (end > 0 && text [end - 1] != '\n')
-        end--;
-    size_t start = end > 0? end - 1: 0;
-    while (start > 0 && text [start - 1] != '\n')
-        start--;
-    text [end] = 0;
-    json_t *line = end? json_loads (text + start, 0, NULL): NULL;
-    free (text);
+    tail [end - from] = 0;
+    char *line_start = tail + (end - from);
+    if (line_start > tail)
+        line_start--;           //  the newline ending the last line
+    while (line_start > tail && line_start [-1] != '\n')
+        line_start--;
+    json_t *line = end > 0? json_loads (line_start, 0, NULL): NULL;
+    free (tail);
     const char *key = json_object_get (line, "snapshot_done")? "province_seq":
                       !json_object_get (line, "seq")? NULL:
                       *self->province? "province_seq": "seq";
+    bool snapshot = json_object_get (line, "snapshot") != NULL;
     if (key)
         self->last = (uint64_t) json_integer_value (json_object_get (line, key));
     else
         end = 0;
     json_decref (line);
-    if (ftruncate (self->fd, (off_t) end))
+    if (ftruncate (self->fd, end))
         return -1;
-    return key? 0: 1;
+    return key? 0: snapshot? 2: 1;
 }
 
 int
@@ -304,7 +345,10 @@ ctl_subscribe (ctl_t *ctl, int argc, char **argv)
         int resumed = s_resume_out (&self);
         if (resumed < 0)
             return EXIT_REFUSED;
-        fresh = resumed == 1;
+        if (resumed == 2 && !snapshot)
+            return ctl_usage_error ("subscribe", "%s: a snapshot was not finished: run it again"
+                                    " with --snapshot", out);
+        fresh = resumed != 0;
     }
     else
     if (state) {
@@ -325,9 +369,16 @@ ctl_subscribe (ctl_t *ctl, int argc, char **argv)
                                   ctl->timeout_ms);
     void *ctx = zmq_ctx_new ();
     void *sub = zmq_socket (ctx, ZMQ_SUB);
-    int hwm = 100000;
+    int hwm = 100000, linger = 0;
+    int64_t max_size = NPO_MAX_MSG;
     zmq_setsockopt (sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt (sub, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size);
     zmq_setsockopt (sub, ZMQ_SUBSCRIBE, self.province, strlen (self.province));
+    //  The country's heartbeat says the publisher lives, even while the
+    //  province has no events yet
+    if (*self.province)
+        zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "_hb", 3);
     if (!self.client || zmq_connect (sub, npo_config_endpoint ("publication", "pub"))) {
         fprintf (stderr, "npoctl subscribe: cannot reach publication\n");
         return EXIT_UNREACHABLE;
@@ -337,7 +388,7 @@ ctl_subscribe (ctl_t *ctl, int argc, char **argv)
         rc = EXIT_REFUSED;
     int64_t heard = s_now_ms (), active = s_now_ms ();
     bool behind = true, warned = false;
-    while (rc == 0 && !s_stop && !(self.until && self.last >= self.until)) {
+    while (rc == 0 && !s_stop && !s_done (&self)) {
         if (behind) {
             uint64_t before = self.last;
             int c = s_catch_up (&self);
@@ -346,6 +397,8 @@ ctl_subscribe (ctl_t *ctl, int argc, char **argv)
             behind = c == 1;
             if (self.last != before)
                 active = s_now_ms ();
+            if (behind && idle_ms && s_now_ms () - active > idle_ms)
+                break;          //  (publication away all along)
             continue;
         }
         zmq_pollitem_t item = { sub, 0, ZMQ_POLLIN, 0 };

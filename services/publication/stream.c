@@ -133,19 +133,20 @@ pub_heartbeat (pub_t *self)
 }
 
 //  The last published seq of a province (its province_seq), or of the
-//  country (""): the position a replay or a snapshot page stands at.
-static uint64_t
+//  country (""): the position a replay or a snapshot page stands at; -1 when
+//  the database failed.
+static int64_t
 s_last_seq (pub_t *self, const char *province)
 {
     if (!*province)
-        return self->published;
+        return (int64_t) self->published;
     char until [24];
     snprintf (until, sizeof until, "%llu", (unsigned long long) self->published);
     const char *params [2] = { province, until };
     PGresult *res = npo_db_exec (self->db,
         "SELECT coalesce (max (province_seq), 0) FROM public_events WHERE province = $1"
         " AND seq <= $2::bigint", 2, params);
-    uint64_t last = res? strtoull (PQgetvalue (res, 0, 0), NULL, 10): 0;
+    int64_t last = res? strtoll (PQgetvalue (res, 0, 0), NULL, 10): -1;
     PQclear (res);
     return last;
 }
@@ -173,11 +174,13 @@ pub_replay (pub_t *self, const Npo__PublicReplay *cmd, Npo__Reply *reply)
     snprintf (until, sizeof until, "%llu", (unsigned long long) self->published);
     const char *params [4] = { cmd->province, from, limit, until };
     //  Only what was published: a replay never shows what the stream has not
-    PGresult *res = npo_db_exec (self->db,
-        "SELECT " EVENT_COLUMNS " FROM public_events"
-        " WHERE ($1 = '' OR province = $1) AND seq <= $4::bigint"
-        " AND CASE WHEN $1 = '' THEN seq ELSE province_seq END >= $2::bigint"
-        " ORDER BY seq LIMIT $3::int", 4, params);
+    PGresult *res = *cmd->province?
+        npo_db_exec (self->db, "SELECT " EVENT_COLUMNS " FROM public_events"
+                     " WHERE province = $1 AND province_seq >= $2::bigint AND seq <= $4::bigint"
+                     " ORDER BY province_seq LIMIT $3::int", 4, params):
+        npo_db_exec (self->db, "SELECT " EVENT_COLUMNS " FROM public_events"
+                     " WHERE seq >= $1::bigint AND seq <= $3::bigint"
+                     " ORDER BY seq LIMIT $2::int", 3, params + 1);
     if (!res) {
         npo_reply_db_failed (self->db, reply);
         return;
@@ -205,7 +208,8 @@ pub_replay (pub_t *self, const Npo__PublicReplay *cmd, Npo__Reply *reply)
     body->n_events = (size_t) rows;
     //  The last seq (province_seq, or global), for the subscriber to know
     //  whether it caught up
-    body->last_seq = s_last_seq (self, cmd->province);
+    int64_t last = s_last_seq (self, cmd->province);
+    body->last_seq = last > 0? (uint64_t) last: 0;
     PQclear (res);
     reply->body_case = NPO__REPLY__BODY_PUBLIC_EVENTS;
     reply->public_events = body;
@@ -223,12 +227,15 @@ pub_snapshot (pub_t *self, const Npo__PublicSnapshot *cmd, Npo__Reply *reply)
     snprintf (limit, sizeof limit, "%u",
               cmd->max && cmd->max < SNAPSHOT_MAX? cmd->max: SNAPSHOT_MAX);
     //  The position first: the records read after it hold at least what it
-    //  says (publication is one thread: everything committed is published),
-    //  and a region applies the stream from it on and converges
-    uint64_t position = s_last_seq (self, cmd->province);
+    //  says, and a region applies the stream from it on and converges
+    int64_t position = s_last_seq (self, cmd->province);
+    if (position < 0) {
+        npo_reply_db_failed (self->db, reply);
+        return;
+    }
     const char *params [3] = { cmd->province, cmd->after_uscc, limit };
     PGresult *res = npo_db_exec (self->db,
-        "SELECT uscc, doc FROM orgs WHERE ($1 = '' OR left (division, 2) = $1) AND uscc > $2"
+        "SELECT uscc, doc FROM orgs WHERE ($1 = '' OR division LIKE $1 || '%') AND uscc > $2"
         " ORDER BY uscc LIMIT $3::int", 3, params);
     if (!res) {
         npo_reply_db_failed (self->db, reply);
@@ -247,7 +254,7 @@ pub_snapshot (pub_t *self, const Npo__PublicSnapshot *cmd, Npo__Reply *reply)
     page->done = rows < atoi (limit);
     page->last_uscc = npo_strdup (rows? PQgetvalue (res, rows - 1, 0): cmd->after_uscc);
     PQclear (res);
-    page->province_seq = position;
+    page->province_seq = (uint64_t) position;
     reply->body_case = NPO__REPLY__BODY_PUBLIC_SNAPSHOT;
     reply->public_snapshot = page;
 }

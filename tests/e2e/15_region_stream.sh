@@ -70,6 +70,9 @@ check_eq "a district subscriber gets its district's events only" \
     "$(jq -r '.division' "$NPO_VAR/c.jsonl" | sort -u)" 460105
 check_eq "all of them" "$(wc -l < "$NPO_VAR/c.jsonl")" \
     "$(sql "SELECT count(*) FROM publication.public_events WHERE division = '460105'")"
+sub --out "$NPO_VAR/e.jsonl" --until 10 2>/dev/null
+check_eq "--until stops there, not at the end of a replayed page" "$(jq -r '.province_seq' "$NPO_VAR/e.jsonl" | paste -sd,)" \
+    "$(seq 1 10 | paste -sd,)"
 check_match "a district of another province is refused" "$(sub --division 620102 2>&1)" 'not in the province'
 
 # A silent publisher is noticed; the stream resumes when it is back
