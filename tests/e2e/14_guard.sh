@@ -3,9 +3,10 @@
 # filled (officers and their work history, contact persons, liquidation
 # leaders, party secretaries and members, persons penalized for fundraising)
 # goes through the whole system; then everything public is scanned for any of
-# those values: every Redis key and value, the public event log, the gateway's
-# answers for every organization, the lists and the statistics, and every log
-# (the services' and PostgreSQL's). It must find none.
+# those values: every Redis key and value, the public event log and the stream
+# regions receive, the gateway's answers for every organization, the lists and
+# the statistics, and every log (the services' and PostgreSQL's). It must find
+# none.
 . "$(dirname "$0")/../lib.sh"
 
 DIV=450102                          # 南宁市兴宁区: only this test registers there
@@ -121,8 +122,14 @@ while read -r key; do
     esac
 done < "$NPO_VAR/keys.txt" >> "$corpus"
 keys=$(wc -l < "$NPO_VAR/keys.txt")
-sql "SELECT type || ' ' || uscc || ' ' || division || ' ' || doc FROM publication.public_events" >> "$corpus"
+sql "SELECT type || ' ' || uscc || ' ' || division || ' ' || doc || ' ' || coalesce (record, '')
+     FROM publication.public_events" >> "$corpus"
 events=$(sql "SELECT count(*) FROM publication.public_events")
+# and the stream as regions receive it, the whole country
+$NPOCTL subscribe --province all --until "$(sql "SELECT max(seq) FROM publication.public_events")" \
+    --out "$NPO_VAR/stream.jsonl" 2>/dev/null
+streamed=$(wc -l < "$NPO_VAR/stream.jsonl")
+cat "$NPO_VAR/stream.jsonl" >> "$corpus"
 # every organization's answers, 200 URLs to a curl
 sql "SELECT uscc FROM publication.orgs" > "$NPO_VAR/orgs.txt"
 orgs=$(wc -l < "$NPO_VAR/orgs.txt")
@@ -139,8 +146,9 @@ done >> "$NPO_VAR/urls.txt"
 xargs -n 200 curl -s -w '\nHTTP %{http_code}\n' < "$NPO_VAR/urls.txt" >> "$corpus"
 answers=$(grep -c '^HTTP 200$' "$corpus")
 cat "$NPO_VAR"/log/*.log >> "$corpus" 2>/dev/null
-check "the corpus covers Redis ($keys keys), the public event log ($events events), $answers gateway answers (200) for $orgs organizations" \
-    test "$keys" -gt $N -a "$events" -gt $N -a "$orgs" -ge $N -a "$answers" -ge $((6 * orgs))
+check "the corpus covers Redis ($keys keys), the public event log ($events events) and its stream ($streamed), $answers gateway answers (200) for $orgs organizations" \
+    test "$keys" -gt $N -a "$events" -gt $N -a "$streamed" -eq "$events" -a "$orgs" -ge $N \
+         -a "$answers" -ge $((6 * orgs))
 check_nomatch "every key is of a type the scan reads" "$(cat "$corpus")" '^unknown type of' 
 check "and the logs, PostgreSQL's included" grep -q 'database system is ready' "$corpus"
 check_match "and it is the real thing: the public parts are in it" "$(cat "$corpus")" "守护测试协会1.*会长桂1"
