@@ -832,6 +832,15 @@ static const verb_t s_verbs [] = {
       "  are asked for again (at start, on a gap, when a heartbeat is ahead, when the\n"
       "  publisher is silent). Stops at province_seq N (--until), after SECONDS\n"
       "  without events (--idle), or on SIGINT/SIGTERM." },
+    { "export", ctl_export,
+      "npoctl export (snapshot | delta --since SEQ) --out DIR [--format jsonl|csv]\n"
+      "  The open data set: snapshot writes every public record to\n"
+      "  DIR/snapshot-<SEQ>.<format>, the set as of the public event SEQ; delta\n"
+      "  writes the records changed after --since SEQ up to now to\n"
+      "  DIR/delta-<SINCE>-<SEQ>.<format>. Each file has a manifest (kind, seqs,\n"
+      "  records, SHA-256), and DIR/latest.json is the newest. A snapshot and the\n"
+      "  deltas after it, applied in order (each record replaces the one with its\n"
+      "  uscc), give the public data set as of the last delta's SEQ (docs/open-data.md)." },
     { "show", s_show,
       "npoctl show USCC\n"
       "  Prints an organization's full registry record as JSON." },

@@ -75,6 +75,10 @@ int
 int
     ctl_audit (ctl_t *ctl, int argc, char **argv);
 
+//  Verb of export.c
+int
+    ctl_export (ctl_t *ctl, int argc, char **argv);
+
 //  Verb of subscribe.c
 int
     ctl_subscribe (ctl_t *ctl, int argc, char **argv);

@@ -5,8 +5,8 @@
 # goes through the whole system; then everything public is scanned for any of
 # those values: every Redis key and value, the public event log and the stream
 # regions receive, the gateway's answers for every organization, the lists and
-# the statistics, and every log (the services' and PostgreSQL's). It must find
-# none.
+# the statistics, the open data exports, and every log (the services' and
+# PostgreSQL's). It must find none.
 . "$(dirname "$0")/../lib.sh"
 
 DIV=450102                          # 南宁市兴宁区: only this test registers there
@@ -130,6 +130,12 @@ $NPOCTL subscribe --province all --until "$(sql "SELECT max(seq) FROM publicatio
     --out "$NPO_VAR/stream.jsonl" 2>/dev/null
 streamed=$(wc -l < "$NPO_VAR/stream.jsonl")
 cat "$NPO_VAR/stream.jsonl" >> "$corpus"
+# and the open data set: a snapshot in both formats, a delta from the start
+$NPOCTL export snapshot --out "$NPO_VAR/open" >/dev/null
+$NPOCTL export snapshot --format csv --out "$NPO_VAR/open/csv" >/dev/null
+$NPOCTL export delta --since 0 --out "$NPO_VAR/open" >/dev/null
+exported=$(cat "$NPO_VAR"/open/*.jsonl "$NPO_VAR"/open/csv/*.csv | wc -l)
+cat "$NPO_VAR"/open/*.jsonl "$NPO_VAR"/open/*.json "$NPO_VAR"/open/csv/* >> "$corpus"
 # every organization's answers, 200 URLs to a curl
 sql "SELECT uscc FROM publication.orgs" > "$NPO_VAR/orgs.txt"
 orgs=$(wc -l < "$NPO_VAR/orgs.txt")
@@ -146,9 +152,9 @@ done >> "$NPO_VAR/urls.txt"
 xargs -n 200 curl -s -w '\nHTTP %{http_code}\n' < "$NPO_VAR/urls.txt" >> "$corpus"
 answers=$(grep -c '^HTTP 200$' "$corpus")
 cat "$NPO_VAR"/log/*.log >> "$corpus" 2>/dev/null
-check "the corpus covers Redis ($keys keys), the public event log ($events events) and its stream ($streamed), $answers gateway answers (200) for $orgs organizations" \
+check "the corpus covers Redis ($keys keys), the public event log ($events events) and its stream ($streamed), $answers gateway answers (200) for $orgs organizations, and the open data ($exported lines)" \
     test "$keys" -gt $N -a "$events" -gt $N -a "$streamed" -eq "$events" -a "$orgs" -ge $N \
-         -a "$answers" -ge $((6 * orgs))
+         -a "$answers" -ge $((6 * orgs)) -a "$exported" -ge $((3 * orgs))
 check_nomatch "every key is of a type the scan reads" "$(cat "$corpus")" '^unknown type of' 
 check "and the logs, PostgreSQL's included" grep -q 'database system is ready' "$corpus"
 check_match "and it is the real thing: the public parts are in it" "$(cat "$corpus")" "守护测试协会1.*会长桂1"

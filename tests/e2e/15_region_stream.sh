@@ -61,8 +61,8 @@ check_match "the snapshot subscriber loaded a snapshot" "$(grep -c '"snapshot":'
 mirror=$(jq -r 'if .snapshot then "\(.snapshot.uscc) \(.snapshot | tojson)"
                elif .record then "\(.record.uscc) \(.record | tojson)" else empty end' "$NPO_VAR/b.jsonl" \
          | awk '{ last [$1] = $0 } END { for (u in last) print last [u] }' | sort | md5sum)
-truth=$(sql "SELECT uscc, doc FROM publication.orgs WHERE left (division, 2) = '$P' ORDER BY uscc" \
-        | while IFS='|' read -r u d; do echo "$u $(echo "$d" | jq -c .)"; done | sort | md5sum)
+truth=$(sql "SELECT uscc || chr (9) || doc FROM publication.orgs WHERE left (division, 2) = '$P'" \
+        | jq -Rr 'split ("\t") | "\(.[0]) \(.[1] | fromjson | tojson)"' | sort | md5sum)
 check_eq "snapshot + stream: identical to the province's public records" "$mirror" "$truth"
 
 sub --division 460105 --out "$NPO_VAR/c.jsonl" --until "$end" --idle 30 2>/dev/null
