@@ -8,6 +8,7 @@
 #include "actor.h"
 #include "codes.h"
 #include "log.h"
+#include "pbjson.h"
 #include "selftest.h"
 
 //  Reads role and prefix from "role[:prefix][:name]". Returns 0, or -1 when
@@ -219,6 +220,21 @@ npo_identity_check (const char *type, const char *number, const char *birth_date
         return -1;
     }
     return 0;
+}
+
+int
+npo_reply_query_json (npo_db_t *db, Npo__Reply *reply, uint32_t body_case,
+                      const char *sql, int n, const char *const *params)
+{
+    PGresult *res = npo_db_exec (db, sql, n, params);
+    if (!res || PQntuples (res) != 1) {
+        PQclear (res);
+        npo_reply_db_failed (db, reply);
+        return -1;
+    }
+    int rc = npo_reply_body_from_json (reply, body_case, PQgetvalue (res, 0, 0));
+    PQclear (res);
+    return rc;
 }
 
 void

@@ -70,6 +70,14 @@ int
     npo_identity_check (const char *type, const char *number, const char *birth_date,
                         Npo__Reply *reply);
 
+//  Runs a query whose one row holds the reply's body as JSON text (the
+//  message of body_case, field names as in the proto) and sets it in reply:
+//  a database failure (npo_reply_db_failed), no row or a body that does not
+//  convert are refusals in reply. Returns 0 or -1.
+int
+    npo_reply_query_json (npo_db_t *db, Npo__Reply *reply, uint32_t body_case,
+                          const char *sql, int n, const char *const *params);
+
 //  Rolls back and fills reply for a failed database call: unavailable (retry)
 //  when the connection was lost, internal (with the SQLSTATE) otherwise.
 void

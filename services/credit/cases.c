@@ -211,20 +211,10 @@ credit_record_person_penalty (credit_t *self, const Npo__Request *request,
         " SELECT id, new FROM ins UNION ALL SELECT id, false FROM person_penalties"
         " WHERE decision_number = $6 AND id_number = $3 AND NOT EXISTS (SELECT 1 FROM ins)",
         13, params);
-    if (!res) {
-        npo_reply_db_failed (self->db, reply);
+    uint64_t id;
+    bool fresh;
+    if (credit_penalty_row (self, res, &id, &fresh, reply))
         return;
-    }
-    if (PQntuples (res) == 0) {
-        PQclear (res);
-        npo_db_rollback (self->db);
-        npo_reply_error (reply, CONFLICT, "decision_number_taken",
-                         "decision_number: already names another penalty");
-        return;
-    }
-    uint64_t id = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
-    bool fresh = *PQgetvalue (res, 0, 1) == 't';
-    PQclear (res);
     Npo__PersonPenaltyRecorded event = NPO__PERSON_PENALTY_RECORDED__INIT;
     event.penalty_id = id;
     event.decision_number = f->decision_number;

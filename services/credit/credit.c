@@ -4,13 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 
 #include "codes.h"
 #include "credit.h"
 #include "log.h"
 #include "orgevent.h"
-#include "pbjson.h"
 
 #define BAD         NPO__STATUS__STATUS_BAD_REQUEST
 #define CONFLICT    NPO__STATUS__STATUS_CONFLICT
@@ -68,6 +66,26 @@ credit_org (credit_t *self, const char *uscc, char *name, size_t name_size, char
     }
     snprintf (name, name_size, "%s", PQgetvalue (res, 0, 0));
     snprintf (division, 8, "%s", PQgetvalue (res, 0, 1));
+    PQclear (res);
+    return 0;
+}
+
+int
+credit_penalty_row (credit_t *self, PGresult *res, uint64_t *id, bool *fresh, Npo__Reply *reply)
+{
+    if (!res) {
+        npo_reply_db_failed (self->db, reply);
+        return -1;
+    }
+    if (PQntuples (res) == 0) {
+        PQclear (res);
+        npo_db_rollback (self->db);
+        npo_reply_error (reply, CONFLICT, "decision_number_taken",
+                         "decision_number: already names another penalty");
+        return -1;
+    }
+    *id = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+    *fresh = *PQgetvalue (res, 0, 1) == 't';
     PQclear (res);
     return 0;
 }
@@ -173,20 +191,10 @@ s_record_penalty (credit_t *self, const Npo__Request *request, const Npo__Penalt
         " SELECT id, new FROM ins UNION ALL SELECT id, false FROM penalties"
         " WHERE kind = $13 AND decision_number = $4 AND uscc = $1 AND result = $7"
         " AND NOT EXISTS (SELECT 1 FROM ins)", 13, params);
-    if (!res) {
-        npo_reply_db_failed (self->db, reply);
+    uint64_t id;
+    bool fresh;
+    if (credit_penalty_row (self, res, &id, &fresh, reply))
         return;
-    }
-    if (PQntuples (res) == 0) {
-        PQclear (res);
-        npo_db_rollback (self->db);
-        npo_reply_error (reply, CONFLICT, "decision_number_taken",
-                         "decision_number: already names another penalty");
-        return;
-    }
-    uint64_t id = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
-    bool fresh = strcmp (PQgetvalue (res, 0, 1), "t") == 0;
-    PQclear (res);
     if (fresh) {
         Npo__Penalty recorded = *p;
         recorded.name = name;
@@ -274,7 +282,7 @@ s_get_record (credit_t *self, const Npo__Request *request, Npo__Reply *reply)
     &&  !npo_actor_may_write (&self->actor, division, reply))
         return;
     const char *params [1] = { uscc };
-    PGresult *res = npo_db_exec (self->db,
+    npo_reply_query_json (self->db, reply, NPO__REPLY__BODY_CREDIT_RECORD,
         "SELECT json_build_object ('uscc', $1::text,"
         " 'name', (SELECT name FROM orgs WHERE uscc = $1),"
         " 'penalties', coalesce ((SELECT json_agg (json_build_object ("
@@ -297,12 +305,6 @@ s_get_record (credit_t *self, const Npo__Request *request, Npo__Reply *reply)
         "   'removed_reason', coalesce (removed_reason, ''), 'facts', facts)"
         "   ORDER BY removed_on IS NOT NULL, listed_on DESC, id DESC)"
         "   FROM listings WHERE uscc = $1), '[]'))::text", 1, params);
-    if (!res) {
-        npo_reply_db_failed (self->db, reply);
-        return;
-    }
-    npo_reply_body_from_json (reply, NPO__REPLY__BODY_CREDIT_RECORD, PQgetvalue (res, 0, 0));
-    PQclear (res);
 }
 
 //  ---------------------------------------------------------------------

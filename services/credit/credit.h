@@ -67,6 +67,14 @@ int
     credit_rules_deregistered (credit_t *self, const char *uscc, const char *on,
                                const char *actor);
 
+//  credit.c: the row of a penalty insert that answers a retry with the first
+//  record (id, and whether it is new): none means the decision number names
+//  another penalty (refused, rolled back). Clears res. Returns 0 or -1 with
+//  reply filled.
+int
+    credit_penalty_row (credit_t *self, PGresult *res, uint64_t *id, bool *fresh,
+                        Npo__Reply *reply);
+
 //  Commands, by file. lists.c:
 void
     credit_add_listing (credit_t *self, const Npo__Request *request, Npo__Reply *reply);

@@ -5,13 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 
 #include "codes.h"
 #include "inspection.h"
 #include "log.h"
 #include "orgevent.h"
-#include "pbjson.h"
 
 #define BAD     NPO__STATUS__STATUS_BAD_REQUEST
 
@@ -118,7 +116,7 @@ s_get_record (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
         return;
     //  Every row as JSON in the message's field names, then one JSON to message
     const char *params [1] = { uscc };
-    PGresult *res = npo_db_exec (self->db,
+    npo_reply_query_json (self->db, reply, NPO__REPLY__BODY_INSPECTION_RECORD,
         "SELECT json_build_object ('uscc', $1::text,"
         " 'name', (SELECT name FROM orgs WHERE uscc = $1),"
         " 'reports', coalesce ((SELECT json_agg (json_build_object ("
@@ -145,12 +143,6 @@ s_get_record (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
         "   'result', coalesce (result, ''))"
         "   ORDER BY status = 'done', occurred_on DESC NULLS FIRST, id DESC)"
         "   FROM org_audits WHERE uscc = $1), '[]'))::text", 1, params);
-    if (!res) {
-        npo_reply_db_failed (self->db, reply);
-        return;
-    }
-    npo_reply_body_from_json (reply, NPO__REPLY__BODY_INSPECTION_RECORD, PQgetvalue (res, 0, 0));
-    PQclear (res);
 }
 
 //  ---------------------------------------------------------------------

@@ -293,11 +293,5 @@ party_list_members (party_t *self, const Npo__Request *request, Npo__Reply *repl
     if (party_org_of (self, uscc, &party_org, division, &active, reply))
         return;
     const char *params [2] = { uscc, "" };
-    PGresult *res = npo_db_exec (self->db, s_list_sql, 2, params);
-    if (!res) {
-        npo_reply_db_failed (self->db, reply);
-        return;
-    }
-    npo_reply_body_from_json (reply, NPO__REPLY__BODY_MEMBERS, PQgetvalue (res, 0, 0));
-    PQclear (res);
+    npo_reply_query_json (self->db, reply, NPO__REPLY__BODY_MEMBERS, s_list_sql, 2, params);
 }

@@ -104,10 +104,10 @@ party_members_changed (party_t *self, const char *uscc, const char *division,
 //  ---------------------------------------------------------------------
 //  Party organizations
 
-//  Section 5 as stored, with the members on the register
+//  Section 5 as stored, with the members on the register, as a PartyOrgReply
 static const char *s_org_sql =
-    "SELECT (p.doc || jsonb_build_object ('uscc', p.uscc, 'status', p.status,"
-    "  'dissolved_on', coalesce (p.dissolved_on::text, ''),"
+    "SELECT jsonb_build_object ('party_org', p.doc || jsonb_build_object ('uscc', p.uscc,"
+    "  'status', p.status, 'dissolved_on', coalesce (p.dissolved_on::text, ''),"
     "  'members_recorded', (SELECT count (*) FROM members m WHERE m.party_org_id = p.id"
     "   AND m.status = 'in')))::text"
     " FROM party_orgs p WHERE p.id = $1";
@@ -116,20 +116,7 @@ static void
 s_reply_org (party_t *self, const char *id, Npo__Reply *reply)
 {
     const char *params [1] = { id };
-    PGresult *res = npo_db_exec (self->db, s_org_sql, 1, params);
-    if (!res || PQntuples (res) != 1) {
-        PQclear (res);
-        npo_reply_db_failed (self->db, reply);
-        return;
-    }
-    //  PartyOrgReply { party_org }: the record is its only field
-    char *text = malloc ((size_t) PQgetlength (res, 0, 0) + 16);
-    if (!text)
-        abort ();
-    sprintf (text, "{\"party_org\":%s}", PQgetvalue (res, 0, 0));
-    PQclear (res);
-    npo_reply_body_from_json (reply, NPO__REPLY__BODY_PARTY_ORG, text);
-    free (text);
+    npo_reply_query_json (self->db, reply, NPO__REPLY__BODY_PARTY_ORG, s_org_sql, 1, params);
 }
 
 static int
@@ -389,7 +376,7 @@ s_findings (party_t *self, const Npo__Request *request, Npo__Reply *reply)
         return;
     }
     const char *params [2] = { prefix, scope };
-    PGresult *res = npo_db_exec (self->db,
+    npo_reply_query_json (self->db, reply, NPO__REPLY__BODY_PARTY_FINDINGS,
         "SELECT json_build_object ('findings', coalesce (json_agg (json_build_object ("
         "  'uscc', p.uscc, 'party_org_name', p.doc ->> 'party_org_name',"
         "  'member_count', p.member_count, 'members_recorded', r.n) ORDER BY p.uscc), '[]'))::text"
@@ -399,12 +386,6 @@ s_findings (party_t *self, const Npo__Request *request, Npo__Reply *reply)
         " WHERE p.status = 'active' AND p.member_count <> r.n"
         " AND o.authority_division LIKE $1 || '%' AND o.authority_division LIKE $2 || '%'",
         2, params);
-    if (!res) {
-        npo_reply_db_failed (self->db, reply);
-        return;
-    }
-    npo_reply_body_from_json (reply, NPO__REPLY__BODY_PARTY_FINDINGS, PQgetvalue (res, 0, 0));
-    PQclear (res);
 }
 
 //  ---------------------------------------------------------------------
