@@ -23,6 +23,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,8 @@
 #include "log.h"
 #include "gateway.h"
 #include "metrics.h"
+#include "ratelimit.h"
+#include "search.h"
 
 #define S_URI_MAX           2048        //  longer request targets get 414
 #define S_RETRY_MIN_MS      100
@@ -55,6 +58,9 @@
 #define S_LIST_LIMIT_MAX    100
 #define S_CURSOR_MAX        20          //  digits in a list cursor
 #define S_NAME_MAX          200         //  bytes in a name to verify
+#define S_PARAMS_MAX        6           //  query parameters a path takes at most
+#define S_VALUE_MAX         1100        //  bytes in a parameter's value (a search
+                                        //  cursor is the longest)
 
 //  Status and message of each error answer; the code is metrics_error_name.
 static const struct {
@@ -75,6 +81,10 @@ static const struct {
     [METRICS_ERROR_NOT_FOUND]          = { HTTP_NOTFOUND, "no such resource" },
     [METRICS_ERROR_METHOD_NOT_ALLOWED] = { 405, "only GET and HEAD are allowed" },
     [METRICS_ERROR_URI_TOO_LONG]       = { 414, "the request URI is too long" },
+    [METRICS_ERROR_INVALID_REQUEST]    = { HTTP_BADREQUEST,
+        "the request target is not a path with an optional query" },
+    [METRICS_ERROR_RATE_LIMITED]       = { 429,
+        "too many requests from this address: retry after Retry-After seconds" },
     [METRICS_ERROR_CACHE_UNAVAILABLE]  = { HTTP_SERVUNAVAIL,
         "the register cache is unavailable, retry shortly" },
     [METRICS_ERROR_INTERNAL]           = { HTTP_INTERNAL, "internal error" },
@@ -90,6 +100,10 @@ static const char *s_query_help [METRICS_ROUTES] = {
         "this path takes uscc and name (UTF-8, at most 200 bytes), each at most once",
     [METRICS_ROUTE_STATS] =
         "this path takes division (empty, or 2, 4 or 6 digits), at most once",
+    [METRICS_ROUTE_SEARCH] =
+        "this path takes q (2 to 30 characters of a name, required), division, type "
+        "(social_group, social_service, foundation, other), status (active, deregistered, "
+        "revoked), limit (1 to 100) and cursor (a next_cursor), each at most once",
 };
 
 struct gateway_t {
@@ -106,6 +120,7 @@ struct gateway_t {
     struct event *retry;                //  reconnect timer
     int retry_ms;                       //  its next delay
     struct event *silence;              //  fires when Redis is silent too long
+    ratelimit_t *limiter;               //  requests per client address; NULL: none
 };
 
 //  What GET org:<uscc> said.
@@ -125,9 +140,12 @@ struct lookup_t {
     char number [NPO_CERT_NUMBER_MAX + 1];  //  certificate verification: the token's
     uint32_t version;
     unsigned char sig [64];
-    char name [S_NAME_MAX + 1];         //  organization verification: "" or the name given
-    char max [S_CURSOR_MAX + 2];        //  list page: "+inf" or "(<cursor>"
-    int limit;                          //  list page: items at most
+    char name [S_NAME_MAX + 1];         //  organization verification: "" or the name
+                                        //  given; search: the fragment
+    char type [16], status [16];        //  search: the filters ("" for any)
+    char cursor [NPO_SEARCH_CURSOR_MAX + 2];    //  list page: "+inf" or "(<cursor>";
+                                        //  search: "" or the cursor given
+    int limit;                          //  list page, search: items at most
     double started;                     //  when the request was read
     int owed;                           //  callbacks hiredis still owes us
     int doc;                            //  S_DOC_*
@@ -156,6 +174,31 @@ s_timer_add (struct event *timer, int ms)
 //  ---------------------------------------------------------------------------
 //  Answers
 
+//  Tags a cacheable answer with an ETag, the FNV-1a hash of its body: it
+//  changes exactly when the representation does, whichever stream changed
+//  the record. Returns 304 (the body dropped) when the client's
+//  If-None-Match already names it, else 200.
+static int
+s_etag (struct evhttp_request *req)
+{
+    struct evbuffer *body = evhttp_request_get_output_buffer (req);
+    size_t len = evbuffer_get_length (body);
+    const unsigned char *bytes = evbuffer_pullup (body, -1);
+    uint64_t hash = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++)
+        hash = (hash ^ bytes [i]) * 1099511628211ull;
+    char etag [24];
+    snprintf (etag, sizeof etag, "\"%016llx\"", (unsigned long long) hash);
+    evhttp_add_header (evhttp_request_get_output_headers (req), "ETag", etag);
+    //  A list of tags, weak ones (W/"...") included, or *
+    const char *match = evhttp_find_header (evhttp_request_get_input_headers (req),
+                                            "If-None-Match");
+    if (!match || !(strstr (match, etag) || strcmp (match, "*") == 0))
+        return HTTP_OK;
+    evbuffer_drain (body, len);
+    return HTTP_NOTMODIFIED;
+}
+
 //  Sends the one answer to req: 200 with what the handler put in the output
 //  buffer and headers, or the JSON error. Counts it. req is gone afterwards.
 static void
@@ -168,7 +211,9 @@ s_finish (gateway_t *self, struct evhttp_request *req, metrics_route_t route,
     if (error != METRICS_ERROR_NONE) {
         const char *message = error == METRICS_ERROR_INVALID_QUERY && s_query_help [route]?
                               s_query_help [route]: s_errors [error].message;
-        evhttp_clear_headers (headers);
+        //  (the X-RateLimit-* headers stay)
+        evhttp_remove_header (headers, "Content-Type");
+        evhttp_remove_header (headers, "Cache-Control");
         evbuffer_drain (body, evbuffer_get_length (body));
         evbuffer_add_printf (body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
                              metrics_error_name (error), message);
@@ -180,7 +225,10 @@ s_finish (gateway_t *self, struct evhttp_request *req, metrics_route_t route,
             evhttp_add_header (headers, "Allow", "GET, HEAD");
         metrics_error (self->metrics, error);
     }
-    if (evhttp_request_get_command (req) == EVHTTP_REQ_HEAD) {
+    const char *cache = evhttp_find_header (headers, "Cache-Control");
+    if (status == HTTP_OK && cache && strncmp (cache, "public", 6) == 0)
+        status = s_etag (req);
+    if (evhttp_request_get_command (req) == EVHTTP_REQ_HEAD && status != HTTP_NOTMODIFIED) {
         //  evhttp 2.1.12 writes the body even for HEAD, without a length:
         //  the next answer on a kept-alive connection would be garbled.
         char length [24];
@@ -514,9 +562,10 @@ s_on_ready (redisAsyncContext *redis, void *reply, void *privdata)
 
     bool ready = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
     bool found = lookup->doc == S_DOC_FOUND, missing = lookup->doc == S_DOC_MISSING;
-    //  A page of a list is always found: it counts as no lookup, and while the
-    //  cache is rebuilt it may be incomplete, so it needs npo:ready too
-    bool list = lookup->route == METRICS_ROUTE_LISTS;
+    //  A page of a list or of search results is always found: it counts as
+    //  no lookup, and while the cache is rebuilt it may be incomplete, so it
+    //  needs npo:ready too
+    bool list = lookup->route == METRICS_ROUTE_LISTS || lookup->route == METRICS_ROUTE_SEARCH;
     if (!list && (found || missing))
         metrics_cache (self->metrics, found);
 
@@ -542,15 +591,17 @@ s_on_ready (redisAsyncContext *redis, void *reply, void *privdata)
 //  Parses the query of uri (percent-decoded) into query, which the caller
 //  clears (evhttp_clear_headers) whatever this returns. values [i] points to
 //  the value of the parameter names [i] in query, or is NULL when absent.
-//  Returns 0, or -1 when a parameter is not in names or is repeated, or
-//  when the query is malformed.
+//  Returns 0, or -1 when a parameter is not in names or is repeated, when a
+//  value is longer than S_VALUE_MAX bytes or not UTF-8 without control
+//  characters, or when the query is malformed.
 static int
 s_query_parse (const struct evhttp_uri *uri, struct evkeyvalq *query,
-               const char *const *names, const char **values, size_t n)
+               const char *const *names, const char **values)
 {
     TAILQ_INIT (query);
-    for (size_t i = 0; i < n; i++)
-        values [i] = NULL;
+    size_t n = 0;
+    while (n < S_PARAMS_MAX && names [n])
+        values [n++] = NULL;
     const char *text = uri? evhttp_uri_get_query (uri): NULL;
     if (text && evhttp_parse_query_str (text, query))
         return -1;
@@ -559,7 +610,8 @@ s_query_parse (const struct evhttp_uri *uri, struct evkeyvalq *query,
         size_t i = 0;
         while (i < n && strcmp (param->key, names [i]))
             i++;
-        if (i == n || values [i])
+        if (i == n || values [i] || strlen (param->value) > S_VALUE_MAX
+        ||  !npo_utf8_valid (param->value, false, NULL))
             return -1;
         values [i] = param->value;
     }
@@ -574,120 +626,140 @@ s_digits (const char *s, size_t min, size_t max)
     return s [len] == 0 && len >= min && len <= max;
 }
 
-//  Starts the verification of the token in the query (?token=...). Returns 0
-//  when a callback will answer, -1 when the caller must answer with *error.
+//  Reads a page size (NULL: the default) into *limit. Returns true when valid.
+static bool
+s_limit (const char *text, int *limit)
+{
+    *limit = text? atoi (text): S_LIST_LIMIT;
+    return !text || (s_digits (text, 1, 3) && *limit >= 1 && *limit <= S_LIST_LIMIT_MAX);
+}
+
+//  Returns true when division is "" or a 2, 4 or 6-digit prefix.
+static bool
+s_division (const char *division)
+{
+    return strlen (division) % 2 == 0 && s_digits (division, 0, 6);
+}
+
+//  Starts the verification of a certificate token (?token=). Returns 0 when
+//  a callback will answer, -1 when the caller must answer with *error.
 static int
-s_verify_start (gateway_t *self, struct evhttp_request *req, const struct evhttp_uri *uri,
+s_verify_start (gateway_t *self, struct evhttp_request *req, const char **values,
                 double started, metrics_error_t *error)
 {
-    static const char *const names [] = { "token" };
-    const char *token;
-    struct evkeyvalq query;
-    if (s_query_parse (uri, &query, names, &token, 1)
-    ||  !token || !*token || strlen (token) > NPO_CERT_TOKEN_MAX)
-        token = NULL;
+    const char *token = values [0];
     *error = METRICS_ERROR_INVALID_QUERY;
-    int rc = -1;
-    if (token) {
-        lookup_t probe = { .route = METRICS_ROUTE_CERT_VERIFY, .verdict = s_verify_answer };
-        if (npo_cert_token_parse (token, probe.number, sizeof probe.number, &probe.version,
-                                  probe.sig)) {
-            //  Not a token we could have issued: forged, said plainly
-            struct evbuffer *body = evhttp_request_get_output_buffer (req);
-            evbuffer_add_printf (body, "{\"result\":\"forged\",\"genuine\":false,"
-                                       "\"reason\":\"the token is malformed\"}");
-            evhttp_add_header (evhttp_request_get_output_headers (req), "Content-Type", S_JSON);
-            *error = METRICS_ERROR_NONE;
-        }
-        else {
-            rc = s_lookup_start (self, req, &probe, probe.number, started);
-            *error = METRICS_ERROR_CACHE_UNAVAILABLE;
-        }
+    if (!token || !*token || strlen (token) > NPO_CERT_TOKEN_MAX)
+        return -1;
+    lookup_t probe = { .route = METRICS_ROUTE_CERT_VERIFY, .verdict = s_verify_answer };
+    if (npo_cert_token_parse (token, probe.number, sizeof probe.number, &probe.version,
+                              probe.sig)) {
+        //  Not a token we could have issued: forged, said plainly
+        struct evbuffer *body = evhttp_request_get_output_buffer (req);
+        evbuffer_add_printf (body, "{\"result\":\"forged\",\"genuine\":false,"
+                                   "\"reason\":\"the token is malformed\"}");
+        s_json_headers (req, "no-store");
+        *error = METRICS_ERROR_NONE;
+        return -1;
     }
-    evhttp_clear_headers (&query);
-    return rc;
+    *error = METRICS_ERROR_CACHE_UNAVAILABLE;
+    return s_lookup_start (self, req, &probe, probe.number, started);
 }
 
-//  Reads the query of a page of a list, ?division=&limit=&cursor=, into probe
-//  and id, which holds the kind of list and gets ":<division prefix>" added
-//  (size bytes). Returns METRICS_ERROR_NONE, or the error to answer.
+//  Reads a page of a list, ?division=&limit=&cursor=, into probe and id, which
+//  holds the kind of list and gets ":<division prefix>" added (size bytes).
+//  Returns METRICS_ERROR_NONE, or the error to answer.
 static metrics_error_t
-s_list_query (const struct evhttp_uri *uri, lookup_t *probe, char *id, size_t size)
+s_list_query (const char **values, lookup_t *probe, char *id, size_t size)
 {
-    static const char *const names [] = { "division", "limit", "cursor" };
-    const char *values [3];
-    struct evkeyvalq query;
-    int parsed = s_query_parse (uri, &query, names, values, 3);
-    const char *division = values [0]? values [0]: "", *limit = values [1], *cursor = values [2];
-    metrics_error_t error = METRICS_ERROR_NONE;
-    if (parsed
-    ||  (limit && (!s_digits (limit, 1, 3) || atoi (limit) < 1 || atoi (limit) > S_LIST_LIMIT_MAX))
-    ||  (cursor && !s_digits (cursor, 1, S_CURSOR_MAX)))
-        error = METRICS_ERROR_INVALID_QUERY;
+    const char *division = values [0]? values [0]: "", *cursor = values [2];
+    if (!s_limit (values [1], &probe->limit) || (cursor && !s_digits (cursor, 1, S_CURSOR_MAX)))
+        return METRICS_ERROR_INVALID_QUERY;
+    if (!s_division (division))
+        return METRICS_ERROR_INVALID_DIVISION;
+    //  The cursor is the score of the last item seen: the page starts below it
+    if (cursor)
+        snprintf (probe->cursor, sizeof probe->cursor, "(%s", cursor);
     else
-    if (strlen (division) % 2 || !s_digits (division, 0, 6))
-        error = METRICS_ERROR_INVALID_DIVISION;
-    else {
-        probe->limit = limit? atoi (limit): S_LIST_LIMIT;
-        //  The cursor is the score of the last item seen: the page starts below it
-        if (cursor)
-            snprintf (probe->max, sizeof probe->max, "(%s", cursor);
-        else
-            strcpy (probe->max, "+inf");
-        size_t kind = strlen (id);
-        snprintf (id + kind, size - kind, ":%s", division);
-    }
-    evhttp_clear_headers (&query);
-    return error;
+        strcpy (probe->cursor, "+inf");
+    size_t kind = strlen (id);
+    snprintf (id + kind, size - kind, ":%s", division);
+    return METRICS_ERROR_NONE;
 }
 
-//  Reads the query of the statistics, ?division=, into id (the prefix, size
-//  bytes). Returns METRICS_ERROR_NONE, or the error to answer.
+//  Reads the statistics' ?division= into id (the prefix, size bytes).
 static metrics_error_t
-s_stats_query (const struct evhttp_uri *uri, char *id, size_t size)
+s_stats_query (const char **values, char *id, size_t size)
 {
-    static const char *const names [] = { "division" };
-    const char *division;
-    struct evkeyvalq query;
-    int parsed = s_query_parse (uri, &query, names, &division, 1);
-    if (!division)
-        division = "";
-    metrics_error_t error = METRICS_ERROR_NONE;
-    if (parsed)
-        error = METRICS_ERROR_INVALID_QUERY;
-    else
-    if (strlen (division) % 2 || !s_digits (division, 0, 6))
-        error = METRICS_ERROR_INVALID_DIVISION;
-    else
-        snprintf (id, size, "%s", division);
-    evhttp_clear_headers (&query);
-    return error;
+    const char *division = values [0]? values [0]: "";
+    if (!s_division (division))
+        return METRICS_ERROR_INVALID_DIVISION;
+    snprintf (id, size, "%s", division);
+    return METRICS_ERROR_NONE;
 }
 
-//  Reads the query of an organization verification, ?uscc=&name=, into probe
-//  and id (the uscc, size bytes). Returns METRICS_ERROR_NONE, or the error to
-//  answer.
+//  Reads an organization verification, ?uscc=&name=, into probe and id (the
+//  uscc, size bytes).
 static metrics_error_t
-s_standing_query (const struct evhttp_uri *uri, lookup_t *probe, char *id, size_t size)
+s_standing_query (const char **values, lookup_t *probe, char *id, size_t size)
 {
-    static const char *const names [] = { "uscc", "name" };
-    const char *values [2];
-    struct evkeyvalq query;
-    int parsed = s_query_parse (uri, &query, names, values, 2);
     const char *uscc = values [0], *name = values [1]? values [1]: "";
-    metrics_error_t error = METRICS_ERROR_NONE;
-    if (parsed || strlen (name) > S_NAME_MAX || !npo_utf8_valid (name, false, NULL))
-        error = METRICS_ERROR_INVALID_QUERY;
-    else
+    if (strlen (name) > S_NAME_MAX)
+        return METRICS_ERROR_INVALID_QUERY;
     if (!uscc || !uscc_valid (uscc))
-        error = METRICS_ERROR_INVALID_USCC;
-    else {
-        snprintf (id, size, "%s", uscc);
-        snprintf (probe->name, sizeof probe->name, "%s", name);
-        probe->verdict = s_standing_answer;
+        return METRICS_ERROR_INVALID_USCC;
+    snprintf (id, size, "%s", uscc);
+    snprintf (probe->name, sizeof probe->name, "%s", name);
+    probe->verdict = s_standing_answer;
+    return METRICS_ERROR_NONE;
+}
+
+//  Returns true when text is one of the words in list (NULL-terminated).
+static bool
+s_one_of (const char *text, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp (text, *list) == 0)
+            return true;
+    return false;
+}
+
+//  Reads a search, ?q=&division=&type=&status=&limit=&cursor=, into probe
+//  and id (the division prefix, size bytes). q loses its outer spaces.
+static metrics_error_t
+s_search_query (const char **values, lookup_t *probe, char *id, size_t size)
+{
+    static const char *const types [] = {
+        "", "social_group", "social_service", "foundation", "other", NULL
+    };
+    static const char *const statuses [] = { "", "active", "deregistered", "revoked", NULL };
+    const char *q = values [0]? values [0]: "", *division = values [1]? values [1]: "";
+    const char *type = values [2]? values [2]: "", *status = values [3]? values [3]: "";
+    const char *cursor = values [5]? values [5]: "";
+    q += strspn (q, " ");
+    size_t len = strlen (q), chars = 0;
+    while (len && q [len - 1] == ' ')
+        len--;
+    if (len < sizeof probe->name) {
+        memcpy (probe->name, q, len);
+        probe->name [len] = 0;
+        npo_utf8_valid (probe->name, false, &chars);
     }
-    evhttp_clear_headers (&query);
-    return error;
+    size_t hex = strspn (cursor + 1, "0123456789abcdef");
+    bool cursor_ok = !*cursor
+        || (cursor [0] == 'p' && cursor [1 + hex] == 0 && hex >= 2 && hex % 2 == 0)
+        || (cursor [0] == 'c' && s_digits (cursor + 1, 1, 19));
+    if (chars < 2 || chars > NPO_SEARCH_Q_MAX || !s_one_of (type, types)
+    ||  !s_one_of (status, statuses) || !s_limit (values [4], &probe->limit)
+    ||  !cursor_ok || strlen (cursor) >= sizeof probe->cursor)
+        return METRICS_ERROR_INVALID_QUERY;
+    if (!s_division (division))
+        return METRICS_ERROR_INVALID_DIVISION;
+    snprintf (id, size, "%s", division);
+    snprintf (probe->type, sizeof probe->type, "%s", type);
+    snprintf (probe->status, sizeof probe->status, "%s", status);
+    snprintf (probe->cursor, sizeof probe->cursor, "%s", cursor);
+    return METRICS_ERROR_NONE;
 }
 
 //  ---------------------------------------------------------------------------
@@ -748,13 +820,22 @@ s_lookup_start (gateway_t *self, struct evhttp_request *req, const lookup_t *tem
         rc = redisAsyncCommand (self->redis, s_on_doc, lookup, "EVAL %s 1 alias:%s",
                                 by_alias, id);
     else
+    if (lookup->route == METRICS_ROUTE_SEARCH) {
+        char limit [8], budget [12];
+        snprintf (limit, sizeof limit, "%d", lookup->limit);
+        snprintf (budget, sizeof budget, "%d", NPO_SEARCH_BUDGET);
+        const char *argv [10] = { "EVAL", NPO_SEARCH_QUERY_LUA, "0", lookup->name, id,
+                                  lookup->type, lookup->status, limit, lookup->cursor, budget };
+        rc = redisAsyncCommandArgv (self->redis, s_on_doc, lookup, 10, argv, NULL);
+    }
+    else
     if (history)
         rc = redisAsyncCommand (self->redis, s_on_doc, lookup, "EVAL %s 2 %s:%s org:%s",
                                 history_of, history, id, id);
     else
     if (lookup->route == METRICS_ROUTE_LISTS)
         rc = redisAsyncCommand (self->redis, s_on_doc, lookup, "EVAL %s 1 list:%s %s %d",
-                                list_page, id, lookup->max, lookup->limit);
+                                list_page, id, lookup->cursor, lookup->limit);
     else
         rc = redisAsyncCommand (self->redis, s_on_doc, lookup, "GET %s:%s",
                                 lookup->route == METRICS_ROUTE_CERT_VERIFY? "cert":
@@ -778,62 +859,65 @@ s_lookup_start (gateway_t *self, struct evhttp_request *req, const lookup_t *tem
 //  ---------------------------------------------------------------------------
 //  Routing
 
-//  Returns the route of a raw (not percent-decoded) path; for the org
-//  routes, copies the {uscc} segment into segment (size bytes; truncated
-//  segments fail the code check), for the lists the kind of list.
-static metrics_route_t
+//  What each path serves: its route, the query parameters it takes and, for
+//  some, an argument (the kind of list; the alias an organization is found
+//  by). Paths are templates, {name} standing for one segment; the first
+//  match wins. npo-gateway --routes prints them, and docs/openapi.yaml must
+//  describe each one (tests/e2e/18_openapi.sh).
+typedef struct {
+    const char *path;
+    metrics_route_t route;
+    const char *arg;
+    const char *params [S_PARAMS_MAX + 1];
+} route_t;
+
+static const route_t s_routes [] = {
+    { "/v1/orgs", METRICS_ROUTE_SEARCH, NULL,
+      { "q", "division", "type", "status", "limit", "cursor" } },
+    { "/v1/orgs/by-old-code/{code}", METRICS_ROUTE_ORG_BY_ALIAS, "oldcode:" },
+    { "/v1/orgs/by-certificate/{number}", METRICS_ROUTE_ORG_BY_ALIAS, "cert:" },
+    { "/v1/orgs/{uscc}", METRICS_ROUTE_ORG },
+    { "/v1/orgs/{uscc}/changes", METRICS_ROUTE_ORG_CHANGES },
+    { "/v1/orgs/{uscc}/inspections", METRICS_ROUTE_ORG_INSPECTIONS },
+    { "/v1/orgs/{uscc}/evaluations", METRICS_ROUTE_ORG_EVALUATIONS },
+    { "/v1/orgs/{uscc}/penalties", METRICS_ROUTE_ORG_PENALTIES },
+    { "/v1/lists/abnormal", METRICS_ROUTE_LISTS, "abnormal", { "division", "limit", "cursor" } },
+    { "/v1/lists/serious", METRICS_ROUTE_LISTS, "serious", { "division", "limit", "cursor" } },
+    { "/v1/verify", METRICS_ROUTE_VERIFY, NULL, { "uscc", "name" } },
+    { "/v1/certificates/verify", METRICS_ROUTE_CERT_VERIFY, NULL, { "token" } },
+    { "/v1/stats", METRICS_ROUTE_STATS, NULL, { "division" } },
+    { "/healthz", METRICS_ROUTE_HEALTHZ },
+    { "/metrics", METRICS_ROUTE_METRICS },
+};
+#define S_ROUTES (sizeof s_routes / sizeof s_routes [0])
+
+//  Returns the route serving a raw (not percent-decoded) path, or NULL.
+//  Copies the segment a {name} stands for into segment (size bytes), or ""
+//  when it is longer than 40 bytes: no code or number is, and "" fails
+//  every check.
+static const route_t *
 s_route (const char *path, char *segment, size_t size)
 {
-    static const char org [] = "/v1/orgs/";
-    if (!path)
-        return METRICS_ROUTE_OTHER;
-    static const char old_code [] = "/v1/orgs/by-old-code/", cert [] = "/v1/orgs/by-certificate/";
-    if (strncmp (path, old_code, sizeof old_code - 1) == 0
-    ||  strncmp (path, cert, sizeof cert - 1) == 0) {
-        //  segment: "oldcode:<code>" or "cert:<number>", checked by the caller
-        bool is_code = strncmp (path, old_code, sizeof old_code - 1) == 0;
-        const char *seg = path + (is_code? sizeof old_code: sizeof cert) - 1;
-        if (strlen (seg) > 40 || strchr (seg, '/'))
-            snprintf (segment, size, "%s:", is_code? "oldcode": "cert");
-        else
-            snprintf (segment, size, "%s:%s", is_code? "oldcode": "cert", seg);
-        return METRICS_ROUTE_ORG_BY_ALIAS;
+    for (size_t r = 0; r < S_ROUTES && path; r++) {
+        const char *t = s_routes [r].path, *p = path;
+        bool match = true;
+        segment [0] = 0;
+        while (*t && match) {
+            if (*t == '{') {
+                size_t len = strcspn (p, "/");
+                if (len <= 40 && len < size)
+                    snprintf (segment, size, "%.*s", (int) len, p);
+                match = len > 0;
+                p += len;
+                t = strchr (t, '}') + 1;
+            }
+            else
+                match = *t++ == *p++;
+        }
+        if (match && *p == 0)
+            return &s_routes [r];
     }
-    if (strncmp (path, org, sizeof org - 1) == 0) {
-        const char *seg = path + sizeof org - 1;
-        const char *slash = strchr (seg, '/');
-        size_t len = slash? (size_t) (slash - seg): strlen (seg);
-        snprintf (segment, size, "%.*s", (int) (len < size? len: size - 1), seg);
-        if (len >= size)
-            segment [0] = 0;
-        if (!slash)
-            return METRICS_ROUTE_ORG;
-        if (strcmp (slash, "/changes") == 0)
-            return METRICS_ROUTE_ORG_CHANGES;
-        if (strcmp (slash, "/inspections") == 0)
-            return METRICS_ROUTE_ORG_INSPECTIONS;
-        if (strcmp (slash, "/evaluations") == 0)
-            return METRICS_ROUTE_ORG_EVALUATIONS;
-        if (strcmp (slash, "/penalties") == 0)
-            return METRICS_ROUTE_ORG_PENALTIES;
-        return METRICS_ROUTE_OTHER;
-    }
-    static const char lists [] = "/v1/lists/";
-    if (strcmp (path, "/v1/lists/abnormal") == 0 || strcmp (path, "/v1/lists/serious") == 0) {
-        snprintf (segment, size, "%s", path + sizeof lists - 1);
-        return METRICS_ROUTE_LISTS;
-    }
-    if (strcmp (path, "/v1/certificates/verify") == 0)
-        return METRICS_ROUTE_CERT_VERIFY;
-    if (strcmp (path, "/v1/verify") == 0)
-        return METRICS_ROUTE_VERIFY;
-    if (strcmp (path, "/v1/stats") == 0)
-        return METRICS_ROUTE_STATS;
-    if (strcmp (path, "/healthz") == 0)
-        return METRICS_ROUTE_HEALTHZ;
-    if (strcmp (path, "/metrics") == 0)
-        return METRICS_ROUTE_METRICS;
-    return METRICS_ROUTE_OTHER;
+    return NULL;
 }
 
 //  Checks and normalizes an alias "oldcode:<code>" (the dash of a printed
@@ -874,6 +958,31 @@ s_alias_check (char *alias, metrics_error_t *error)
     return true;
 }
 
+//  Takes one request of the client's from its address's allowance and puts
+//  the X-RateLimit-* headers on the answer. Returns false when over it.
+static bool
+s_rate_take (gateway_t *self, struct evhttp_request *req, double now)
+{
+    if (!self->limiter)
+        return true;
+    struct evhttp_connection *conn = evhttp_request_get_connection (req);
+    const struct sockaddr *addr = conn? evhttp_connection_get_addr (conn): NULL;
+    ratelimit_verdict_t v = ratelimit_take (self->limiter, addr, now);
+    struct evkeyvalq *headers = evhttp_request_get_output_headers (req);
+    char text [16];
+    snprintf (text, sizeof text, "%d", v.limit);
+    evhttp_add_header (headers, "X-RateLimit-Limit", text);
+    snprintf (text, sizeof text, "%d", v.remaining);
+    evhttp_add_header (headers, "X-RateLimit-Remaining", text);
+    snprintf (text, sizeof text, "%d", v.reset);
+    evhttp_add_header (headers, "X-RateLimit-Reset", text);
+    if (!v.allowed) {
+        snprintf (text, sizeof text, "%d", v.retry_after);
+        evhttp_add_header (headers, "Retry-After", text);
+    }
+    return v.allowed;
+}
+
 static void
 s_on_request (struct evhttp_request *req, void *arg)
 {
@@ -886,14 +995,38 @@ s_on_request (struct evhttp_request *req, void *arg)
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
     enum evhttp_cmd_type method = evhttp_request_get_command (req);
     char id [64] = "";              //  what a lookup asks for, see lookup_t
+    const char *values [S_PARAMS_MAX];
+    struct evkeyvalq query;
+    TAILQ_INIT (&query);
 
+    const route_t *served = NULL;
+    const char *path = uri? evhttp_uri_get_path (uri): NULL;
     if (strlen (evhttp_request_get_uri (req)) > S_URI_MAX) {
         error = METRICS_ERROR_URI_TOO_LONG;
         goto done;
     }
-    route = s_route (uri? evhttp_uri_get_path (uri): NULL, id, sizeof id);
+    if (!path || *path != '/') {
+        error = METRICS_ERROR_INVALID_REQUEST;
+        goto done;
+    }
+    served = s_route (path, id, sizeof id);
+    route = served? served->route: METRICS_ROUTE_OTHER;
     if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
         error = METRICS_ERROR_METHOD_NOT_ALLOWED;
+        goto done;
+    }
+    //  Health and metrics are for the operators' probes: never limited
+    if (route != METRICS_ROUTE_HEALTHZ && route != METRICS_ROUTE_METRICS
+    &&  !s_rate_take (self, req, started)) {
+        error = METRICS_ERROR_RATE_LIMITED;
+        goto done;
+    }
+    if (!served) {
+        error = METRICS_ERROR_NOT_FOUND;
+        goto done;
+    }
+    if (s_query_parse (uri, &query, served->params, values)) {
+        error = METRICS_ERROR_INVALID_QUERY;
         goto done;
     }
     //  The lookup routes check their request, then share the lookup below
@@ -907,21 +1040,31 @@ s_on_request (struct evhttp_request *req, void *arg)
             if (strlen (id) != USCC_LEN || !uscc_valid (id))
                 error = METRICS_ERROR_INVALID_USCC;
             break;
-        case METRICS_ROUTE_ORG_BY_ALIAS:
+        case METRICS_ROUTE_ORG_BY_ALIAS: {
+            char segment [sizeof id];
+            snprintf (segment, sizeof segment, "%s", id);
+            snprintf (id, sizeof id, "%s%s", served->arg, segment);
             s_alias_check (id, &error);
             break;
+        }
         case METRICS_ROUTE_LISTS:
-            error = s_list_query (uri, &probe, id, sizeof id);
+            snprintf (id, sizeof id, "%s", served->arg);
+            error = s_list_query (values, &probe, id, sizeof id);
+            break;
+        case METRICS_ROUTE_SEARCH:
+            error = s_search_query (values, &probe, id, sizeof id);
             break;
         case METRICS_ROUTE_VERIFY:
-            error = s_standing_query (uri, &probe, id, sizeof id);
+            error = s_standing_query (values, &probe, id, sizeof id);
             break;
         case METRICS_ROUTE_STATS:
-            error = s_stats_query (uri, id, sizeof id);
+            error = s_stats_query (values, id, sizeof id);
             break;
         case METRICS_ROUTE_CERT_VERIFY:
-            if (s_verify_start (self, req, uri, started, &error) == 0)
+            if (s_verify_start (self, req, values, started, &error) == 0) {
+                evhttp_clear_headers (&query);
                 return;             //  s_on_ready answers
+            }
             goto done;
         case METRICS_ROUTE_HEALTHZ:
             s_json_headers (req, "no-store");
@@ -940,12 +1083,21 @@ s_on_request (struct evhttp_request *req, void *arg)
             goto done;
     }
     if (error == METRICS_ERROR_NONE) {
+        evhttp_clear_headers (&query);
         if (s_lookup_start (self, req, &probe, id, started) == 0)
             return;                 //  s_on_ready answers
         error = METRICS_ERROR_CACHE_UNAVAILABLE;
     }
 done:
+    evhttp_clear_headers (&query);
     s_finish (self, req, route, started, error);
+}
+
+void
+gateway_print_routes (FILE *out)
+{
+    for (size_t r = 0; r < S_ROUTES; r++)
+        fprintf (out, "%s\n", s_routes [r].path);
 }
 
 //  ---------------------------------------------------------------------------
@@ -966,7 +1118,7 @@ s_bound_port (struct evhttp_bound_socket *bound)
 
 gateway_t *
 gateway_new (struct event_base *base, const char *host, int port,
-             const char *redis_host, int redis_port)
+             const char *redis_host, int redis_port, int rate, int burst)
 {
     gateway_t *self = calloc (1, sizeof (gateway_t));
     if (!self)
@@ -979,7 +1131,9 @@ gateway_new (struct event_base *base, const char *host, int port,
     self->retry = evtimer_new (base, s_on_retry, self);
     self->silence = evtimer_new (base, s_on_silence, self);
     self->http = evhttp_new (base);
-    if (!self->redis_host || !self->metrics || !self->retry || !self->silence || !self->http) {
+    self->limiter = rate > 0? ratelimit_new (rate, burst): NULL;
+    if (!self->redis_host || !self->metrics || !self->retry || !self->silence || !self->http
+    ||  (rate > 0 && !self->limiter)) {
         log_error ("could not create the gateway: out of memory");
         goto err;
     }
@@ -1027,6 +1181,7 @@ gateway_destroy (gateway_t **self_p)
     if (self->silence)
         event_free (self->silence);
     metrics_destroy (&self->metrics);
+    ratelimit_destroy (&self->limiter);
     free (self->redis_host);
     free (self);
     *self_p = NULL;

@@ -7,6 +7,8 @@
 #ifndef NPO_GATEWAY_H
 #define NPO_GATEWAY_H
 
+#include <stdio.h>
+
 struct event_base;
 
 typedef struct gateway_t gateway_t;
@@ -14,10 +16,12 @@ typedef struct gateway_t gateway_t;
 //  Returns a gateway listening on host:port (port 0: a free port, see
 //  gateway_port) that connects to Redis at redis_host:redis_port in the
 //  background and reconnects when the connection is lost. Returns NULL when
-//  it cannot listen (logged). Owned by the caller: gateway_destroy.
+//  it cannot listen (logged). With rate > 0, each client address may send
+//  burst requests at once and rate a second (429 beyond). Owned by the
+//  caller: gateway_destroy.
 gateway_t *
     gateway_new (struct event_base *base, const char *host, int port,
-                 const char *redis_host, int redis_port);
+                 const char *redis_host, int redis_port, int rate, int burst);
 
 //  Answers every request still waiting for Redis with 503, closes Redis and
 //  the listener, frees the gateway and NULLs *self_p. Safe twice.
@@ -27,5 +31,9 @@ void
 //  Returns the port the gateway listens on.
 int
     gateway_port (gateway_t *self);
+
+//  Prints the path of every route served, one a line ({name}: a segment).
+void
+    gateway_print_routes (FILE *out);
 
 #endif

@@ -2,7 +2,7 @@
  *
  *  Wiring only: configuration, logging, event base, signals, start and stop.
  *  NPO_GATEWAY_HTTP (host:port, port 0 picks a free one), NPO_REDIS_HOST,
- *  NPO_REDIS_PORT.
+ *  NPO_REDIS_PORT, NPO_GATEWAY_RATE and NPO_GATEWAY_BURST.
  */
 #include <errno.h>
 #include <signal.h>
@@ -64,11 +64,18 @@ s_on_signal (evutil_socket_t signum, short events, void *arg)
 int
 main (int argc, char *argv [])
 {
+    if (argc == 2 && strcmp (argv [1], "--routes") == 0) {
+        gateway_print_routes (stdout);
+        return 0;
+    }
     int usage = npo_config_usage (argc, argv,
-        "usage: npo-gateway\n\n"
+        "usage: npo-gateway [--routes]\n\n"
         "The public HTTP gateway: serves the public records from Redis.\n"
+        "--routes prints the paths it serves (docs/openapi.yaml describes them).\n"
         "Configured by environment (docs/operations.md): NPO_GATEWAY_HTTP (default\n"
-        "127.0.0.1:8080; port 0 picks one), NPO_REDIS_HOST, NPO_REDIS_PORT, NPO_LOG_LEVEL.\n");
+        "127.0.0.1:8080; port 0 picks one), NPO_REDIS_HOST, NPO_REDIS_PORT,\n"
+        "NPO_GATEWAY_RATE (requests a second per client address, default 50; 0: no\n"
+        "limit), NPO_GATEWAY_BURST (requests at once, default 100), NPO_LOG_LEVEL.\n");
     if (usage >= 0)
         return usage;
     npo_log_init ("gateway");
@@ -76,6 +83,8 @@ main (int argc, char *argv [])
     const char *listen = npo_config_str ("GATEWAY_HTTP", "127.0.0.1:8080");
     const char *redis_host = npo_config_str ("REDIS_HOST", "127.0.0.1");
     int redis_port = (int) npo_config_int ("REDIS_PORT", 7191, 1, 65535);
+    int rate = (int) npo_config_int ("GATEWAY_RATE", 50, 0, 1000000);
+    int burst = (int) npo_config_int ("GATEWAY_BURST", 100, 1, 1000000);
     char host [256];
     int port;
     if (s_parse_listen (listen, host, sizeof host, &port)) {
@@ -99,7 +108,7 @@ main (int argc, char *argv [])
         log_error ("could not watch signals");
         goto done;
     }
-    gateway = gateway_new (base, host, port, redis_host, redis_port);
+    gateway = gateway_new (base, host, port, redis_host, redis_port, rate, burst);
     if (!gateway)
         goto done;
     log_info (strchr (host, ':')? "listening on http://[%s]:%d": "listening on http://%s:%d",

@@ -20,13 +20,14 @@ static const double s_bounds [] = {
 
 static const char *s_route_names [METRICS_ROUTES] = {
     "org", "org_changes", "org_inspections", "org_evaluations", "org_penalties",
-    "cert_verify", "lists", "verify", "org_by_alias", "stats", "healthz", "metrics", "other"
+    "cert_verify", "lists", "verify", "org_by_alias", "stats", "healthz", "metrics", "search",
+    "other"
 };
 
 static const char *s_error_names [METRICS_ERRORS] = {
     "", "invalid_uscc", "invalid_query", "invalid_org_code", "invalid_certificate_number",
     "invalid_division", "not_found", "method_not_allowed", "uri_too_long",
-    "cache_unavailable", "internal"
+    "invalid_request", "rate_limited", "cache_unavailable", "internal"
 };
 
 typedef struct {

@@ -24,6 +24,7 @@ typedef enum {
     METRICS_ROUTE_STATS,            //  /v1/stats
     METRICS_ROUTE_HEALTHZ,          //  /healthz
     METRICS_ROUTE_METRICS,          //  /metrics
+    METRICS_ROUTE_SEARCH,           //  /v1/orgs
     METRICS_ROUTE_OTHER,            //  anything else
     METRICS_ROUTES
 } metrics_route_t;
@@ -39,6 +40,8 @@ typedef enum {
     METRICS_ERROR_NOT_FOUND,
     METRICS_ERROR_METHOD_NOT_ALLOWED,
     METRICS_ERROR_URI_TOO_LONG,
+    METRICS_ERROR_INVALID_REQUEST,
+    METRICS_ERROR_RATE_LIMITED,
     METRICS_ERROR_CACHE_UNAVAILABLE,
     METRICS_ERROR_INTERNAL,
     METRICS_ERRORS

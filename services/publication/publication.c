@@ -21,6 +21,7 @@
 #include "orgevent.h"
 #include "pbjson.h"
 #include "publication.h"
+#include "search.h"
 
 #define REDIS_BATCH  2000
 
@@ -372,9 +373,10 @@ s_project (pub_t *self, const Npo__Envelope *event, const Npo__Organization *org
         " ON CONFLICT (uscc) DO UPDATE SET division = EXCLUDED.division, name = EXCLUDED.name,"
         "   type = EXCLUDED.type, status = EXCLUDED.status, version = EXCLUDED.version,"
         "   doc = EXCLUDED.doc, source_event = EXCLUDED.source_event, updated_at = now ()"
-        " WHERE orgs.version < EXCLUDED.version RETURNING uscc", 8, params);
+        " WHERE orgs.version < EXCLUDED.version RETURNING sid", 8, params);
     int rc = res? 0: -1;
     bool written = res && PQntuples (res) == 1;
+    int64_t sid = written? strtoll (PQgetvalue (res, 0, 0), NULL, 10): 0;
     PQclear (res);
     char *changes_doc = NULL;
     uint64_t pub_seq = 0;
@@ -390,6 +392,7 @@ s_project (pub_t *self, const Npo__Envelope *event, const Npo__Organization *org
     if (rc == 0 && written) {
         self->stats_dirty = true;
         s_push_pending (self, org->uscc, doc, changes_doc, pub_seq);
+        self->pending [self->npending - 1].sid = sid;
         if (org->certificate
         &&  s_record_certificate (self, org, seq_text, &self->pending [self->npending - 1]))
             rc = -1;
@@ -992,6 +995,11 @@ s_redis_write (pub_t *self, const pub_pending_t *records, size_t n, bool set_seq
             redisAppendCommandArgv (self->redis, argc, argv, NULL);
             replies++;
         }
+        if (r->doc && r->sid > 0) {
+            redisAppendCommand (self->redis, "EVAL %s 0 %lld %s", NPO_SEARCH_INDEX_LUA,
+                                (long long) r->sid, r->doc);
+            replies++;
+        }
         if (r->listing_id)
             replies += (size_t) s_redis_listing (self, r);
         if (records [i].pub_seq > top)
@@ -1043,6 +1051,7 @@ s_fill_org (pub_pending_t *rec, PGresult *res, int row)
     snprintf (rec->uscc, sizeof rec->uscc, "%s", PQgetvalue (res, row, 0));
     rec->doc = PQgetvalue (res, row, 1);
     rec->changes = PQgetvalue (res, row, 3);
+    rec->sid = strtoll (PQgetvalue (res, row, 4), NULL, 10);
 }
 
 static void
@@ -1069,7 +1078,7 @@ static const struct {
     const char *sql;
     s_fill_fn *fill;
 } s_tables [] = {
-    { "SELECT uscc, doc, pub_seq, changes_doc FROM orgs WHERE pub_seq > $1"
+    { "SELECT uscc, doc, pub_seq, changes_doc, sid FROM orgs WHERE pub_seq > $1"
       " ORDER BY pub_seq, uscc LIMIT $2", s_fill_org },
     { "SELECT 'cert:' || number, doc, pub_seq FROM certificates WHERE pub_seq > $1"
       " ORDER BY pub_seq, number LIMIT $2", s_fill_pair },

@@ -17,6 +17,8 @@ typedef struct {
     char *key [4];              //  more keys to set with the record: cert:<number>
     char *val [4];              //  verification documents, alias:<...> names
     uint64_t pub_seq;           //  public event seq of this change
+    int64_t sid;                //  > 0: (re)index doc's name, division, type and
+                                //  status for search under this number (orgs.sid)
     //  A credit listing: listing:<id> and its membership of the sorted sets
     //  list:<list>:<prefix> (national, province, city, county)
     char *listing_id;

@@ -16,7 +16,7 @@ export NPO_BUILD=${NPO_BUILD:-$ROOT/build}
 export NPO_VAR
 NPO_VAR=$(mktemp -d /tmp/npo-bench.XXXXXX)
 chmod 755 "$NPO_VAR"
-export NPO_PORTS=free NPO_LOG_LEVEL=warn
+export NPO_PORTS=free NPO_LOG_LEVEL=warn NPO_GATEWAY_RATE=0
 N=${NPO_BENCH_N:-500}          # registrations per client
 F=${NPO_BENCH_FRESH_N:-100}    # reviews (and registrations) timed for freshness
 trap '"$ROOT/deploy/cluster.sh" stop >/dev/null 2>&1; rm -rf "$NPO_VAR"' EXIT
