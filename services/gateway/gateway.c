@@ -1096,8 +1096,12 @@ done:
 void
 gateway_print_routes (FILE *out)
 {
-    for (size_t r = 0; r < S_ROUTES; r++)
-        fprintf (out, "%s\n", s_routes [r].path);
+    for (size_t r = 0; r < S_ROUTES; r++) {
+        fprintf (out, "%s\t", s_routes [r].path);
+        for (size_t i = 0; i < S_PARAMS_MAX && s_routes [r].params [i]; i++)
+            fprintf (out, "%s%s", i? ",": "", s_routes [r].params [i]);
+        fprintf (out, "\n");
+    }
 }
 
 //  ---------------------------------------------------------------------------

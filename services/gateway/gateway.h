@@ -32,7 +32,8 @@ void
 int
     gateway_port (gateway_t *self);
 
-//  Prints the path of every route served, one a line ({name}: a segment).
+//  Prints every route served, one a line: its path ({name}: a segment), a
+//  tab, and the query parameters it takes, separated by commas.
 void
     gateway_print_routes (FILE *out);
 

@@ -7,7 +7,8 @@
  *  Redis keys: org:<uscc> (the document), changes:, inspections:,
  *  evaluations:<uscc> (its public histories), npo:ready (the cache is complete),
  *  npo:pub_seq (every public change up to this public event seq is in Redis),
- *  npo:rebuild (the token of a rebuild in progress).
+ *  npo:rebuild (the token of a rebuild in progress), and the name search
+ *  index (sx:, sxn, sxd:, written with each record: common/search.h).
  */
 #include <ctype.h>
 #include <stdarg.h>
