@@ -1073,25 +1073,28 @@ s_fill_listing (pub_pending_t *rec, PGresult *res, int row)
 }
 
 //  What Redis holds, table by table: the records (org:, changes:), the
-//  certificates' verification documents (cert:) and the aliases (alias:).
-//  Each query pages by pub_seq (column 2).
+//  certificates' verification documents (cert:), the aliases (alias:), the
+//  histories and the listings. Each query pages by (pub_seq, key): pub_seq is
+//  column 2, the key column `key` ($1, $3: where the last page ended).
 static const struct {
     const char *sql;
     s_fill_fn *fill;
+    int key;
 } s_tables [] = {
-    { "SELECT uscc, doc, pub_seq, changes_doc, sid FROM orgs WHERE pub_seq > $1"
-      " ORDER BY pub_seq, uscc LIMIT $2", s_fill_org },
-    { "SELECT 'cert:' || number, doc, pub_seq FROM certificates WHERE pub_seq > $1"
-      " ORDER BY pub_seq, number LIMIT $2", s_fill_pair },
-    { "SELECT 'alias:' || alias, uscc, pub_seq FROM aliases WHERE pub_seq > $1"
-      " ORDER BY pub_seq, alias LIMIT $2", s_fill_pair },
-    { "SELECT kind || ':' || uscc, doc, pub_seq FROM histories WHERE pub_seq > $1"
-      " ORDER BY pub_seq, kind, uscc LIMIT $2", s_fill_pair },
+    { "SELECT uscc, doc, pub_seq, changes_doc, sid FROM orgs"
+      " WHERE (pub_seq, uscc) > ($1, $3) ORDER BY pub_seq, uscc LIMIT $2", s_fill_org, 0 },
+    { "SELECT 'cert:' || number, doc, pub_seq, number FROM certificates"
+      " WHERE (pub_seq, number) > ($1, $3) ORDER BY pub_seq, number LIMIT $2", s_fill_pair, 3 },
+    { "SELECT 'alias:' || alias, uscc, pub_seq, alias FROM aliases"
+      " WHERE (pub_seq, alias) > ($1, $3) ORDER BY pub_seq, alias LIMIT $2", s_fill_pair, 3 },
+    { "SELECT kind || ':' || uscc, doc, pub_seq FROM histories"
+      " WHERE (pub_seq, kind || ':' || uscc) > ($1, $3)"
+      " ORDER BY pub_seq, kind || ':' || uscc LIMIT $2", s_fill_pair, 0 },
     { "SELECT listing_id::text, doc, pub_seq, list, division,"
       " (to_char (listed_on::date, 'YYYYMMDD')::bigint * 100000000"
       "  + listing_id % 100000000)::text, removed_on IS NOT NULL"
-      " FROM listings WHERE pub_seq > $1 ORDER BY pub_seq, listing_id LIMIT $2",
-      s_fill_listing },
+      " FROM listings WHERE (pub_seq, listing_id) > ($1, coalesce (nullif ($3, '')::bigint, -1))"
+      " ORDER BY pub_seq, listing_id LIMIT $2", s_fill_listing, 0 },
 };
 
 //  Writes everything with pub_seq > after (all when after is 0), in batches.
@@ -1102,15 +1105,16 @@ s_write_since (pub_t *self, uint64_t after)
 {
     long long total = 0;
     for (size_t t = 0; t < sizeof s_tables / sizeof s_tables [0]; t++) {
-        uint64_t from_seq = after;
+        char from [24], limit [16], *key = npo_strdup ("");
+        snprintf (from, sizeof from, "%llu", (unsigned long long) after);
+        snprintf (limit, sizeof limit, "%d", REDIS_BATCH);
         while (true) {
-            char from [24], limit [16];
-            snprintf (from, sizeof from, "%llu", (unsigned long long) from_seq);
-            snprintf (limit, sizeof limit, "%d", REDIS_BATCH);
-            const char *params [2] = { from, limit };
-            PGresult *res = npo_db_exec (self->db, s_tables [t].sql, 2, params);
-            if (!res)
+            const char *params [3] = { from, limit, key };
+            PGresult *res = npo_db_exec (self->db, s_tables [t].sql, 3, params);
+            if (!res) {
+                free (key);
                 return -1;
+            }
             int rows = PQntuples (res);
             pub_pending_t *batch = calloc ((size_t) rows + 1, sizeof *batch);
             if (!batch)
@@ -1118,20 +1122,23 @@ s_write_since (pub_t *self, uint64_t after)
             for (int i = 0; i < rows; i++)
                 s_tables [t].fill (&batch [i], res, i);
             int rc = s_redis_write (self, batch, (size_t) rows, false);
-            //  Rows of one pub_seq (a few certificates or aliases) may straddle
-            //  batches: go on from the last seq but one (rewriting is harmless)
-            if (rows)
-                from_seq = strtoull (PQgetvalue (res, rows - 1, 2), NULL, 10)
-                         - (rows == REDIS_BATCH);
+            if (rows) {
+                snprintf (from, sizeof from, "%s", PQgetvalue (res, rows - 1, 2));
+                free (key);
+                key = npo_strdup (PQgetvalue (res, rows - 1, s_tables [t].key));
+            }
             free (batch);
             PQclear (res);
-            if (rc)
+            if (rc) {
+                free (key);
                 return -1;
+            }
             if (s_tables [t].fill == s_fill_org)
                 total += rows;
             if (rows < REDIS_BATCH)
                 break;
         }
+        free (key);
     }
     return total;
 }
