@@ -9,7 +9,7 @@
  *                     whose name holds the two characters <bigram>
  *    sxn              sorted set, all scores 0: "<name>\t<sid>", in byte order,
  *                     for exact and prefix matches (ZRANGEBYLEX)
- *    sxd:<sid / 100>  hash: sid -> "<uscc>\t<name>\t<division>\t<type>\t<status>",
+ *    sxd:<sid / 100>  hash: sid -> "<uscc>\t<name>\t<authority division>\t<type>\t<status>",
  *                     what a result shows and what the filters test
  *
  *  A search ranks exact matches first, then names that begin with the
@@ -24,15 +24,18 @@
 
 #define NPO_SEARCH_BUDGET   2000        //  candidates one page may examine
 #define NPO_SEARCH_Q_MAX    30          //  characters in a fragment
-#define NPO_SEARCH_CURSOR_MAX 1024      //  bytes in a cursor
+#define NPO_SEARCH_CURSOR_MAX 1700      //  bytes in a cursor: "p" and the hex of
+                                        //  a name of 200 characters and its sid
 
 //  EVAL with 0 keys; ARGV: sid, the record's JSON. Indexes the record's name,
-//  division, type and status under sid, replacing what was indexed before.
+//  authority_division, type and status under sid, replacing what was there.
 extern const char *NPO_SEARCH_INDEX_LUA;
 
 //  EVAL with 0 keys; ARGV: q, division prefix, type, status (each "" for any),
 //  limit, cursor ("" for the first page), budget. Returns the page as JSON:
-//  {"items":[{uscc, name, division, type, status, match}], "next_cursor"}.
+//  {"items":[{uscc, name, authority_division, type, status, match}],
+//  "next_cursor"}. The division filter, as everywhere in the API, is on the
+//  registration authority's division.
 extern const char *NPO_SEARCH_QUERY_LUA;
 
 #endif

@@ -49,7 +49,7 @@
 #include "ratelimit.h"
 #include "search.h"
 
-#define S_URI_MAX           2048        //  longer request targets get 414
+#define S_URI_MAX           4096        //  longer request targets get 414
 #define S_RETRY_MIN_MS      100
 #define S_RETRY_MAX_MS      2000
 #define S_REDIS_SILENCE_MS  1000        //  owed a reply that long: drop the connection
@@ -59,7 +59,7 @@
 #define S_CURSOR_MAX        20          //  digits in a list cursor
 #define S_NAME_MAX          200         //  bytes in a name to verify
 #define S_PARAMS_MAX        6           //  query parameters a path takes at most
-#define S_VALUE_MAX         1100        //  bytes in a parameter's value (a search
+#define S_VALUE_MAX         1700        //  bytes in a parameter's value (a search
                                         //  cursor is the longest)
 
 //  Status and message of each error answer; the code is metrics_error_name.
@@ -451,6 +451,7 @@ s_on_doc (redisAsyncContext *redis, void *reply, void *privdata)
 static metrics_error_t
 s_verify_answer (lookup_t *lookup)
 {
+    static const char unreadable [] = "the register's record of this certificate is unreadable";
     const char *result = "forged", *reason = "no certificate with this number";
     json_t *doc = NULL;
     if (lookup->doc == S_DOC_FOUND) {
@@ -466,10 +467,10 @@ s_verify_answer (lookup_t *lookup)
         if (!canonical || !key_hex || !status
         ||  sodium_hex2bin (pk, sizeof pk, key_hex, strlen (key_hex), NULL, &pk_len, NULL)
         ||  pk_len != sizeof pk)
-            reason = "the register's record of this certificate is unreadable";
+            reason = unreadable;
         else
         if (strcmp (status, "valid") && strcmp (status, "superseded") && strcmp (status, "revoked"))
-            reason = "the register's record of this certificate is unreadable";
+            reason = unreadable;
         else
         if (strstr (canonical, version_line)
         &&  npo_cert_verify (canonical, strlen (canonical), lookup->sig, pk)) {
@@ -504,8 +505,15 @@ s_verify_answer (lookup_t *lookup)
     }
     else
     if (!reason)
-        reason = "the register's record of this certificate is unreadable";
+        reason = unreadable;
     free (copy);
+    if (reason == unreadable) {
+        //  Our cache is damaged, not the certificate: no verdict on it
+        log_warn ("the cached document of certificate %s is unreadable", lookup->number);
+        json_decref (answer);
+        json_decref (doc);
+        return METRICS_ERROR_INTERNAL;
+    }
     json_object_set_new (answer, "genuine", json_boolean (strcmp (result, "forged") != 0));
     if (reason)
         json_object_set_new (answer, "reason", json_string (reason));
@@ -534,7 +542,7 @@ s_standing_answer (lookup_t *lookup)
     json_t *answer = NULL;
     if (name && status) {
         bool genuine = !*lookup->name || strcmp (lookup->name, name) == 0;
-        bool good = strcmp (status, "active") == 0 && !abnormal && !serious;
+        bool good = genuine && strcmp (status, "active") == 0 && !abnormal && !serious;
         answer = json_pack ("{s:b, s:s, s:s, s:s, s:b, s:b, s:b}", "genuine", genuine,
                             "uscc", lookup->id, "name", name, "status", status,
                             "abnormal", abnormal, "serious", serious, "good_standing", good);

@@ -15,7 +15,7 @@ static const double s_bounds [] = {
 };
 #define S_BOUNDS    (sizeof s_bounds / sizeof s_bounds [0])
 
-//  Room for distinct status codes: the gateway answers with 7 of them.
+//  Room for distinct status codes: the gateway answers with 9 of them.
 #define S_STATUSES  16
 
 static const char *s_route_names [METRICS_ROUTES] = {

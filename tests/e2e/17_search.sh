@@ -32,7 +32,7 @@ check_eq "exact, then prefix, then contains" "$(search_all "q=$q" | tr '\n' ' ')
 page=$(http_get "/v1/orgs?q=$q&limit=1")
 check_eq "a page holds limit items" "$(printf '%s' "$page" | jq '.items | length')" 1
 check_match "an item shows the public summary" "$page" \
-    '"uscc":"'"$exact"'","name":"搜索验证协会","division":"440106","type":"social_group","status":"active","match":"exact"'
+    '"uscc":"'"$exact"'","name":"搜索验证协会","authority_division":"440106","type":"social_group","status":"active","match":"exact"'
 check_eq "division filter" "$(search_all "q=$q&division=4403" | cut -d' ' -f1)" "$prefix"
 check_eq "type filter" "$(search_all "q=$q&type=foundation" | cut -d' ' -f1)" "$contains"
 check_eq "a fragment of two characters" "$(search_all "q=$(urlq 验证)&division=11" | cut -d' ' -f1)" \
@@ -46,6 +46,17 @@ check_eq "renamed: found under the new name" "$(search_all "q=$(urlq 检索核�
 $NPOCTL deregister --uscc "$prefix" --reason 解散 --approve >/dev/null
 wait_until 10 '[ "$(search_all "q=$q&status=deregistered" | cut -d" " -f1)" = "$prefix" ]'
 check_eq "status filter" "$(search_all "q=$q&status=deregistered" | cut -d' ' -f1)" "$prefix"
+
+# Names of 197 characters: the cursor of a page ending on one still fits
+long=$(printf '长%.0s' $(seq 1 195))
+for s in 甲 乙; do
+    make_apps 1 "t17l$s" 440106 | sed "s/\"name\":\"[^\"]*\"/\"name\":\"$long协$s\"/" \
+        | $NPOCTL register --file - --approve >/dev/null
+done
+wait_until 10 '[ "$(search_all "q=$(urlq 长长)" | wc -l)" = 2 ]'
+check_match "a page ending on a long name has a long cursor" \
+    "$(http_get "/v1/orgs?q=$(urlq 长长)&limit=1" | jq -r '.next_cursor | length')" '^1[0-9]{3}$'
+check_eq "and it takes the search on" "$(search_all "q=$(urlq 长长)&limit=1" | sort -u | wc -l)" 2
 
 # -- Bad queries: 400 with the code, nothing else
 code_of() { curl -s "$NPO_GATEWAY_URL$1" | jq -r '.error.code'; }
@@ -73,7 +84,7 @@ sql "UPDATE publication.public_seq SET last = last + $N WHERE province = ''"
 sql "INSERT INTO publication.orgs (uscc, division, name, type, status, version, doc,
                                    source_event, pub_seq)
      SELECT u, d, n, t, s, 1,
-            json_build_object ('uscc', u, 'name', n, 'division', d, 'type', t,
+            json_build_object ('uscc', u, 'name', n, 'authority_division', d, 'type', t,
                                'status', s)::text, 'test17-' || i, $w + i
      FROM (SELECT i, 'T17' || lpad (i::text, 15, '0') AS u,
              (ARRAY['440106','440305','110101','310115','510104','330106'])[1 + i % 6] AS d,

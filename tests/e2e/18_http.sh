@@ -66,6 +66,9 @@ check_match "verify: genuine, in good standing" \
     '"genuine":true.*"good_standing":true'
 check_match "verify: an unknown code is not genuine" "$(http_get "/v1/verify?uscc=$unknown")" \
     '"genuine":false.*"reason":"not_registered"'
+check_match "verify: another name is not genuine, nor in good standing" \
+    "$(http_get "/v1/verify?uscc=$uscc&name=%E5%88%AB%E5%90%8D")" \
+    '"genuine":false,.*"good_standing":false,"reason":"name_mismatch"'
 expect "verify: no uscc" "/v1/verify?name=x" 400 invalid_uscc
 expect "verify: a name twice" "/v1/verify?uscc=$uscc&name=a&name=b" 400 invalid_query
 expect "certificate verify" "/v1/certificates/verify?token=$token" 200
@@ -87,8 +90,8 @@ check_eq "POST: 405 method_not_allowed" \
     "$(curl -s -X POST "$NPO_GATEWAY_URL/v1/stats" | jq -r .error.code)" method_not_allowed
 check_match "405 says what is allowed" "$(headers -X PUT "$NPO_GATEWAY_URL/v1/stats")" \
     'Allow: GET, HEAD'
-check_eq "a 3000-byte target: 414 uri_too_long" \
-    "$(curl -s "$NPO_GATEWAY_URL/v1/orgs?q=$(head -c 3000 /dev/zero | tr '\0' a)" \
+check_eq "a 5000-byte target: 414 uri_too_long" \
+    "$(curl -s "$NPO_GATEWAY_URL/v1/orgs?q=$(head -c 5000 /dev/zero | tr '\0' a)" \
        | jq -r .error.code)" uri_too_long
 check_eq "a target that is not a path: 400 invalid_request" \
     "$(curl -s --request-target '*' "$NPO_GATEWAY_URL/" | jq -r .error.code)" invalid_request
@@ -97,7 +100,7 @@ check_eq "a target that is not a path: 400 invalid_request" \
 expect "a value that is not UTF-8" "/v1/verify?uscc=$uscc&name=%C3%28" 400 invalid_query
 expect "a control character in a value" "/v1/verify?uscc=$uscc&name=a%01b" 400 invalid_query
 expect "a malformed query" "/v1/stats?division=44&&=" 400 invalid_query
-expect "a value over 1100 bytes" "/v1/verify?uscc=$uscc&name=$(head -c 1200 /dev/zero | tr '\0' a)" \
+expect "a value over 1700 bytes" "/v1/verify?uscc=$uscc&name=$(head -c 1800 /dev/zero | tr '\0' a)" \
     400 invalid_query
 big=$(head -c 9000 /dev/zero | tr '\0' a)
 status=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $big" "$NPO_GATEWAY_URL/healthz")
@@ -178,6 +181,13 @@ redis SET "org:$unknown" 'not json' >/dev/null
 expect "a damaged record in the cache" "/v1/verify?uscc=$unknown" 500 internal
 redis DEL "org:$unknown" >/dev/null
 expect "and the next request is served" "/v1/verify?uscc=$uscc" 200
+number=$(redis --raw KEYS 'cert:*' | grep "$uscc" | head -n 1)
+saved=$(redis --raw GET "$number")
+redis SET "$number" '{"canonical":"damaged"}' >/dev/null
+expect "a damaged certificate in the cache: no verdict" "/v1/certificates/verify?token=$token" \
+    500 internal
+redis SET "$number" "$saved" >/dev/null
+expect "and with it mended, a verdict again" "/v1/certificates/verify?token=$token" 200
 m=$(http_get /metrics)
 for code in invalid_uscc invalid_query invalid_org_code invalid_certificate_number \
             invalid_division invalid_request not_found method_not_allowed uri_too_long internal; do

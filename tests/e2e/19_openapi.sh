@@ -15,7 +15,7 @@ check_eq "the spec describes exactly the paths served" \
 
 # block PATH: the spec's lines for PATH, up to the next path or section
 block() {
-    awk -v p="  $1:" '$0 == p { on = 1; next } on && /^ ?[^ ]/ { exit } on' "$SPEC"
+    awk -v p="  $1:" '$0 == p { on = 1; next } on && /^ ? ?[^ ]/ { exit } on' "$SPEC"
 }
 # params_in PATH WHERE: the names of PATH's parameters in WHERE (query, path)
 params_in() {
