@@ -22,7 +22,9 @@ headers() { curl -s -D - -o /dev/null "$@" | tr -d '\r'; }
 uscc=$(make_apps 1 t18 440106 | sed 's/"name":"[^"]*"/"name":"接口测试协会"/' \
        | $NPOCTL register --file - --approve | uscc_of)
 $NPOCTL old-codes --uscc "$uscc" --org-code 34567890-9 --certificate GD-T18-1 >/dev/null
-token=$($NPOCTL certificate show "$uscc" | jq -r '.token')
+cert=$($NPOCTL certificate show "$uscc")
+token=$(jq -r '.token' <<< "$cert")
+number=cert:$(jq -r '.number' <<< "$cert")        # the token's certificate, in Redis
 unknown=53100000500019795A      # valid (tests/lib/uscc.awk), never registered here
 check_eq "the unknown code is valid" "$(echo $unknown | uscc_check)" "$unknown ok"
 wait_until 10 '[ "$(http_code /v1/orgs/by-old-code/345678909)" = 200 ]'
@@ -181,7 +183,6 @@ redis SET "org:$unknown" 'not json' >/dev/null
 expect "a damaged record in the cache" "/v1/verify?uscc=$unknown" 500 internal
 redis DEL "org:$unknown" >/dev/null
 expect "and the next request is served" "/v1/verify?uscc=$uscc" 200
-number=$(redis --raw KEYS 'cert:*' | grep "$uscc" | head -n 1)
 saved=$(redis --raw GET "$number")
 redis SET "$number" '{"canonical":"damaged"}' >/dev/null
 expect "a damaged certificate in the cache: no verdict" "/v1/certificates/verify?token=$token" \
