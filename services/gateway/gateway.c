@@ -753,7 +753,7 @@ s_search_query (const char **values, lookup_t *probe, char *id, size_t size)
         probe->name [len] = 0;
         npo_utf8_valid (probe->name, false, &chars);
     }
-    size_t hex = strspn (cursor + 1, "0123456789abcdef");
+    size_t hex = *cursor? strspn (cursor + 1, "0123456789abcdef"): 0;
     bool cursor_ok = !*cursor
         || (cursor [0] == 'p' && cursor [1 + hex] == 0 && hex >= 2 && hex % 2 == 0)
         || (cursor [0] == 'c' && s_digits (cursor + 1, 1, 19));
