@@ -15,7 +15,7 @@ export NPO_PORTS=free NPO_PG_FAST=1
 # Tests run the inspection and credit sweeps themselves, with as-of dates
 export NPO_INSPECTION_DAILY_SWEEP=0 NPO_CREDIT_DAILY_SWEEP=0
 # Tests fire requests from one address faster than a client may: the limit
-# is tested on a gateway of its own (tests/e2e/17_http.sh)
+# is tested on a gateway of its own (tests/e2e/18_http.sh)
 export NPO_GATEWAY_RATE=0
 # ASan: report leaks at exit too, and never continue after an error
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}

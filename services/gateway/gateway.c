@@ -239,7 +239,8 @@ s_finish (gateway_t *self, struct evhttp_request *req, metrics_route_t route,
     double seconds = s_now () - started;
     metrics_request (self->metrics, route, status, seconds);
     log_debug ("%s -> %d in %.1f ms", evhttp_request_get_uri (req), status, seconds * 1e3);
-    evhttp_send_reply (req, status, NULL, NULL);
+    //  (libevent 2.1 knows no reason phrase for 429)
+    evhttp_send_reply (req, status, status == 429? "Too Many Requests": NULL, NULL);
 }
 
 static void
@@ -611,7 +612,8 @@ s_query_parse (const struct evhttp_uri *uri, struct evkeyvalq *query,
     while (n < S_PARAMS_MAX && names [n])
         values [n++] = NULL;
     const char *text = uri? evhttp_uri_get_query (uri): NULL;
-    if (text && evhttp_parse_query_str (text, query))
+    //  %00 would decode to a NUL that ends the value early, unseen
+    if (text && (strstr (text, "%00") || evhttp_parse_query_str (text, query)))
         return -1;
     struct evkeyval *param;
     TAILQ_FOREACH (param, query, next) {
@@ -638,8 +640,13 @@ s_digits (const char *s, size_t min, size_t max)
 static bool
 s_limit (const char *text, int *limit)
 {
-    *limit = text? atoi (text): S_LIST_LIMIT;
-    return !text || (s_digits (text, 1, 3) && *limit >= 1 && *limit <= S_LIST_LIMIT_MAX);
+    *limit = S_LIST_LIMIT;
+    if (!text)
+        return true;
+    if (!s_digits (text, 1, 3))
+        return false;
+    *limit = atoi (text);
+    return *limit >= 1 && *limit <= S_LIST_LIMIT_MAX;
 }
 
 //  Returns true when division is "" or a 2, 4 or 6-digit prefix.
@@ -871,7 +878,7 @@ s_lookup_start (gateway_t *self, struct evhttp_request *req, const lookup_t *tem
 //  some, an argument (the kind of list; the alias an organization is found
 //  by). Paths are templates, {name} standing for one segment; the first
 //  match wins. npo-gateway --routes prints them, and docs/openapi.yaml must
-//  describe each one (tests/e2e/18_openapi.sh).
+//  describe each one (tests/e2e/19_openapi.sh).
 typedef struct {
     const char *path;
     metrics_route_t route;

@@ -54,13 +54,19 @@ ratelimit_destroy (ratelimit_t **self_p)
     }
 }
 
-//  The address as 16 bytes; an unknown family is one address of its own.
+//  The address as 16 bytes: an IPv6 client by its /64 (one subscriber's
+//  network, where it can pick any address); an unknown family is one
+//  address of its own.
 static void
 s_key (const struct sockaddr *addr, unsigned char key [16])
 {
+    static const unsigned char v4_mapped [12] = { [10] = 0xff, [11] = 0xff };
     memset (key, 0, 16);
-    if (addr && addr->sa_family == AF_INET6)
+    if (addr && addr->sa_family == AF_INET6) {
         memcpy (key, &((const struct sockaddr_in6 *) addr)->sin6_addr, 16);
+        if (memcmp (key, v4_mapped, 12) != 0)
+            memset (key + 8, 0, 8);
+    }
     else
     if (addr && addr->sa_family == AF_INET) {
         key [10] = key [11] = 0xff;

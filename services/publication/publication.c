@@ -1077,7 +1077,9 @@ s_fill_listing (pub_pending_t *rec, PGresult *res, int row)
 //  What Redis holds, table by table: the records (org:, changes:), the
 //  certificates' verification documents (cert:), the aliases (alias:), the
 //  histories and the listings. Each query pages by (pub_seq, key): pub_seq is
-//  column 2, the key column `key` ($1, $3: where the last page ended).
+//  column 2, the key column `key` ($1, $3: where the last page ended). The
+//  first page has $3 NULL: (pub_seq, key) > ($1, NULL) holds exactly when
+//  pub_seq > $1.
 static const struct {
     const char *sql;
     s_fill_fn *fill;
@@ -1095,7 +1097,7 @@ static const struct {
     { "SELECT listing_id::text, doc, pub_seq, list, division,"
       " (to_char (listed_on::date, 'YYYYMMDD')::bigint * 100000000"
       "  + listing_id % 100000000)::text, removed_on IS NOT NULL"
-      " FROM listings WHERE (pub_seq, listing_id) > ($1, coalesce (nullif ($3, '')::bigint, -1))"
+      " FROM listings WHERE (pub_seq, listing_id) > ($1, $3::bigint)"
       " ORDER BY pub_seq, listing_id LIMIT $2", s_fill_listing, 0 },
 };
 
@@ -1107,7 +1109,7 @@ s_write_since (pub_t *self, uint64_t after)
 {
     long long total = 0;
     for (size_t t = 0; t < sizeof s_tables / sizeof s_tables [0]; t++) {
-        char from [24], limit [16], *key = npo_strdup ("");
+        char from [24], limit [16], *key = NULL;
         snprintf (from, sizeof from, "%llu", (unsigned long long) after);
         snprintf (limit, sizeof limit, "%d", REDIS_BATCH);
         while (true) {

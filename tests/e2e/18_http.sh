@@ -102,8 +102,10 @@ check_eq "a target that is not a path: 400 invalid_request" \
 expect "a value that is not UTF-8" "/v1/verify?uscc=$uscc&name=%C3%28" 400 invalid_query
 expect "a control character in a value" "/v1/verify?uscc=$uscc&name=a%01b" 400 invalid_query
 expect "a malformed query" "/v1/stats?division=44&&=" 400 invalid_query
-expect "a value over 1700 bytes" "/v1/verify?uscc=$uscc&name=$(head -c 1800 /dev/zero | tr '\0' a)" \
+expect "a value over 1,700 bytes" "/v1/orgs?q=ab&cursor=p$(head -c 1700 /dev/zero | tr '\0' a)" \
     400 invalid_query
+expect "a cursor of 1,699 bytes" "/v1/orgs?q=ab&cursor=p$(head -c 1698 /dev/zero | tr '\0' a)" 200
+expect "a NUL in a value" "/v1/verify?uscc=$uscc%00junk" 400 invalid_query
 big=$(head -c 9000 /dev/zero | tr '\0' a)
 status=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $big" "$NPO_GATEWAY_URL/healthz")
 check_match "headers over 8 KiB are refused ($status)" "$status" '^4[0-9][0-9]$'
@@ -159,7 +161,7 @@ check_match "and when it is full again" "$h" 'X-RateLimit-Reset: [1-9]'
 curl -s -o /dev/null "$GW/v1/orgs/$uscc"
 curl -s -o /dev/null "$GW/v1/orgs/$uscc"
 h=$(headers "$GW/v1/orgs/$uscc")
-check_match "over the burst: 429" "$h" '^HTTP/1.1 429'
+check_match "over the burst: 429" "$h" '^HTTP/1.1 429 Too Many Requests'
 check_match "with Retry-After" "$h" 'Retry-After: [1-9]'
 check_match "and no requests left" "$h" 'X-RateLimit-Remaining: 0'
 check_eq "the error code" "$(curl -s "$GW/v1/stats" | jq -r .error.code)" rate_limited
