@@ -75,6 +75,9 @@ int
 int
     ctl_audit (ctl_t *ctl, int argc, char **argv);
 
+//  Verb of import.c
+int
+    ctl_import (ctl_t *ctl, int argc, char **argv);
 //  Verb of export.c
 int
     ctl_export (ctl_t *ctl, int argc, char **argv);

@@ -1,0 +1,1174 @@
+/*  import.c - npoctl import: a province's data return, checked (docs/import.md)
+ *
+ *  Reads the return's files in the order of docs/import.md 1.2 (JSON Lines or
+ *  CSV, one file per catalog section), checks every record against its
+ *  section's field table (2.4, 3.1), the rules across its fields, the 24-hour
+ *  freshness rule and the keys already read in this run (3.4), and prints
+ *  the report of 6.6: counts per file and section, findings by rule with
+ *  examples, every record refused. No personal value reaches the report.
+ *
+ *  Sections 01 to 03 so far, and --dry-run only: the services' import
+ *  commands (docs/import.md section 7) do not exist yet, so nothing is
+ *  stored. A finding's outcome says what storing would do.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "actor.h"
+#include "codes.h"
+#include "log.h"
+#include "npoctl.h"
+
+#define S_LINE_MAX      (1 << 20)       //  bytes in a line or a CSV record
+#define S_EXAMPLES      5               //  examples per rule and section
+#define S_STALE_S       (24 * 3600)     //  older than this at arrival: stale
+#define S_SKEW_S        300             //  later than this after arrival: future
+
+//  ---------------------------------------------------------------------
+//  Field tables (docs/import.md section 4)
+
+typedef enum {
+    T_TEXT, T_MTEXT, T_USCC, T_ORGCODE, T_DIVISION, T_DATE, T_PDATE, T_BOOL,
+    T_ENUM, T_PHONE, T_POSTAL, T_IDNUM, T_TIME
+} s_type_t;
+
+typedef enum { N_OPT, N_FULL, N_STORE, N_KEY } s_need_t;
+
+typedef struct {
+    const char *name;
+    s_type_t type;
+    s_need_t need;
+    int max;                        //  text: characters at most
+    const char *const *values;      //  enum: the values, NULL-terminated
+    bool personal;                  //  never shown in a finding
+} s_field_t;
+
+static const char *const s_types [] = {
+    "social_group", "social_service", "foundation", "other", NULL
+};
+static const char *const s_statuses [] = { "active", "deregistered", "revoked", NULL };
+static const char *const s_id_types [] = {
+    "resident_id", "passport", "hk_macao_permit", "taiwan_permit",
+    "foreign_permanent_residence", "other", NULL
+};
+static const char *const s_positions [] = {
+    "legal_representative", "responsible_person", "director", "supervisor", "other", NULL
+};
+static const char *const s_genders [] = { "male", "female", NULL };
+
+#define F_END { NULL, 0, 0, 0, NULL, false }
+
+static const s_field_t s_organizations [] = {
+    { "uscc", T_USCC, N_KEY },
+    { "name", T_TEXT, N_STORE, 200 },
+    { "type", T_ENUM, N_STORE, 0, s_types },
+    { "registration_authority_code", T_USCC, N_FULL },
+    { "registration_authority", T_TEXT, N_FULL, 200 },
+    { "business_unit_code", T_USCC, N_OPT },
+    { "business_unit", T_TEXT, N_OPT, 200 },
+    { "decoupled", T_BOOL, N_FULL },
+    { "party_work_body", T_TEXT, N_FULL, 200 },
+    { "industry", T_TEXT, N_FULL, 200 },
+    { "legal_representative", T_TEXT, N_FULL, 200 },
+    { "authority_division", T_DIVISION, N_STORE },
+    { "address_division", T_DIVISION, N_FULL },
+    { "address", T_TEXT, N_FULL, 200 },
+    { "postal_code", T_POSTAL, N_FULL },
+    { "contact_name", T_TEXT, N_FULL, 200, NULL, true },
+    { "contact_phone", T_PHONE, N_FULL, 0, NULL, true },
+    { "business_scope", T_MTEXT, N_FULL, 2000 },
+    { "approved_on", T_DATE, N_STORE },
+    { "status", T_ENUM, N_STORE, 0, s_statuses },
+    { "old_org_code", T_ORGCODE, N_OPT },
+    { "old_certificate_number", T_TEXT, N_OPT, 40 },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
+static const s_field_t s_officers [] = {
+    { "org_uscc", T_USCC, N_KEY },
+    { "id_type", T_ENUM, N_KEY, 0, s_id_types, true },
+    { "id_number", T_IDNUM, N_KEY, 0, NULL, true },
+    { "position", T_ENUM, N_KEY, 0, s_positions },
+    { "name", T_TEXT, N_FULL, 200, NULL, true },
+    { "birth_date", T_PDATE, N_FULL, 0, NULL, true },
+    { "gender", T_ENUM, N_FULL, 0, s_genders, true },
+    { "ethnicity", T_TEXT, N_FULL, 200, NULL, true },
+    { "nationality", T_TEXT, N_FULL, 200, NULL, true },
+    { "political_status", T_TEXT, N_OPT, 200, NULL, true },
+    { "mail_address", T_TEXT, N_OPT, 200, NULL, true },
+    { "postal_code", T_POSTAL, N_OPT, 0, NULL, true },
+    { "mobile", T_PHONE, N_FULL, 0, NULL, true },
+    { "phone", T_PHONE, N_OPT, 0, NULL, true },
+    { "full_time", T_BOOL, N_FULL },
+    { "start_on", T_DATE, N_OPT },
+    { "appointed_on", T_DATE, N_OPT },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
+static const s_field_t s_work_history [] = {
+    { "org_uscc", T_USCC, N_KEY },
+    { "id_type", T_ENUM, N_KEY, 0, s_id_types, true },
+    { "id_number", T_IDNUM, N_KEY, 0, NULL, true },
+    { "position", T_ENUM, N_KEY, 0, s_positions },
+    { "start_on", T_DATE, N_KEY },
+    { "name", T_TEXT, N_FULL, 200, NULL, true },
+    { "appointed_on", T_DATE, N_OPT },
+    { "end_on", T_DATE, N_OPT },
+    { "employer", T_TEXT, N_OPT, 200, NULL, true },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
+typedef struct {
+    int number;
+    const char *stem;               //  "01-organizations"
+    const s_field_t *fields;
+    const char *org_field;          //  the field naming the organization
+    bool personal;                  //  the key itself is personal: never shown
+} s_section_t;
+
+//  In the order they are read (docs/import.md 1.2)
+static const s_section_t s_sections [] = {
+    { 1, "01-organizations", s_organizations, "uscc", false },
+    { 3, "03-work-history", s_work_history, "org_uscc", true },
+    { 2, "02-officers", s_officers, "org_uscc", true },
+};
+#define S_SECTIONS (sizeof s_sections / sizeof s_sections [0])
+
+//  ---------------------------------------------------------------------
+//  The run
+
+typedef struct {
+    char *path;
+    const s_section_t *section;
+    bool csv;
+    long long lines, records, stored, refused, flagged, not_stored, no_source_time;
+} s_file_t;
+
+//  One key read in this run: which record holds it now.
+typedef struct s_key_t s_key_t;
+struct s_key_t {
+    s_key_t *next;
+    size_t file;                    //  index in files
+    long long line;
+    long long source;               //  source_updated_at, seconds; -1 without
+    bool flagged;                   //  stored with findings
+    char key [];
+};
+
+typedef struct {
+    const char *province;
+    time_t arrival;                 //  one moment for the whole run
+    char today [11];                //  its Beijing date
+    s_file_t *files;
+    size_t nfiles;
+    json_t *ignored, *refused_files, *unknown_fields, *refused;
+    json_t *findings;               //  "section/rule/outcome" -> {count, examples}
+    s_key_t **keys;                 //  hash table of keys read
+    size_t nbuckets;
+    json_t *orgs;                   //  uscc -> authority_division, from section 01
+    bool progress;                  //  standard error is a terminal
+    long long read;                 //  records read, for the progress line
+} s_run_t;
+
+//  One record being checked.
+typedef struct {
+    s_run_t *run;
+    size_t file;
+    long long line;
+    json_t *record;                 //  the fields, strings and booleans
+    bool refused, flagged;
+    const char *uscc;               //  the organization, when its code is valid
+} s_rec_t;
+
+static uint64_t
+s_hash (const char *s)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char) *s) * 1099511628211ull;
+    return h;
+}
+
+//  Counts one finding under its rule, with an example when there is room.
+//  field names the field (NULL: the record); value is shown only when the
+//  field and the section are not personal.
+static void
+s_finding (s_rec_t *rec, const char *rule, const s_field_t *field, const char *outcome,
+           const char *detail)
+{
+    s_run_t *run = rec->run;
+    const s_file_t *file = &run->files [rec->file];
+    char name [96];
+    snprintf (name, sizeof name, "%d/%s/%s", file->section->number, rule, outcome);
+    json_t *entry = json_object_get (run->findings, name);
+    if (!entry) {
+        entry = json_pack ("{s:s, s:i, s:s, s:I, s:[]}", "rule", rule,
+                           "section", file->section->number, "outcome", outcome,
+                           "count", (json_int_t) 0, "examples");
+        json_object_set_new (run->findings, name, entry);
+    }
+    json_object_set_new (entry, "count",
+                         json_integer (json_integer_value (json_object_get (entry, "count")) + 1));
+    json_t *examples = json_object_get (entry, "examples");
+    if (json_array_size (examples) < S_EXAMPLES) {
+        json_t *example = json_pack ("{s:s, s:I}", "path", file->path, "line",
+                                     (json_int_t) rec->line);
+        if (rec->uscc)
+            json_object_set_new (example, "uscc", json_string (rec->uscc));
+        if (field)
+            json_object_set_new (example, "field", json_string (field->name));
+        const char *value = field? json_string_value (json_object_get (rec->record,
+                                                                       field->name)): NULL;
+        if (value && !field->personal && !file->section->personal)
+            json_object_set_new (example, "value", json_stringn (value, strnlen (value, 64)));
+        if (detail)
+            json_object_set_new (example, "detail", json_string (detail));
+        json_array_append_new (examples, example);
+    }
+    if (strcmp (outcome, "refused") == 0 && !rec->refused) {
+        rec->refused = true;
+        json_t *entry = json_pack ("{s:s, s:I, s:i, s:s}", "path", file->path,
+                                   "line", (json_int_t) rec->line,
+                                   "section", file->section->number, "rule", rule);
+        if (field)
+            json_object_set_new (entry, "field", json_string (field->name));
+        if (rec->uscc)
+            json_object_set_new (entry, "uscc", json_string (rec->uscc));
+        json_array_append_new (run->refused, entry);
+    }
+    if (strcmp (outcome, "flagged") == 0)
+        rec->flagged = true;
+}
+
+//  ---------------------------------------------------------------------
+//  Checks by type
+
+//  Returns true when s is a calendar date from min to max (YYYY-MM-DD).
+static bool
+s_date_between (const char *s, const char *min, const char *max)
+{
+    if (strlen (s) != 10 || s [4] != '-' || s [7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit ((unsigned char) s [i]))
+            return false;
+    int y = atoi (s), m = atoi (s + 5), d = atoi (s + 8);
+    static const int days [] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (m < 1 || m > 12 || d < 1 || d > days [m - 1] || (m == 2 && d == 29 && !leap))
+        return false;
+    return strcmp (s, min) >= 0 && strcmp (s, max) <= 0;
+}
+
+//  Reads an RFC 3339 time with an offset into *t. Returns true when valid.
+static bool
+s_time (const char *s, time_t *t)
+{
+    struct tm tm = { 0 };
+    char date [11];
+    snprintf (date, sizeof date, "%s", s);
+    const char *rest = strptime (s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!rest || strlen (s) < 20 || s [10] != 'T'
+    ||  !s_date_between (date, "1900-01-01", "2199-12-31"))
+        return false;
+    if (*rest == '.') {
+        rest++;
+        if (!isdigit ((unsigned char) *rest))
+            return false;
+        while (isdigit ((unsigned char) *rest))
+            rest++;
+    }
+    long offset = 0;
+    if (strcmp (rest, "Z") == 0)
+        offset = 0;
+    else
+    if ((rest [0] == '+' || rest [0] == '-') && strlen (rest) == 6 && rest [3] == ':'
+    &&  isdigit ((unsigned char) rest [1]) && isdigit ((unsigned char) rest [2])
+    &&  isdigit ((unsigned char) rest [4]) && isdigit ((unsigned char) rest [5])) {
+        offset = (atoi (rest + 1) * 60 + atoi (rest + 4)) * 60L;
+        if (rest [0] == '-')
+            offset = -offset;
+    }
+    else
+        return false;
+    *t = timegm (&tm) - offset;
+    return true;
+}
+
+//  Returns true when s is 1 to max characters of UTF-8 text (multiline: tab
+//  and line breaks allowed).
+static bool
+s_text (const char *s, int max, bool multiline)
+{
+    size_t chars;
+    return npo_utf8_valid (s, multiline, &chars) && chars >= 1 && chars <= (size_t) max;
+}
+
+//  Two rules the record loop treats apart (compared by address)
+static const char s_unknown_division [] = "unknown_division";
+static const char s_invalid_id_check [] = "invalid_id_check";
+
+//  Checks one present value; returns NULL when it passes, or the rule it
+//  fails (docs/import.md 2.4, 6.1).
+static const char *
+s_check_value (s_run_t *run, const s_field_t *f, const char *v, const json_t *record)
+{
+    size_t n = strlen (v);
+    switch (f->type) {
+        case T_TEXT:
+            //  An organization's name: two Chinese characters' worth at least
+            if (f == &s_organizations [1] && n < 4)
+                return "invalid_format";
+            return s_text (v, f->max, false)? NULL: "invalid_format";
+        case T_MTEXT:
+            return s_text (v, f->max, true)? NULL: "invalid_format";
+        case T_USCC:
+            if (n != 18 || strspn (v, "0123456789ABCDEFGHJKLMNPQRTUWXY") != 18)
+                return "invalid_format";
+            return uscc_valid (v)? NULL: "invalid_uscc_check";
+        case T_ORGCODE: {
+            char code [10];
+            if (n == 10 && v [8] == '-')
+                snprintf (code, sizeof code, "%.8s%c", v, v [9]);
+            else
+                snprintf (code, sizeof code, "%s", n == 9? v: "");
+            if (strlen (code) != 9 || strspn (code, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 9)
+                return "invalid_format";
+            return orgcode_valid (code)? NULL: "invalid_orgcode_check";
+        }
+        case T_DIVISION:
+            if (n != 6 || strspn (v, "0123456789") != 6)
+                return "invalid_format";
+            return division_valid (v)? NULL: s_unknown_division;
+        case T_DATE:
+        case T_PDATE:
+            if (!s_date_between (v, f->type == T_PDATE? "1900-01-01": "1949-10-01",
+                                 "2199-12-31"))
+                return "invalid_format";
+            return strcmp (v, run->today) <= 0? NULL: "date_in_future";
+        case T_ENUM:
+            for (const char *const *e = f->values; *e; e++)
+                if (strcmp (v, *e) == 0)
+                    return NULL;
+            return "unknown_enum";
+        case T_PHONE:
+            return n >= 1 && n <= 20 && strspn (v, "0123456789+- ") == n? NULL: "invalid_format";
+        case T_POSTAL:
+            return n == 6 && strspn (v, "0123456789") == 6? NULL: "invalid_format";
+        case T_IDNUM: {
+            const char *type = json_string_value (json_object_get (record, "id_type"));
+            if (!type)
+                return NULL;            //  (id_type's own finding says why)
+            Npo__Reply reply = NPO__REPLY__INIT;
+            if (npo_identity_check (type, v, NULL, &reply) == 0)
+                return NULL;
+            free (reply.error_code);        //  (set by the refusal only)
+            free (reply.error_message);
+            //  A resident ID of the right shape with a wrong check character
+            //  or birth date is invalid_id_check; any other shape, the format
+            bool shaped = n == 18 && strspn (v, "0123456789") >= 17
+                       && (isdigit ((unsigned char) v [17]) || v [17] == 'X');
+            return strcmp (type, "resident_id") == 0 && shaped? s_invalid_id_check:
+                                                                 "invalid_format";
+        }
+        case T_TIME: {
+            time_t t;
+            if (!s_time (v, &t))
+                return "invalid_format";
+            return t > run->arrival + S_SKEW_S? "date_in_future": NULL;
+        }
+        case T_BOOL:
+            return NULL;                //  (checked as it is read)
+    }
+    return "invalid_format";
+}
+
+//  Rules across the fields of one record (docs/import.md section 4).
+static void
+s_check_record (s_rec_t *rec)
+{
+    const s_section_t *section = rec->run->files [rec->file].section;
+    json_t *r = rec->record;
+    const char *uscc = json_string_value (json_object_get (r, "uscc"));
+    if (section->number == 1 && uscc) {
+        const char *type = json_string_value (json_object_get (r, "type"));
+        const char *digit = !type? NULL: !strcmp (type, "social_group")? "1":
+                            !strcmp (type, "social_service")? "2":
+                            !strcmp (type, "foundation")? "3": "9";
+        if (uscc [0] != '5' || (digit && uscc [1] != *digit))
+            s_finding (rec, "code_type_mismatch", NULL, "flagged", NULL);
+        const char *division = json_string_value (json_object_get (r, "authority_division"));
+        const char *authority = json_string_value (json_object_get (r,
+                                                   "registration_authority_code"));
+        if (division && (strncmp (uscc + 2, division, 6)
+                         || (authority && strncmp (authority + 2, division, 6))))
+            s_finding (rec, "division_authority_mismatch", NULL, "flagged", NULL);
+    }
+    if (section->number == 2) {
+        const char *type = json_string_value (json_object_get (r, "id_type"));
+        const char *id = json_string_value (json_object_get (r, "id_number"));
+        const char *birth = json_string_value (json_object_get (r, "birth_date"));
+        const char *gender = json_string_value (json_object_get (r, "gender"));
+        if (type && id && strcmp (type, "resident_id") == 0) {
+            char from_id [11];
+            snprintf (from_id, sizeof from_id, "%.4s-%.2s-%.2s", id + 6, id + 10, id + 12);
+            if (birth && strcmp (birth, from_id)) {
+                s_finding (rec, "birth_date_mismatch", &s_officers [5], "flagged", NULL);
+                json_object_del (r, "birth_date");
+            }
+            bool male = (id [16] - '0') % 2 == 1;
+            if (gender && strcmp (gender, male? "male": "female")) {
+                s_finding (rec, "inconsistent_fields", &s_officers [6], "flagged", NULL);
+                json_object_del (r, "gender");
+            }
+        }
+    }
+    if (section->number == 3) {
+        const char *start = json_string_value (json_object_get (r, "start_on"));
+        const char *end = json_string_value (json_object_get (r, "end_on"));
+        if (start && end && strcmp (end, start) < 0)
+            s_finding (rec, "date_order", &s_work_history [7], "flagged", NULL);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Keys read in this run (docs/import.md 3.4)
+
+//  Notes the record's key. When the key was read before, the one with the
+//  later source_updated_at (else the one read last) is kept and the other
+//  is not stored.
+static void
+s_note_key (s_rec_t *rec, const char *key, long long source)
+{
+    s_run_t *run = rec->run;
+    if (!run->keys) {
+        run->nbuckets = 1 << 16;
+        run->keys = calloc (run->nbuckets, sizeof *run->keys);
+        if (!run->keys)
+            abort ();
+    }
+    s_key_t **bucket = &run->keys [s_hash (key) & (run->nbuckets - 1)];
+    s_key_t *k = *bucket;
+    while (k && strcmp (k->key, key))
+        k = k->next;
+    if (!k) {
+        k = malloc (sizeof *k + strlen (key) + 1);
+        if (!k)
+            abort ();
+        strcpy (k->key, key);
+        k->next = *bucket;
+        *bucket = k;
+        k->file = rec->file;
+        k->line = rec->line;
+        k->source = source;
+        k->flagged = rec->flagged;
+        return;
+    }
+    //  The record read before loses unless it is strictly newer
+    char where [4200];
+    bool earlier_loses = source >= k->source;
+    const s_file_t *winner = &run->files [earlier_loses? rec->file: k->file];
+    snprintf (where, sizeof where, "%s:%lld", winner->path,
+              earlier_loses? rec->line: k->line);
+    if (earlier_loses) {
+        //  Counted as stored when it was read: now it is not
+        s_file_t *loser = &run->files [k->file];
+        s_rec_t old = { .run = run, .file = k->file, .line = k->line, .record = NULL,
+                        .uscc = rec->uscc };
+        s_finding (&old, "duplicate_key_in_file", NULL, "not_stored", where);
+        loser->stored--;
+        loser->not_stored++;
+        loser->flagged -= k->flagged;
+        k->file = rec->file;
+        k->line = rec->line;
+        k->source = source;
+        k->flagged = rec->flagged;
+    }
+    else {
+        s_finding (rec, "duplicate_key_in_file", NULL, "not_stored", where);
+        rec->refused = true;        //  (not stored: counted apart below)
+        run->files [rec->file].not_stored++;
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Reading records
+
+//  Checks one record (a JSON object of strings and booleans) and counts it.
+static void
+s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
+{
+    s_file_t *file = &run->files [file_index];
+    const s_section_t *section = file->section;
+    s_rec_t rec = { .run = run, .file = file_index, .line = line, .record = record };
+    file->records++;
+    run->read++;
+    const char *org = json_string_value (json_object_get (record, section->org_field));
+    if (org && strlen (org) == 18 && uscc_valid (org))
+        rec.uscc = org;
+    char key [4096] = "";
+    for (const s_field_t *f = section->fields; f->name; f++) {
+        json_t *value = json_object_get (record, f->name);
+        //  Not provided: absent, null, "" (docs/import.md 2.1)
+        if (json_is_null (value) || (json_is_string (value) && !*json_string_value (value))) {
+            json_object_del (record, f->name);
+            value = NULL;
+        }
+        const char *rule = NULL;
+        if (!value)
+            rule = f->need == N_OPT? NULL: "missing_required";
+        else
+        if (f->type == T_BOOL)
+            rule = json_is_boolean (value)? NULL: "invalid_format";
+        else
+        if (!json_is_string (value))
+            rule = "invalid_format";
+        else
+            rule = s_check_value (run, f, json_string_value (value), record);
+        if (rule) {
+            //  A key or a field needed to store: refused; a kept value stays
+            bool kept = rule == s_unknown_division;
+            bool vital = f->need >= N_STORE && !kept;
+            s_finding (&rec, rule, f, vital || rule == s_invalid_id_check?
+                       "refused": "flagged", NULL);
+            if (!kept)
+                json_object_del (record, f->name);
+        }
+        if (f->need == N_KEY && (value = json_object_get (record, f->name))) {
+            size_t len = strlen (key);
+            snprintf (key + len, sizeof key - len, "%s\x1f", json_is_string (value)?
+                      json_string_value (value): json_is_true (value)? "true": "false");
+        }
+    }
+    if (rec.refused) {
+        file->refused++;
+        return;
+    }
+    //  The organization must be the province's (3.3): its authority division
+    //  from this run's section 01, else the one its code was assigned by
+    const char *division = NULL;
+    if (rec.uscc) {
+        division = json_string_value (json_object_get (run->orgs, rec.uscc));
+        if (!division && section->number == 1)
+            division = json_string_value (json_object_get (record, "authority_division"));
+    }
+    if (rec.uscc && strncmp (division? division: rec.uscc + 2, run->province, 2)) {
+        s_finding (&rec, "out_of_province", NULL, "refused", NULL);
+        file->refused++;
+        return;
+    }
+    s_check_record (&rec);
+    //  Freshness (3.4)
+    const char *source = json_string_value (json_object_get (record, "source_updated_at"));
+    time_t t = -1;
+    if (!source || !s_time (source, &t))
+        file->no_source_time++;
+    else
+    if (run->arrival - t > S_STALE_S) {
+        char detail [96];
+        snprintf (detail, sizeof detail, "source_updated_at %s", source);
+        s_finding (&rec, "stale_source", NULL, "flagged", detail);
+    }
+    char full_key [4200];
+    snprintf (full_key, sizeof full_key, "%d\x1f%s", section->number, key);
+    s_note_key (&rec, full_key, t);
+    if (rec.refused)
+        return;                     //  a duplicate that loses: not stored
+    file->stored++;
+    if (rec.flagged)
+        file->flagged++;
+    if (section->number == 1 && rec.uscc) {
+        const char *d = json_string_value (json_object_get (record, "authority_division"));
+        json_object_set_new (run->orgs, rec.uscc, json_string (d? d: ""));
+    }
+}
+
+//  Counts a line refused before a record could be read.
+static void
+s_refuse_line (s_run_t *run, size_t file_index, long long line, const char *rule)
+{
+    s_rec_t rec = { .run = run, .file = file_index, .line = line };
+    run->files [file_index].records++;
+    run->files [file_index].refused++;
+    s_finding (&rec, rule, NULL, "refused", NULL);
+}
+
+//  Reads one line (up to S_LINE_MAX bytes; *too_long when longer, the rest
+//  skipped) into *buf. Returns its length, or -1 at the end of the file.
+static long
+s_getline (FILE *in, char **buf, size_t *cap, bool *too_long)
+{
+    ssize_t n = getline (buf, cap, in);
+    if (n < 0)
+        return -1;
+    *too_long = n > S_LINE_MAX;
+    while (n > 0 && ((*buf) [n - 1] == '\n' || (*buf) [n - 1] == '\r'))
+        (*buf) [--n] = 0;
+    return n;
+}
+
+//  Returns true when line holds only spaces and tabs.
+static bool
+s_blank (const char *line)
+{
+    return line [strspn (line, " \t")] == 0;
+}
+
+static void
+s_progress (s_run_t *run, const s_file_t *file, bool done)
+{
+    if (run->progress && (done || run->read % 10000 == 0))
+        fprintf (stderr, "\r%-40s %12lld records%s", file->path, file->records,
+                 done? "\n": "");
+}
+
+static void
+s_read_jsonl (s_run_t *run, size_t file_index, FILE *in)
+{
+    s_file_t *file = &run->files [file_index];
+    char *buf = NULL;
+    size_t cap = 0;
+    bool too_long;
+    long n;
+    while ((n = s_getline (in, &buf, &cap, &too_long)) >= 0) {
+        long long line = ++file->lines;
+        char *text = buf;
+        if (line == 1 && strncmp (text, "\xEF\xBB\xBF", 3) == 0)
+            text += 3;              //  a byte-order mark
+        if (too_long) {
+            s_refuse_line (run, file_index, line, "line_too_long");
+            continue;
+        }
+        if (s_blank (text))
+            continue;
+        if (!npo_utf8_valid (text, true, NULL)) {
+            s_refuse_line (run, file_index, line, "invalid_encoding");
+            continue;
+        }
+        json_t *record = json_loads (text, JSON_REJECT_DUPLICATES, NULL);
+        if (!json_is_object (record)) {
+            json_decref (record);
+            s_refuse_line (run, file_index, line, "invalid_json");
+            continue;
+        }
+        s_record (run, file_index, line, record);
+        json_decref (record);
+        s_progress (run, file, false);
+    }
+    free (buf);
+}
+
+//  Reads one CSV record (RFC 4180) into cells. Returns the number of cells,
+//  0 at the end of the file, or -1 when a quote is left open or the record is
+//  too long. *lines gets the number of lines it took.
+static int
+s_csv_record (FILE *in, json_t *cells, long *lines)
+{
+    json_array_clear (cells);
+    char *cell = NULL;
+    size_t len = 0, cap = 0, total = 0;
+    bool quoted = false, any = false;
+    *lines = 0;
+    int c;
+    while (true) {
+        c = getc (in);
+        if (c == EOF && !any)
+            return 0;
+        any = true;
+        if (c == EOF && quoted) {
+            free (cell);
+            return -1;
+        }
+        if (quoted && c == '"') {
+            int next = getc (in);
+            if (next != '"') {
+                quoted = false;
+                ungetc (next, in);
+                continue;
+            }
+        }
+        else
+        if (!quoted && c == '"' && len == 0) {
+            quoted = true;
+            continue;
+        }
+        else
+        if (!quoted && (c == ',' || c == '\n' || c == EOF)) {
+            if (len && cell [len - 1] == '\r' && c != ',')
+                len--;
+            json_array_append_new (cells, json_stringn (cell? cell: "", len));
+            len = 0;
+            if (c != ',') {
+                (*lines)++;
+                break;
+            }
+            continue;
+        }
+        if (c == '\n')
+            (*lines)++;
+        if (++total > S_LINE_MAX) {
+            free (cell);
+            while (c != EOF && c != '\n')
+                c = getc (in);
+            (*lines)++;
+            return -1;
+        }
+        if (len + 1 >= cap) {
+            cap = cap? cap * 2: 256;
+            char *grown = realloc (cell, cap);
+            if (!grown)
+                abort ();
+            cell = grown;
+        }
+        cell [len++] = (char) c;
+    }
+    free (cell);
+    return (int) json_array_size (cells);
+}
+
+//  Reads a CSV file: the header names the columns (docs/import.md 2.3).
+//  Returns false when the whole file is refused (its code in *why).
+static bool
+s_read_csv (s_run_t *run, size_t file_index, FILE *in, const char **why)
+{
+    s_file_t *file = &run->files [file_index];
+    json_t *header = json_array (), *cells = json_array ();
+    long lines;
+    int n = s_csv_record (in, header, &lines);
+    file->lines = lines;
+    *why = NULL;
+    const char *first = n > 0? json_string_value (json_array_get (header, 0)): NULL;
+    if (first && strncmp (first, "\xEF\xBB\xBF", 3) == 0)
+        json_array_set_new (header, 0, json_string (first + 3));
+    //  Every column a field name once; every key field present
+    for (int i = 0; i < n && !*why; i++) {
+        const char *name = json_string_value (json_array_get (header, (size_t) i));
+        if (!npo_utf8_valid (name, false, NULL))
+            *why = "invalid_encoding";
+        for (int j = 0; j < i && !*why; j++)
+            if (strcmp (name, json_string_value (json_array_get (header, (size_t) j))) == 0)
+                *why = "invalid_header";
+    }
+    for (const s_field_t *f = file->section->fields; f->name && !*why; f++) {
+        bool found = false;
+        for (int i = 0; i < n && !found; i++)
+            found = strcmp (f->name, json_string_value (json_array_get (header,
+                                                                        (size_t) i))) == 0;
+        if (f->need == N_KEY && !found)
+            *why = "invalid_header";
+    }
+    if (n <= 0)
+        *why = "invalid_header";
+    while (!*why) {
+        long long line = file->lines + 1;
+        int got = s_csv_record (in, cells, &lines);
+        file->lines += lines;
+        if (got == 0)
+            break;
+        if (got < 0) {
+            s_refuse_line (run, file_index, line, "invalid_csv");
+            continue;
+        }
+        if (got == 1 && s_blank (json_string_value (json_array_get (cells, 0))))
+            continue;
+        if (got != n) {
+            s_refuse_line (run, file_index, line, "invalid_csv");
+            continue;
+        }
+        json_t *record = json_object ();
+        bool utf8 = true;
+        for (int i = 0; i < n; i++) {
+            const char *name = json_string_value (json_array_get (header, (size_t) i));
+            const char *value = json_string_value (json_array_get (cells, (size_t) i));
+            utf8 = utf8 && npo_utf8_valid (value, true, NULL);
+            const s_field_t *f = file->section->fields;
+            while (f->name && strcmp (f->name, name))
+                f++;
+            if (f->name && f->type == T_BOOL && (!strcmp (value, "true")
+                                                 || !strcmp (value, "false")))
+                json_object_set_new (record, name, json_boolean (!strcmp (value, "true")));
+            else
+                json_object_set_new (record, name, json_string (value));
+        }
+        if (utf8)
+            s_record (run, file_index, line, record);
+        else
+            s_refuse_line (run, file_index, line, "invalid_encoding");
+        json_decref (record);
+        s_progress (run, file, false);
+    }
+    json_decref (header);
+    json_decref (cells);
+    return *why == NULL;
+}
+
+//  Lists the fields of a JSON Lines file the section does not define, once.
+static void
+s_unknown_fields (s_run_t *run, const s_file_t *file, json_t *seen)
+{
+    const char *name;
+    json_t *value;
+    json_object_foreach (seen, name, value) {
+        (void) value;
+        const s_field_t *f = file->section->fields;
+        while (f->name && strcmp (f->name, name))
+            f++;
+        if (!f->name)
+            json_array_append_new (run->unknown_fields,
+                                   json_pack ("{s:s, s:s}", "path", file->path, "field", name));
+    }
+}
+
+//  Field names used in a file: JSON Lines, the keys of every record; CSV,
+//  the header.
+static json_t *
+s_field_names (const s_file_t *file)
+{
+    json_t *seen = json_object ();
+    FILE *in = fopen (file->path, "r");
+    if (!in)
+        return seen;
+    if (file->csv) {
+        json_t *header = json_array ();
+        long lines;
+        if (s_csv_record (in, header, &lines) > 0) {
+            size_t i;
+            json_t *name;
+            json_array_foreach (header, i, name) {
+                const char *text = json_string_value (name);
+                if (i == 0 && strncmp (text, "\xEF\xBB\xBF", 3) == 0)
+                    text += 3;
+                json_object_set_new (seen, text, json_true ());
+            }
+        }
+        json_decref (header);
+    }
+    else {
+        char *buf = NULL;
+        size_t cap = 0;
+        bool too_long;
+        while (s_getline (in, &buf, &cap, &too_long) >= 0) {
+            json_t *record = too_long? NULL: json_loads (buf, 0, NULL);
+            const char *name;
+            json_t *value;
+            json_object_foreach (record, name, value)
+                json_object_set_new (seen, name, json_true ());
+            json_decref (record);
+        }
+        free (buf);
+    }
+    fclose (in);
+    return seen;
+}
+
+//  ---------------------------------------------------------------------
+//  Files
+
+//  Returns the section a file name stands for, and whether it is CSV; NULL
+//  when the name is not a return file's. *wrong is set when the number and
+//  the stem disagree, or section 17 comes as CSV.
+static const s_section_t *
+s_section_of (const char *path, bool *csv, bool *known, bool *wrong)
+{
+    const char *name = strrchr (path, '/');
+    name = name? name + 1: path;
+    *wrong = false;
+    *known = false;
+    size_t n = strlen (name);
+    *csv = n > 4 && strcmp (name + n - 4, ".csv") == 0;
+    bool jsonl = n > 6 && strcmp (name + n - 6, ".jsonl") == 0;
+    if ((!*csv && !jsonl) || !isdigit ((unsigned char) name [0])
+    ||  !isdigit ((unsigned char) name [1]) || name [2] != '-')
+        return NULL;
+    //  NN-<stem>[.<part>].<ext>: the stem up to the first dot
+    size_t stem = strcspn (name, ".");
+    static const char *const all [] = {
+        "01-organizations", "02-officers", "03-work-history", "04-certificates",
+        "05-party-organizations", "06-party-members", "07-deregistrations", "08-audits",
+        "09-changes", "10-evaluations", "11-penalties", "12-case-filings",
+        "13-fundraising-penalties", "14-abnormal-list", "15-serious-list",
+        "16-inspection-results", "17-inspection-details"
+    };
+    for (size_t i = 0; i < 17; i++)
+        if (strlen (all [i]) == stem && strncmp (name, all [i], stem) == 0) {
+            *known = true;
+            for (size_t s = 0; s < S_SECTIONS; s++)
+                if (s_sections [s].number == (int) i + 1)
+                    return &s_sections [s];
+            return NULL;
+        }
+    //  A number with another section's stem
+    for (size_t i = 0; i < 17; i++)
+        if (strncmp (name + 2, all [i] + 2, stem - 2) == 0 && strlen (all [i]) == stem)
+            *wrong = true;
+    return NULL;
+}
+
+static int
+s_path_cmp (const void *a, const void *b)
+{
+    const s_file_t *x = a, *y = b;
+    for (size_t s = 0; s < S_SECTIONS; s++) {
+        if (x->section == &s_sections [s] && y->section != &s_sections [s])
+            return -1;
+        if (y->section == &s_sections [s] && x->section != &s_sections [s])
+            return 1;
+    }
+    return strcmp (x->path, y->path);
+}
+
+//  Adds a file of the return, or notes why it is not one. named: given on
+//  the command line (a name that is not a return file's is a usage error).
+static int
+s_add_file (s_run_t *run, const char *path, bool named)
+{
+    bool csv, known, wrong;
+    const s_section_t *section = s_section_of (path, &csv, &known, &wrong);
+    if (wrong) {
+        json_array_append_new (run->refused_files, json_pack ("{s:s, s:s}", "path", path,
+                                                              "code", "wrong_section"));
+        return 0;
+    }
+    if (!section && known) {
+        json_array_append_new (run->refused_files,
+            json_pack ("{s:s, s:s, s:s}", "path", path, "code", "not_supported",
+                       "reason", "this section is not imported yet (docs/import.md)"));
+        return 0;
+    }
+    if (!section) {
+        if (named) {
+            fprintf (stderr, "npoctl import: %s: not a return file (NN-<section>.jsonl or "
+                             ".csv, docs/import.md)\n", path);
+            return EXIT_USAGE;
+        }
+        json_array_append_new (run->ignored, json_string (path));
+        return 0;
+    }
+    s_file_t *files = realloc (run->files, (run->nfiles + 1) * sizeof *files);
+    if (!files)
+        abort ();
+    run->files = files;
+    run->files [run->nfiles++] = (s_file_t) { .path = strdup (path), .section = section,
+                                              .csv = csv };
+    return 0;
+}
+
+//  Adds a path: a file, or a directory's files one level deep.
+static int
+s_add_path (s_run_t *run, const char *path)
+{
+    struct stat st;
+    if (stat (path, &st)) {
+        fprintf (stderr, "npoctl import: %s: %s\n", path, strerror (errno));
+        return EXIT_USAGE;
+    }
+    if (!S_ISDIR (st.st_mode))
+        return s_add_file (run, path, true);
+    DIR *dir = opendir (path);
+    if (!dir) {
+        fprintf (stderr, "npoctl import: %s: %s\n", path, strerror (errno));
+        return EXIT_USAGE;
+    }
+    struct dirent *entry;
+    int rc = 0;
+    while ((entry = readdir (dir)) && rc == 0) {
+        char full [4096];
+        snprintf (full, sizeof full, "%s/%s", path, entry->d_name);
+        if (entry->d_name [0] != '.' && stat (full, &st) == 0 && S_ISREG (st.st_mode))
+            rc = s_add_file (run, full, false);
+    }
+    closedir (dir);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  The report
+
+static void
+s_iso (char *buf, size_t size, time_t t)
+{
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int
+s_report (s_run_t *run)
+{
+    char arrival [32], finished [32];
+    s_iso (arrival, sizeof arrival, run->arrival);
+    s_iso (finished, sizeof finished, time (NULL));
+    json_t *files = json_array (), *sections = json_object ();
+    bool refused = json_array_size (run->refused_files) > 0;
+    for (size_t i = 0; i < run->nfiles; i++) {
+        s_file_t *f = &run->files [i];
+        json_array_append_new (files, json_pack (
+            "{s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "path", f->path,
+            "section", f->section->number, "format", f->csv? "csv": "jsonl",
+            "lines", (json_int_t) f->lines, "records", (json_int_t) f->records,
+            "stored", (json_int_t) f->stored, "refused", (json_int_t) f->refused,
+            "not_stored", (json_int_t) f->not_stored, "flagged", (json_int_t) f->flagged,
+            "no_source_time", (json_int_t) f->no_source_time));
+        char number [4];
+        snprintf (number, sizeof number, "%d", f->section->number);
+        json_t *s = json_object_get (sections, number);
+        if (!s) {
+            s = json_pack ("{s:I, s:I, s:I, s:I, s:I}", "records", (json_int_t) 0,
+                           "stored", (json_int_t) 0, "refused", (json_int_t) 0,
+                           "not_stored", (json_int_t) 0, "flagged", (json_int_t) 0);
+            json_object_set_new (sections, number, s);
+        }
+        const char *names [5] = { "records", "stored", "refused", "not_stored", "flagged" };
+        long long add [5] = { f->records, f->stored, f->refused, f->not_stored, f->flagged };
+        for (int k = 0; k < 5; k++)
+            json_object_set_new (s, names [k], json_integer (
+                json_integer_value (json_object_get (s, names [k])) + add [k]));
+        refused = refused || f->refused;
+    }
+    json_t *findings = json_array ();
+    const char *name;
+    json_t *entry;
+    json_object_foreach (run->findings, name, entry)
+        json_array_append (findings, entry);
+    json_t *report = json_pack ("{s:s, s:s, s:s, s:b, s:o, s:O, s:O, s:O, s:O, s:o, s:O}",
+        "province", run->province, "arrival_at", arrival, "finished_at", finished,
+        "dry_run", 1, "files", files, "ignored_files", run->ignored,
+        "refused_files", run->refused_files, "unknown_fields", run->unknown_fields,
+        "sections", sections, "findings", findings, "refused", run->refused);
+    char *text = report? json_dumps (report, JSON_COMPACT): NULL;
+    json_decref (report);
+    if (!text || printf ("%s\n", text) < 0 || fflush (stdout)) {
+        free (text);
+        json_decref (sections);
+        fprintf (stderr, "npoctl import: could not write the report\n");
+        return EXIT_REFUSED;
+    }
+    free (text);
+    //  The readable summary
+    json_object_foreach (sections, name, entry)
+        fprintf (stderr, "section %s: %lld records, %lld stored (%lld flagged), %lld refused, "
+                 "%lld not stored\n", name,
+                 (long long) json_integer_value (json_object_get (entry, "records")),
+                 (long long) json_integer_value (json_object_get (entry, "stored")),
+                 (long long) json_integer_value (json_object_get (entry, "flagged")),
+                 (long long) json_integer_value (json_object_get (entry, "refused")),
+                 (long long) json_integer_value (json_object_get (entry, "not_stored")));
+    json_object_foreach (run->findings, name, entry)
+        fprintf (stderr, "  %-32s section %2d  %-10s %8lld\n",
+                 json_string_value (json_object_get (entry, "rule")),
+                 (int) json_integer_value (json_object_get (entry, "section")),
+                 json_string_value (json_object_get (entry, "outcome")),
+                 (long long) json_integer_value (json_object_get (entry, "count")));
+    json_decref (sections);
+    return refused? EXIT_REFUSED: 0;
+}
+
+//  ---------------------------------------------------------------------
+//  The verb
+
+int
+ctl_import (ctl_t *ctl, int argc, char **argv)
+{
+    (void) ctl;
+    char *province = NULL, *as_of = NULL;
+    protobuf_c_boolean dry_run = 0;
+    s_run_t run = { 0 };
+    int first = 0;
+    //  Options first, then the paths
+    while (first < argc && strncmp (argv [first], "--", 2) == 0) {
+        if (strcmp (argv [first], "--dry-run") == 0)
+            dry_run = 1;
+        else
+        if (strcmp (argv [first], "--province") == 0 && first + 1 < argc)
+            province = argv [++first];
+        else
+        if (strcmp (argv [first], "--as-of") == 0 && first + 1 < argc)
+            as_of = argv [++first];
+        else
+            return ctl_usage_error ("import", "unknown option %s", argv [first]);
+        first++;
+    }
+    char division [7];
+    snprintf (division, sizeof division, "%.2s0000", province? province: "");
+    if (!province || strlen (province) != 2 || !division_valid (division))
+        return ctl_usage_error ("import", "%s", "--province NN: two digits of a province "
+                                "(10: the ministry's own)");
+    if (!dry_run)
+        return ctl_usage_error ("import", "%s", "only --dry-run is built so far: the services' "
+                                "import commands come next (docs/import.md section 7)");
+    if (first == argc)
+        return ctl_usage_error ("import", "%s", "expected the return's files or directories");
+    run.province = province;
+    run.arrival = time (NULL);
+    if (as_of && !s_time (as_of, &run.arrival))
+        return ctl_usage_error ("import", "--as-of: not an RFC 3339 time: %s", as_of);
+    time_t beijing = run.arrival + 8 * 3600;
+    struct tm tm;
+    gmtime_r (&beijing, &tm);
+    strftime (run.today, sizeof run.today, "%Y-%m-%d", &tm);
+    run.ignored = json_array ();
+    run.refused_files = json_array ();
+    run.unknown_fields = json_array ();
+    run.refused = json_array ();
+    run.findings = json_object ();
+    run.orgs = json_object ();
+    run.progress = isatty (STDERR_FILENO);
+    int rc = 0;
+    for (int i = first; i < argc && rc == 0; i++)
+        rc = s_add_path (&run, argv [i]);
+    if (rc == 0 && run.nfiles)
+        qsort (run.files, run.nfiles, sizeof *run.files, s_path_cmp);
+    for (size_t i = 0; i < run.nfiles && rc == 0; i++) {
+        s_file_t *file = &run.files [i];
+        FILE *in = fopen (file->path, "r");
+        if (!in) {
+            json_array_append_new (run.refused_files, json_pack ("{s:s, s:s, s:s}",
+                "path", file->path, "code", "unreadable", "reason", strerror (errno)));
+            continue;
+        }
+        const char *why = NULL;
+        if (file->csv)
+            s_read_csv (&run, i, in, &why);
+        else
+            s_read_jsonl (&run, i, in);
+        if (ferror (in))
+            why = "unreadable";
+        fclose (in);
+        s_progress (&run, file, true);
+        if (why)
+            json_array_append_new (run.refused_files, json_pack ("{s:s, s:s}",
+                                                                 "path", file->path,
+                                                                 "code", why));
+        json_t *names = s_field_names (file);
+        s_unknown_fields (&run, file, names);
+        json_decref (names);
+    }
+    if (rc == 0)
+        rc = s_report (&run);
+    for (size_t i = 0; i < run.nfiles; i++)
+        free (run.files [i].path);
+    free (run.files);
+    for (size_t b = 0; b < run.nbuckets; b++)
+        for (s_key_t *k = run.keys [b], *next; k; k = next) {
+            next = k->next;
+            free (k);
+        }
+    free (run.keys);
+    json_decref (run.ignored);
+    json_decref (run.refused_files);
+    json_decref (run.unknown_fields);
+    json_decref (run.refused);
+    json_decref (run.findings);
+    json_decref (run.orgs);
+    return rc;
+}

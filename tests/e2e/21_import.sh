@@ -1,0 +1,154 @@
+#!/bin/bash
+# npoctl import --dry-run: a return's files checked against docs/import.md,
+# each rule on a record made to break it, the report's counts, personal data
+# kept out of the report, whole files refused, usage errors.
+. "$(dirname "$0")/../lib.sh"
+R=$TMP/return
+rm -rf "$R" && mkdir -p "$R"
+ASOF=2026-11-22T03:00:00Z
+FRESH=2026-11-22T10:00:00+08:00            # 1 hour before ASOF
+# The civil affairs bureau of a division: its code (valid, tests/lib/uscc.awk)
+declare -A AUTH=([440106]=11440106MB2C90354U [440111]=11440111MB2C01112Y
+                 [440305]=11440305MB2C03054N [440104]=11440104MB2C010402
+                 [440000]=11440000MB2C000057 [110101]=11110101MB2C01016M)
+# org USCC NAME TYPE DIVISION [JQ FILTER]: a complete section 01 record
+org() {
+    jq -cn --arg u "$1" --arg n "$2" --arg t "$3" --arg d "$4" --arg s "$FRESH" \
+           --arg a "${AUTH[$4]}" '{
+        uscc: $u, name: $n, type: $t, registration_authority_code: $a,
+        registration_authority: "广州市天河区民政局", decoupled: false,
+        party_work_body: "中共广州市天河区社会组织委员会", industry: "教育",
+        legal_representative: "陈志强", authority_division: $d, address_division: $d,
+        address: "广州市天河区天河路490号", postal_code: "510620", contact_name: "梁小敏",
+        contact_phone: "020-38621234", business_scope: "青少年科技教育培训",
+        approved_on: "2019-05-20", status: "active", source_updated_at: $s}' \
+    | jq -c "${5:-.}"
+}
+{
+    org 51440106MJL060123X 广州市天河区青少年科技教育协会 social_group 440106    # 1
+    org 53440000506031162B 广东省环境保护基金会 foundation 440000 \
+        '{uscc, name, type, authority_division, approved_on, status,
+          source_updated_at: "2026-11-20T09:12:41+08:00", remark: 1}'            # 2
+    echo 'not json'                                                               # 3
+    org 53440000506031162C 某某基金会 foundation 440000                          # 4
+    org 52440305MJL193401Y 深圳市南山区长者服务中心 club 440305                   # 5
+    org 51440104MJL177487H 广州市越秀区餐饮商会 social_group 440104 \
+        '.approved_on = "2099-01-01"'                                             # 6
+    org 51440111MJL0421524 广州市白云区书法艺术研究会 social_group 440111 \
+        '.address_division = "449999"'                                           # 7
+    org 51440113MJL08837XC 广州市番禺区摄影家协会 social_group 440106            # 8
+    org 51440106MJL060123X 广州市天河区青少年科技教育协会 social_group 440106    # 9
+    org 51110101MJT000010U 北京市东城区某协会 social_group 110101                # 10
+    org 52440106MJT000029E 广州市天河区某服务中心 social_group 440106             # 11
+    echo '{"uscc": "51440106MJT000037C", "uscc": "51440106MJT000037C"}'           # 12
+    printf '\n'                                                                   # 13
+    org 51440106MJT000037C 广州市天河区某研究会 social_group 440106 \
+        '.source_updated_at = "2026-11-23T10:00:00+08:00"'                        # 14
+} > "$R/01-organizations.jsonl"
+# Officers as CSV, a byte-order mark first, a name with a comma in quotes
+{
+    printf '\xef\xbb\xbforg_uscc,id_type,id_number,position,name,birth_date,gender,'
+    printf 'ethnicity,nationality,mobile,full_time,source_updated_at\n'
+    printf '51440106MJL060123X,resident_id,440106196803150313,legal_representative,'
+    printf '陈志强,1968-03-15,male,汉族,中国,13802561234,false,%s\n' "$FRESH"
+    printf '51440106MJL060123X,resident_id,440106196803150314,director,'
+    printf '王某,1968-03-15,male,汉族,中国,13800000000,false,%s\n' "$FRESH"
+    printf '51440106MJL060123X,resident_id,440104197511020463,supervisor,'
+    printf '"林,晓燕",1975-11-03,female,汉族,中国,13902287654,true,%s\n' "$FRESH"
+    printf '51440106MJL060123X,resident_id,440104197511020463,director,'
+    printf '林晓燕,1975-11-02,male,汉族,中国,13902287654,false,%s\n' "$FRESH"
+    printf '51440106MJL060123X,passport,E12345678,other,Jane Roe,,female,,,,,%s\n' "$FRESH"
+    printf 'only,three,cells\n'
+} > "$R/02-officers.csv"
+jq -cn --arg s "$FRESH" '{org_uscc: "51440106MJL060123X", id_type: "resident_id",
+    id_number: "440106196803150313", position: "director", start_on: "2019-05-20",
+    end_on: "2019-01-01", name: "陈志强", source_updated_at: $s}' > "$R/03-work-history.jsonl"
+echo '{}' > "$R/01-officers.jsonl"
+echo '{}' > "$R/05-party-organizations.jsonl"
+echo 'notes' > "$R/README.txt"
+
+$NPOCTL import --province 44 --dry-run --as-of $ASOF "$R" > "$TMP/report" 2> "$TMP/summary"
+check_eq "a return with refusals exits 1" "$?" 1
+rep=$(cat "$TMP/report")
+# rule SECTION RULE OUTCOME: the count of that finding
+rule() {
+    jq -r --argjson s "$1" --arg r "$2" --arg o "$3" \
+        '[.findings[] | select(.section == $s and .rule == $r and .outcome == $o) | .count]
+         | add // 0' <<< "$rep"
+}
+lines() {
+    jq -r --argjson s "$1" --arg r "$2" \
+        '[.findings[] | select(.section == $s and .rule == $r) | .examples[].line]
+         | sort | map(tostring) | join(" ")' <<< "$rep"
+}
+check_eq "a complete record has no finding" \
+    "$(jq '[.findings[].examples[] | select(.line == 9 and (.path | test("01-org")))] | length' \
+       <<< "$rep")" 0
+check_eq "absent fields needed for completeness: flagged, one each" \
+    "$(rule 1 missing_required flagged)" 12
+check_eq "stale: more than 24 hours old at arrival" "$(lines 1 stale_source)" 2
+check_eq "not JSON, or a key twice: refused" "$(lines 1 invalid_json)" "3 12"
+check_eq "a wrong check character in a key: refused" "$(lines 1 invalid_uscc_check)" 4
+check_eq "an unknown type: refused (needed to store)" "$(lines 1 unknown_enum)" 5
+check_eq "a date after the arrival's: refused, or dropped when optional" \
+    "$(rule 1 date_in_future refused) $(rule 1 date_in_future flagged)" "1 1"
+check_eq "which are lines 6 and 14" "$(lines 1 date_in_future)" "6 14"
+check_eq "an unknown division: flagged, kept" "$(rule 1 unknown_division flagged)" 1
+check_eq "the authority's division against the code's" \
+    "$(lines 1 division_authority_mismatch)" 8
+check_eq "the key again: the one read first is not stored" \
+    "$(jq -r '.findings[] | select(.rule == "duplicate_key_in_file") | .examples[]
+              | "\(.line) \(.detail)"' <<< "$rep")" "1 $R/01-organizations.jsonl:9"
+check_eq "another province's organization: refused" "$(lines 1 out_of_province)" 10
+check_eq "a code whose type digit is not the type's" "$(lines 1 code_type_mismatch)" 11
+check_eq "section 01 counts" \
+    "$(jq -c '.sections["1"]' <<< "$rep")" \
+    '{"records":13,"stored":6,"refused":6,"not_stored":1,"flagged":5}'
+check_eq "an unknown field is listed once" \
+    "$(jq -c '[.unknown_fields[] | .field]' <<< "$rep")" '["remark"]'
+check_eq "officers: a wrong ID check character refuses" "$(lines 2 invalid_id_check)" 3
+check_eq "officers: a birth date not the ID's" "$(lines 2 birth_date_mismatch)" 4
+check_eq "officers: a gender not the ID's" "$(lines 2 inconsistent_fields)" 5
+check_eq "officers: a record with the wrong number of cells" "$(lines 2 invalid_csv)" 7
+check_eq "officers: a passport holder is not asked for a resident ID" \
+    "$(jq '[.refused[] | select(.section == 2 and .line == 6)] | length' <<< "$rep")" 0
+check_eq "officers counts" "$(jq -c '.sections["2"]' <<< "$rep")" \
+    '{"records":6,"stored":4,"refused":2,"not_stored":0,"flagged":3}'
+check_eq "work history: an end before its start" "$(lines 3 date_order)" 1
+check_eq "a file whose number and name disagree is refused whole" \
+    "$(jq -r '.refused_files[] | select(.path | endswith("01-officers.jsonl")) | .code' \
+       <<< "$rep")" wrong_section
+check_eq "a section not imported yet says so" \
+    "$(jq -r '.refused_files[] | select(.path | endswith("05-party-organizations.jsonl"))
+              | .code' <<< "$rep")" not_supported
+check_eq "other files are ignored" "$(jq -r '.ignored_files[]' <<< "$rep")" "$R/README.txt"
+check_eq "every refused record is listed" "$(jq '.refused | length' <<< "$rep")" 8
+for secret in 440106196803150313 440104197511020463 E12345678 陈志强 林晓燕 'Jane Roe' \
+              梁小敏 020-38621234 13802561234; do
+    check_nomatch "no personal value in the report or summary: $secret" \
+        "$rep$(cat "$TMP/summary")" "$secret"
+done
+check_match "the summary says what came in" "$(cat "$TMP/summary")" \
+    'section 1: 13 records, 6 stored \(5 flagged\), 6 refused, 1 not stored'
+check_eq "the same run twice: the same report" \
+    "$($NPOCTL import --province 44 --dry-run --as-of $ASOF "$R" 2>/dev/null \
+       | jq -c 'del(.finished_at)')" "$(jq -c 'del(.finished_at)' <<< "$rep")"
+
+# A clean return: exit 0, no finding
+mkdir -p "$TMP/clean"
+org 51440106MJL060123X 广州市天河区青少年科技教育协会 social_group 440106 \
+    > "$TMP/clean/01-organizations.jsonl"
+out=$($NPOCTL import --province 44 --dry-run --as-of $ASOF "$TMP/clean" 2>/dev/null)
+check_eq "a clean return exits 0" "$?" 0
+check_eq "and has no finding" "$(jq -c '[.findings, .refused]' <<< "$out")" '[[],[]]'
+
+# Usage
+usage() { $NPOCTL import "$@" >/dev/null 2>&1; echo $?; }
+check_eq "no --dry-run: not built yet (2)" "$(usage --province 44 "$R")" 2
+check_eq "a bad province (2)" "$(usage --province 4 --dry-run "$R")" 2
+check_eq "no path (2)" "$(usage --province 44 --dry-run)" 2
+check_eq "a named file that is not a return file (2)" \
+    "$(usage --province 44 --dry-run "$R/README.txt")" 2
+check_eq "a missing path (2)" "$(usage --province 44 --dry-run "$R/nothing")" 2
+check_match "--help explains it" "$($NPOCTL import --help 2>&1)" 'docs/import.md'
+finish
