@@ -7,9 +7,11 @@
  *  the report of 6.6: counts per file and section, findings by rule with
  *  examples, every record refused. No personal value reaches the report.
  *
- *  Sections 01 to 03 so far, and --dry-run only: the services' import
- *  commands (docs/import.md section 7) do not exist yet, so nothing is
- *  stored. A finding's outcome says what storing would do.
+ *  Without --dry-run, section 01's records that pass are sent to the
+ *  registry (ImportOrgs, S_BATCH a call: one transaction each), which
+ *  upserts them by uscc; its answer per record (created, updated, unchanged,
+ *  refused) goes in the report. Sections 02 and 03 are checked only (with
+ *  --dry-run): their import commands are not built yet (docs/import.md 7).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -25,11 +27,13 @@
 #include "codes.h"
 #include "log.h"
 #include "npoctl.h"
+#include "pbjson.h"
 
 #define S_LINE_MAX      (1 << 20)       //  bytes in a line or a CSV record
 #define S_EXAMPLES      5               //  examples per rule and section
 #define S_STALE_S       (24 * 3600)     //  older than this at arrival: stale
 #define S_SKEW_S        300             //  later than this after arrival: future
+#define S_BATCH         500             //  records a call to a service
 
 //  ---------------------------------------------------------------------
 //  Field tables (docs/import.md section 4)
@@ -152,7 +156,16 @@ typedef struct {
     const s_section_t *section;
     bool csv;
     long long lines, records, stored, refused, flagged, not_stored, no_source_time;
+    long long created, updated, unchanged;  //  what the service did (not --dry-run)
 } s_file_t;
+
+//  A record sent to its service, waiting in the batch.
+typedef struct {
+    Npo__ImportedOrg *org;
+    size_t file;
+    long long line;
+    bool flagged;
+} s_sent_t;
 
 //  One key read in this run: which record holds it now.
 typedef struct s_key_t s_key_t;
@@ -178,6 +191,10 @@ typedef struct {
     json_t *orgs;                   //  uscc -> authority_division, from section 01
     bool progress;                  //  standard error is a terminal
     long long read;                 //  records read, for the progress line
+    ctl_t *ctl;                     //  NULL: --dry-run
+    s_sent_t batch [S_BATCH];
+    size_t nbatch;
+    int failed;                     //  a service did not answer: the exit status
 } s_run_t;
 
 //  One record being checked.
@@ -502,6 +519,115 @@ s_note_key (s_rec_t *rec, const char *key, long long source)
 }
 
 //  ---------------------------------------------------------------------
+//  Storing: section 01 to the registry
+
+//  Sends the batch to the registry and counts what it did with each record.
+static void
+s_send (s_run_t *run)
+{
+    if (run->nbatch == 0 || run->failed)
+        goto done;
+    Npo__ImportOrgs cmd = NPO__IMPORT_ORGS__INIT;
+    Npo__ImportedOrg *orgs [S_BATCH];
+    for (size_t i = 0; i < run->nbatch; i++)
+        orgs [i] = run->batch [i].org;
+    cmd.province = (char *) run->province;
+    cmd.orgs = orgs;
+    cmd.n_orgs = run->nbatch;
+    Npo__Request request = NPO__REQUEST__INIT;
+    request.body_case = NPO__REQUEST__BODY_IMPORT_ORGS;
+    request.import_orgs = &cmd;
+    int status;
+    Npo__Reply *reply = ctl_call (run->ctl, "registry", &request, &status);
+    if (!reply) {
+        run->failed = status? status: EXIT_UNREACHABLE;
+        goto done;
+    }
+    const Npo__ImportReply *answer = reply->import_orgs;
+    for (size_t i = 0; i < run->nbatch; i++) {
+        s_sent_t *sent = &run->batch [i];
+        s_file_t *file = &run->files [sent->file];
+        const Npo__ImportOutcome *o = answer && i < answer->n_outcomes? answer->outcomes [i]:
+                                                                         NULL;
+        const char *outcome = o? o->outcome: "refused";
+        s_rec_t rec = { .run = run, .file = sent->file, .line = sent->line,
+                        .uscc = sent->org->uscc };
+        if (strcmp (outcome, "created") == 0)
+            file->created++;
+        else
+        if (strcmp (outcome, "updated") == 0)
+            file->updated++;
+        else
+        if (strcmp (outcome, "unchanged") == 0)
+            file->unchanged++;
+        else {
+            //  Refused by the registry: not stored after all
+            s_finding (&rec, o && *o->error_code? o->error_code: "store_conflict", NULL,
+                       "refused", o? o->error_message: NULL);
+            file->stored--;
+            file->flagged -= sent->flagged;
+            file->refused++;
+        }
+        if (o && *o->kept_status) {
+            char detail [64];
+            snprintf (detail, sizeof detail, "the register holds it as %s", o->kept_status);
+            s_finding (&rec, "inconsistent_status", NULL, "flagged", detail);
+            if (!sent->flagged)
+                file->flagged++;
+        }
+    }
+    npo__reply__free_unpacked (reply, NULL);
+done:
+    for (size_t i = 0; i < run->nbatch; i++)
+        npo__imported_org__free_unpacked (run->batch [i].org, NULL);
+    run->nbatch = 0;
+}
+
+//  Queues a checked section 01 record for the registry.
+static void
+s_queue_org (s_run_t *run, const s_rec_t *rec)
+{
+    json_t *basic = json_deep_copy (rec->record);
+    static const char *const outside [] = {
+        "uscc", "approved_on", "status", "old_org_code", "old_certificate_number",
+        "source_updated_at"
+    };
+    for (size_t i = 0; i < sizeof outside / sizeof outside [0]; i++)
+        json_object_del (basic, outside [i]);
+    //  (fields the section does not define were never sent: only known ones)
+    const char *name;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe (basic, tmp, name, value) {
+        const s_field_t *f = s_organizations;
+        while (f->name && strcmp (f->name, name))
+            f++;
+        if (!f->name)
+            json_object_del (basic, name);
+    }
+    Npo__ImportedOrg *org = malloc (sizeof *org);
+    Npo__BasicInfo *info = malloc (sizeof *info);
+    if (!org || !info)
+        abort ();
+    npo__imported_org__init (org);
+    npo__basic_info__init (info);
+    char err [256];
+    if (npo_pb_from_json (basic, &info->base, err, sizeof err))
+        log_warn ("import: a checked record did not convert: %s", err);
+    json_decref (basic);
+    org->basic = info;
+    const char *fields [3] = { "uscc", "approved_on", "status" };
+    char **slots [3] = { &org->uscc, &org->approved_on, &org->status };
+    for (int i = 0; i < 3; i++)
+        *slots [i] = npo_strdup (json_string_value (json_object_get (rec->record, fields [i]))
+                                 ?: "");
+    run->batch [run->nbatch++] = (s_sent_t) { .org = org, .file = rec->file,
+                                              .line = rec->line, .flagged = rec->flagged };
+    if (run->nbatch == S_BATCH)
+        s_send (run);
+}
+
+//  ---------------------------------------------------------------------
 //  Reading records
 
 //  Checks one record (a JSON object of strings and booleans) and counts it.
@@ -591,6 +717,8 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
         const char *d = json_string_value (json_object_get (record, "authority_division"));
         json_object_set_new (run->orgs, rec.uscc, json_string (d? d: ""));
     }
+    if (run->ctl && section->number == 1)
+        s_queue_org (run, &rec);
 }
 
 //  Counts a line refused before a record could be read.
@@ -1019,6 +1147,12 @@ s_report (s_run_t *run)
             "stored", (json_int_t) f->stored, "refused", (json_int_t) f->refused,
             "not_stored", (json_int_t) f->not_stored, "flagged", (json_int_t) f->flagged,
             "no_source_time", (json_int_t) f->no_source_time));
+        if (run->ctl) {
+            json_t *entry = json_array_get (files, json_array_size (files) - 1);
+            json_object_set_new (entry, "created", json_integer (f->created));
+            json_object_set_new (entry, "updated", json_integer (f->updated));
+            json_object_set_new (entry, "unchanged", json_integer (f->unchanged));
+        }
         char number [4];
         snprintf (number, sizeof number, "%d", f->section->number);
         json_t *s = json_object_get (sections, number);
@@ -1028,9 +1162,11 @@ s_report (s_run_t *run)
                            "not_stored", (json_int_t) 0, "flagged", (json_int_t) 0);
             json_object_set_new (sections, number, s);
         }
-        const char *names [5] = { "records", "stored", "refused", "not_stored", "flagged" };
-        long long add [5] = { f->records, f->stored, f->refused, f->not_stored, f->flagged };
-        for (int k = 0; k < 5; k++)
+        const char *names [8] = { "records", "stored", "refused", "not_stored", "flagged",
+                                  "created", "updated", "unchanged" };
+        long long add [8] = { f->records, f->stored, f->refused, f->not_stored, f->flagged,
+                              f->created, f->updated, f->unchanged };
+        for (int k = 0; k < (run->ctl? 8: 5); k++)
             json_object_set_new (s, names [k], json_integer (
                 json_integer_value (json_object_get (s, names [k])) + add [k]));
         refused = refused || f->refused;
@@ -1042,7 +1178,7 @@ s_report (s_run_t *run)
         json_array_append (findings, entry);
     json_t *report = json_pack ("{s:s, s:s, s:s, s:b, s:o, s:O, s:O, s:O, s:O, s:o, s:O}",
         "province", run->province, "arrival_at", arrival, "finished_at", finished,
-        "dry_run", 1, "files", files, "ignored_files", run->ignored,
+        "dry_run", run->ctl == NULL, "files", files, "ignored_files", run->ignored,
         "refused_files", run->refused_files, "unknown_fields", run->unknown_fields,
         "sections", sections, "findings", findings, "refused", run->refused);
     char *text = report? json_dumps (report, JSON_COMPACT): NULL;
@@ -1103,9 +1239,6 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     if (!province || strlen (province) != 2 || !division_valid (division))
         return ctl_usage_error ("import", "%s", "--province NN: two digits of a province "
                                 "(10: the ministry's own)");
-    if (!dry_run)
-        return ctl_usage_error ("import", "%s", "only --dry-run is built so far: the services' "
-                                "import commands come next (docs/import.md section 7)");
     if (first == argc)
         return ctl_usage_error ("import", "%s", "expected the return's files or directories");
     run.province = province;
@@ -1123,13 +1256,20 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     run.findings = json_object ();
     run.orgs = json_object ();
     run.progress = isatty (STDERR_FILENO);
+    run.ctl = dry_run? NULL: ctl;
     int rc = 0;
     for (int i = first; i < argc && rc == 0; i++)
         rc = s_add_path (&run, argv [i]);
     if (rc == 0 && run.nfiles)
         qsort (run.files, run.nfiles, sizeof *run.files, s_path_cmp);
-    for (size_t i = 0; i < run.nfiles && rc == 0; i++) {
+    for (size_t i = 0; i < run.nfiles && rc == 0 && !run.failed; i++) {
         s_file_t *file = &run.files [i];
+        if (run.ctl && file->section->number != 1) {
+            json_array_append_new (run.refused_files,
+                json_pack ("{s:s, s:s, s:s}", "path", file->path, "code", "not_supported",
+                           "reason", "this section can only be checked (--dry-run) so far"));
+            continue;
+        }
         FILE *in = fopen (file->path, "r");
         if (!in) {
             json_array_append_new (run.refused_files, json_pack ("{s:s, s:s, s:s}",
@@ -1144,6 +1284,7 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
         if (ferror (in))
             why = "unreadable";
         fclose (in);
+        s_send (&run);
         s_progress (&run, file, true);
         if (why)
             json_array_append_new (run.refused_files, json_pack ("{s:s, s:s}",
@@ -1155,6 +1296,9 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     }
     if (rc == 0)
         rc = s_report (&run);
+    if (run.failed)
+        rc = run.failed;
+    run.nbatch = 0;
     for (size_t i = 0; i < run.nfiles; i++)
         free (run.files [i].path);
     free (run.files);

@@ -833,16 +833,18 @@ static const verb_t s_verbs [] = {
       "  publisher is silent). Stops at province_seq N (--until), after SECONDS\n"
       "  without events (--idle), or on SIGINT/SIGTERM." },
     { "import", ctl_import,
-      "npoctl import --province NN --dry-run [--as-of TIME] PATH...\n"
+      "npoctl import --province NN [--dry-run] [--as-of TIME] PATH...\n"
       "  Checks a province's data return: files NN-<section>.jsonl or .csv\n"
       "  (docs/import.md), given one by one or as directories. Every record is\n"
       "  checked against its section's fields, the rules across them, the 24-hour\n"
       "  freshness rule (against --as-of, an RFC 3339 time; default now) and the keys\n"
       "  already read. Prints the report as one JSON document (counts per file and\n"
       "  section, findings by rule with examples, every record refused; never a\n"
-      "  personal value) and a summary on standard error. Sections 01-03 so far,\n"
-      "  and --dry-run only: nothing is stored yet. Exit 1 when a record or file\n"
-      "  was refused." },
+      "  personal value) and a summary on standard error. Section 01's records are\n"
+      "  stored in the registry (upserted by uscc: a file imported twice changes\n"
+      "  nothing); sections 02 and 03 can only be checked, with --dry-run, which\n"
+      "  stores nothing. Exit 1 when a record or file was refused, 3 when the\n"
+      "  registry did not answer." },
     { "export", ctl_export,
       "npoctl export (snapshot | delta --since SEQ) --out DIR [--format jsonl|csv]\n"
       "  The open data set: snapshot writes every public record to\n"

@@ -454,8 +454,23 @@ s_approve_establishment (reg_t *self, const Npo__Request *request, s_app_t *app,
                          const char *decided_on, Npo__Reply *reply)
 {
     Npo__BasicInfo *basic = app->basic;
-    uint32_t seq = reg_db_next_seq (self, basic->authority_division);
     char org_code [10], uscc [19];
+    //  A province's return may hold codes of its own (docs/import.md): the
+    //  sequence goes past any of them
+    uint32_t seq;
+    int taken;
+    do {
+        seq = reg_db_next_seq (self, basic->authority_division);
+        if (seq == 0 || orgcode_assign (org_code, basic->authority_division, seq))
+            break;
+        const char *params [1] = { org_code };
+        PGresult *res = npo_db_exec (self->db,
+            "SELECT 1 FROM organizations WHERE org_code = $1", 1, params);
+        if (!res)
+            return -1;
+        taken = PQntuples (res);
+        PQclear (res);
+    } while (taken);
     if (seq == 0)
         return -1;
     if (orgcode_assign (org_code, basic->authority_division, seq)

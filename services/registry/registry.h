@@ -83,6 +83,11 @@ int
 int
     reg_cert_revoke (reg_t *self, Npo__Organization *org);
 
+//  import.c: a province's returned organizations (docs/import.md, section 01),
+//  upserted by uscc under their own codes.
+void
+    reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+
 //  registry_db.c: SQL ------------------------------------------------------
 
 //  Inserts the organization row from org (uscc, org_code, approved_on, basic).

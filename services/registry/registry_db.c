@@ -52,7 +52,7 @@ reg_db_insert_org (reg_t *self, const Npo__Organization *org, uint64_t applicati
     params [0] = org->uscc;
     params [1] = org->org_code;
     params [2] = org->approved_on;
-    params [3] = app;
+    params [3] = application_id? app: NULL;         //  0: imported, no application
     int n = s_basic_values (org->basic, params, 4);
     size_t sl = (size_t) snprintf (sql, sizeof sql,
         "INSERT INTO organizations (uscc, org_code, approved_on, application_id");

@@ -1,7 +1,10 @@
 #!/bin/bash
-# npoctl import --dry-run: a return's files checked against docs/import.md,
+# npoctl import: a return's files checked against docs/import.md (--dry-run),
 # each rule on a record made to break it, the report's counts, personal data
-# kept out of the report, whole files refused, usage errors.
+# kept out of the report, whole files refused, usage errors; then section 01
+# stored in the registry: created, unchanged the second time, updated,
+# refusals by the tables, status never moved back, and a kill -9 mid-import
+# followed by the same import ending as one clean import.
 . "$(dirname "$0")/../lib.sh"
 R=$TMP/return
 rm -rf "$R" && mkdir -p "$R"
@@ -144,11 +147,105 @@ check_eq "and has no finding" "$(jq -c '[.findings, .refused]' <<< "$out")" '[[]
 
 # Usage
 usage() { $NPOCTL import "$@" >/dev/null 2>&1; echo $?; }
-check_eq "no --dry-run: not built yet (2)" "$(usage --province 44 "$R")" 2
 check_eq "a bad province (2)" "$(usage --province 4 --dry-run "$R")" 2
 check_eq "no path (2)" "$(usage --province 44 --dry-run)" 2
 check_eq "a named file that is not a return file (2)" \
     "$(usage --province 44 --dry-run "$R/README.txt")" 2
 check_eq "a missing path (2)" "$(usage --province 44 --dry-run "$R/nothing")" 2
 check_match "--help explains it" "$($NPOCTL import --help 2>&1)" 'docs/import.md'
+
+# -- Storing section 01 in the registry
+S=$TMP/store
+mkdir -p "$S"
+dup=$(echo 52440106MJL06012 | awk -f "$ROOT/tests/lib/uscc_make.awk")  # A's organization code
+{
+    org 51440106MJL060123X 广州市天河区青少年科技教育协会 social_group 440106
+    org 51440111MJL0421524 广州市白云区书法艺术研究会 social_group 440111
+    org 51440104MJL177487H 广州市越秀区餐饮商会 social_group 440104
+    org "$dup" 广州市天河区某服务中心 social_service 440106
+} > "$S/01-organizations.jsonl"
+stored() {
+    sql "SELECT uscc || ' ' || version || ' ' || status || ' ' || address
+         FROM registry.organizations WHERE uscc IN ('51440106MJL060123X',
+         '51440111MJL0421524', '51440104MJL177487H', '$dup') ORDER BY uscc"
+}
+events() { sql "SELECT last FROM registry.outbox_seq"; }
+out=$($NPOCTL import --province 44 --as-of $ASOF "$S" 2>/dev/null)
+check_eq "stored: created, and one refused" \
+    "$(jq -c '.sections["1"] | [.created, .updated, .unchanged, .refused]' <<< "$out")" \
+    '[3,0,0,1]'
+check_eq "the registry refuses a code already another organization's" \
+    "$(jq -r '.refused[] | "\(.line) \(.rule)"' <<< "$out")" "4 duplicate_code"
+check_eq "the registry holds them, version 1" "$(stored | awk '{ print $2 }' | sort -u)" 1
+check_eq "three of them" "$(stored | wc -l)" 3
+check "the gateway serves an imported organization" wait_until 10 \
+    '[[ "$(http_get /v1/orgs/51440111MJL0421524)" == *书法艺术研究会* ]]'
+before=$(stored)
+seq_before=$(events)
+out=$($NPOCTL import --province 44 --as-of $ASOF "$S" 2>/dev/null)
+check_eq "the same file again: unchanged" \
+    "$(jq -c '.sections["1"] | [.created, .updated, .unchanged]' <<< "$out")" '[0,0,3]'
+check_eq "nothing written" "$(stored)" "$before"
+check_eq "no event" "$(events)" "$seq_before"
+org 51440111MJL0421524 广州市白云区书法艺术研究会 social_group 440111 \
+    '.address = "广州市白云区云城东路1号"' > "$S/01-organizations.jsonl"
+out=$($NPOCTL import --province 44 --as-of $ASOF "$S" 2>/dev/null)
+check_eq "a changed record: updated" "$(jq -c '.sections["1"].updated' <<< "$out")" 1
+check_match "version 2, the new address" "$(stored)" '51440111MJL0421524 2 active 广州市白云区云城东路1号'
+check "and the public record follows" wait_until 10 \
+    '[[ "$(http_get /v1/orgs/51440111MJL0421524)" == *云城东路1号* ]]'
+org 51440104MJL177487H 广州市越秀区餐饮商会 social_group 440104 '.status = "revoked"' \
+    > "$S/01-organizations.jsonl"
+$NPOCTL import --province 44 --as-of $ASOF "$S" >/dev/null 2>&1
+org 51440104MJL177487H 广州市越秀区餐饮商会 social_group 440104 > "$S/01-organizations.jsonl"
+out=$($NPOCTL import --province 44 --as-of $ASOF "$S" 2>/dev/null)
+check_match "a status is never moved back" "$(stored)" '51440104MJL177487H 2 revoked'
+check_eq "the record says so" \
+    "$(jq -r '.findings[] | select(.rule == "inconsistent_status") | .examples[0].detail' \
+       <<< "$out")" "the register holds it as revoked"
+err=$(NPO_ACTOR=registrar:31:sh $NPOCTL import --province 44 --as-of $ASOF "$S" 2>&1)
+check_match "another province's registrar may not return province 44's data" "$err" \
+    'out_of_division'
+
+# The registry's own codes go past a code a return brought
+alpha=0123456789ABCDEFGHJKLMNPQRTUWXY
+u1=$(make_apps 1 t21a 440305 | $NPOCTL register --file - --approve | uscc_of)
+last=${u1:15:1}
+rest=${alpha#*"$last"}
+next=$(echo "51440305${u1:8:7}${rest:0:1}" | awk -f "$ROOT/tests/lib/uscc_make.awk")
+org "$next" 深圳市南山区回传编码协会 social_group 440305 > "$S/01-organizations.jsonl"
+$NPOCTL import --province 44 --as-of $ASOF "$S" >/dev/null 2>&1
+check_eq "a returned code the registry would assign next" \
+    "$(sql "SELECT count(*) FROM registry.organizations WHERE uscc = '$next'")" 1
+u2=$(make_apps 1 t21b 440305 | $NPOCTL register --file - --approve | uscc_of)
+check_match "is skipped by the next registration" "$u2" '^51440305'
+check_eq "which gets the code after it" "${u2:8:8}" "${u1:8:7}${rest:1:1}"
+
+# -- kill -9 in the middle, then the same import: as one clean import
+K=$TMP/kill
+mkdir -p "$K"
+for i in $(seq 1 3000); do printf '51440106MK%06d\n' "$i"; done \
+    | awk -f "$ROOT/tests/lib/uscc_make.awk" > "$TMP/codes"
+while read -r code; do
+    printf '{"uscc":"%s","name":"天河区导入测试%s协会","type":"social_group",' "$code" "$code"
+    printf '"authority_division":"440106","approved_on":"2020-01-02","status":"active"}\n'
+done < "$TMP/codes" > "$K/01-organizations.jsonl"
+seq_before=$(events)
+( exec $NPOCTL import --province 44 --as-of $ASOF "$K" > /dev/null 2>&1 ) &
+pid=$!
+count() { sql "SELECT count(*) FROM registry.organizations WHERE uscc LIKE '51440106MK%'"; }
+wait_until 30 '[ "$(count)" -gt 0 ]'
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+partial=$(count)
+check_match "killed part way ($partial of 3000 stored)" "$partial" '^[1-9][0-9]*$'
+out=$($NPOCTL import --province 44 --as-of $ASOF "$K" 2>/dev/null)
+check_eq "the same import again completes it" \
+    "$(jq -c '.sections["1"] | [.created + .unchanged, .refused]' <<< "$out")" '[3000,0]'
+check_eq "every organization once, version 1" \
+    "$(sql "SELECT count(*) || ' ' || max(version) FROM registry.organizations
+            WHERE uscc LIKE '51440106MK%'")" "3000 1"
+check_eq "one registration event each, no more" \
+    "$(sql "SELECT count(*) FROM registry.outbox WHERE seq > $seq_before
+            AND topic LIKE '%registry.org_registered' AND org_uscc LIKE '51440106MK%'")" 3000
 finish

@@ -1,0 +1,229 @@
+/*  import.c - npo-registry: organizations a province returns (docs/import.md)
+ *
+ *  ImportOrgs upserts catalog section 01 records by uscc, under the codes
+ *  the province's system assigned, in one transaction a batch. A record
+ *  equal to the stored one writes nothing and emits nothing, so a file
+ *  imported twice changes nothing; a new one emits registry.org_registered,
+ *  a changed one registry.org_changed, as the registry's own commands do.
+ *  npoctl has checked each record already; here only what storing needs is
+ *  checked again, and what the tables refuse (a code or an active name
+ *  already another organization's) is refused for that record alone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes.h"
+#include "log.h"
+#include "registry.h"
+
+//  What storing needs (docs/import.md 3.1: the key and the `store` fields),
+//  and the services' own bounds on every text. Returns NULL, or why not.
+static const char *
+s_storable (const Npo__ImportedOrg *rec, const char *province)
+{
+    const Npo__BasicInfo *b = rec->basic;
+    static const char *const statuses [] = { "active", "deregistered", "revoked" };
+    bool status = false;
+    for (int i = 0; i < 3; i++)
+        status = status || strcmp (rec->status, statuses [i]) == 0;
+    if (!uscc_valid (rec->uscc))
+        return "invalid_uscc";
+    if (!b || strlen (b->name) < 4 || !reg_type_code (b->type) || !status
+    ||  !npo_date_valid (rec->approved_on))
+        return "missing_required";
+    if (!division_valid (b->authority_division))
+        return "invalid_division";
+    if (strncmp (b->authority_division, province, 2))
+        return "out_of_province";
+    const ProtobufCMessageDescriptor *desc = &npo__basic_info__descriptor;
+    for (unsigned i = 0; i < desc->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &desc->fields [i];
+        if (f->type != PROTOBUF_C_TYPE_STRING)
+            continue;
+        const char *text = *(char **) ((char *) b + f->offset);
+        bool scope = strcmp (f->name, "business_scope") == 0;
+        size_t chars;
+        if (!npo_utf8_valid (text, scope, &chars) || chars > (scope? 2000u: 200u))
+            return "invalid_format";
+    }
+    return NULL;
+}
+
+//  Returns true when the stored organization holds this basic information,
+//  approval date and status.
+static bool
+s_same (const Npo__Organization *stored, const Npo__BasicInfo *basic, const char *approved_on,
+        const char *status)
+{
+    size_t a = npo__basic_info__get_packed_size (stored->basic);
+    size_t b = npo__basic_info__get_packed_size (basic);
+    if (a != b || strcmp (stored->status, status) || strcmp (stored->approved_on, approved_on))
+        return false;
+    unsigned char *x = malloc (a + 1), *y = malloc (b + 1);
+    if (!x || !y)
+        abort ();
+    npo__basic_info__pack (stored->basic, x);
+    npo__basic_info__pack (basic, y);
+    bool same = memcmp (x, y, a) == 0;
+    free (x);
+    free (y);
+    return same;
+}
+
+//  An organization's status only moves forward (docs/import.md 3.3):
+//  active -> revoked -> deregistered. Returns the status to store.
+static const char *
+s_status (const char *stored, const char *imported)
+{
+    int rank_stored = !strcmp (stored, "active")? 0: !strcmp (stored, "revoked")? 1: 2;
+    int rank_imported = !strcmp (imported, "active")? 0: !strcmp (imported, "revoked")? 1: 2;
+    return rank_imported < rank_stored? stored: imported;
+}
+
+//  Sets outcome's refusal from the constraint the database named.
+static void
+s_refusal (reg_t *self, Npo__ImportOutcome *outcome)
+{
+    const char *constraint = npo_db_constraint (self->db);
+    if (strcmp (constraint, "organizations_active_name") == 0) {
+        outcome->error_code = npo_strdup ("same_org_two_codes");
+        outcome->error_message = npo_strdup ("an active organization of this authority "
+                                             "already has this name");
+    }
+    else {
+        outcome->error_code = npo_strdup ("duplicate_code");
+        outcome->error_message = npo_strdup ("the organization code in this uscc is "
+                                             "another organization's");
+    }
+}
+
+//  Stores one record; fills outcome. Returns 0, or -1 when the database
+//  failed (the batch is rolled back).
+static int
+s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *rec,
+              const char *province, Npo__ImportOutcome *outcome)
+{
+    const char *why = s_storable (rec, province);
+    if (why) {
+        outcome->outcome = npo_strdup ("refused");
+        outcome->error_code = npo_strdup (why);
+        outcome->error_message = npo_strdup ("the record cannot be stored (docs/import.md 3.1)");
+        return 0;
+    }
+    bool found;
+    Npo__Organization *stored = reg_db_load_org (self, rec->uscc, true, &found);
+    if (!stored && (found || *npo_db_sqlstate (self->db)))
+        return -1;
+    Npo__BasicInfo basic = *rec->basic;
+    Npo__Organization org = NPO__ORGANIZATION__INIT;
+    org.uscc = rec->uscc;
+    org.approved_on = rec->approved_on;
+    org.updated_at_us = npo_now_us ();
+    org.basic = &basic;
+    char org_code [10];
+    snprintf (org_code, sizeof org_code, "%s", rec->uscc + 8);
+    org.org_code = org_code;
+    const char *kind;
+    if (stored) {
+        //  Section 04 owns the capital and the activity area: kept
+        basic.registered_capital = stored->basic->registered_capital;
+        basic.activity_area = stored->basic->activity_area;
+        org.status = (char *) s_status (stored->status, rec->status);
+        if (strcmp (org.status, rec->status))
+            outcome->kept_status = npo_strdup (stored->status);
+        if (s_same (stored, &basic, rec->approved_on, org.status)) {
+            outcome->outcome = npo_strdup ("unchanged");
+            npo__organization__free_unpacked (stored, NULL);
+            return 0;
+        }
+        org.version = stored->version + 1;
+        kind = "updated";
+    }
+    else {
+        org.status = rec->status;
+        org.version = 1;
+        kind = "created";
+    }
+    //  A refusal by the tables undoes this record only
+    int rc = npo_db_cmd (self->db, "SAVEPOINT import_one", 0, NULL);
+    if (rc == 0 && stored) {
+        const char *params [2] = { rec->uscc, rec->approved_on };
+        rc = reg_db_update_org (self, &org)
+          || npo_db_cmd (self->db, "UPDATE organizations SET approved_on = $2"
+                         " WHERE uscc = $1", 2, params);
+    }
+    else
+    if (rc == 0)
+        rc = reg_db_insert_org (self, &org, 0);
+    if (rc && *npo_db_constraint (self->db)) {
+        npo__organization__free_unpacked (stored, NULL);
+        if (npo_db_cmd (self->db, "ROLLBACK TO SAVEPOINT import_one", 0, NULL))
+            return -1;
+        outcome->outcome = npo_strdup ("refused");
+        s_refusal (self, outcome);
+        return 0;
+    }
+    if (rc == 0) {
+        //  The events the registry's own commands emit
+        bool ok;
+        if (stored) {
+            Npo__OrgChanged event = NPO__ORG_CHANGED__INIT;
+            event.organization = &org;
+            ok = npo_outbox_append (self->outbox, "registry.org_changed", org.uscc,
+                                    basic.authority_division, request->actor, &event.base);
+        }
+        else {
+            Npo__OrgRegistered event = NPO__ORG_REGISTERED__INIT;
+            event.organization = &org;
+            ok = npo_outbox_append (self->outbox, "registry.org_registered", org.uscc,
+                                    basic.authority_division, request->actor, &event.base);
+        }
+        rc = ok? 0: -1;
+    }
+    npo__organization__free_unpacked (stored, NULL);
+    if (rc == 0)
+        outcome->outcome = npo_strdup (kind);
+    return rc;
+}
+
+void
+reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
+{
+    const Npo__ImportOrgs *cmd = request->import_orgs;
+    char division [7];
+    snprintf (division, sizeof division, "%.2s0000", cmd->province);
+    if (strlen (cmd->province) != 2 || !division_valid (division)) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_division",
+                         "province: two digits of a province");
+        return;
+    }
+    snprintf (self->target, sizeof self->target, "import:%s", cmd->province);
+    //  A return is the province's: the ministry, or the province's registrar
+    if (!reg_may_write (self, division, reply))
+        return;
+    Npo__ImportReply *body = calloc (1, sizeof *body);
+    Npo__ImportOutcome **outcomes = calloc (cmd->n_orgs + 1, sizeof *outcomes);
+    if (!body || !outcomes)
+        abort ();
+    npo__import_reply__init (body);
+    body->outcomes = outcomes;
+    int rc = npo_db_begin (self->db);
+    for (size_t i = 0; i < cmd->n_orgs && rc == 0; i++) {
+        outcomes [i] = malloc (sizeof **outcomes);
+        if (!outcomes [i])
+            abort ();
+        npo__import_outcome__init (outcomes [i]);
+        body->n_outcomes = i + 1;
+        rc = s_import_one (self, request, cmd->orgs [i], cmd->province, outcomes [i]);
+    }
+    if (rc || npo_db_commit (self->db)) {
+        npo_db_rollback (self->db);
+        npo__import_reply__free_unpacked (body, NULL);
+        reg_db_failed (self, reply);
+        return;
+    }
+    reply->body_case = NPO__REPLY__BODY_IMPORT_ORGS;
+    reply->import_orgs = body;
+    log_info ("imported %zu organizations of province %s", cmd->n_orgs, cmd->province);
+}
