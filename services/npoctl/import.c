@@ -165,6 +165,7 @@ typedef struct {
     size_t file;
     long long line;
     bool flagged;
+    bool refused;                   //  npoctl refused it: sent for its findings only
 } s_sent_t;
 
 //  One key read in this run: which record holds it now.
@@ -205,6 +206,7 @@ typedef struct {
     json_t *record;                 //  the fields, strings and booleans
     bool refused, flagged;
     const char *uscc;               //  the organization, when its code is valid
+    json_t *found;                  //  its findings, to keep with it (NULL: none kept)
 } s_rec_t;
 
 static uint64_t
@@ -251,6 +253,17 @@ s_finding (s_rec_t *rec, const char *rule, const s_field_t *field, const char *o
         if (detail)
             json_object_set_new (example, "detail", json_string (detail));
         json_array_append_new (examples, example);
+    }
+    if (rec->found) {
+        json_t *kept = json_pack ("{s:s, s:s, s:s}", "rule", rule, "outcome", outcome,
+                                  "field", field? field->name: "");
+        const char *value = field? json_string_value (json_object_get (rec->record,
+                                                                       field->name)): NULL;
+        if (value && !field->personal && !file->section->personal)
+            json_object_set_new (kept, "value", json_stringn (value, strnlen (value, 64)));
+        if (detail)
+            json_object_set_new (kept, "detail", json_string (detail));
+        json_array_append_new (rec->found, kept);
     }
     if (strcmp (outcome, "refused") == 0 && !rec->refused) {
         rec->refused = true;
@@ -532,6 +545,7 @@ s_send (s_run_t *run)
     for (size_t i = 0; i < run->nbatch; i++)
         orgs [i] = run->batch [i].org;
     cmd.province = (char *) run->province;
+    cmd.found_on = run->today;
     cmd.orgs = orgs;
     cmd.n_orgs = run->nbatch;
     Npo__Request request = NPO__REQUEST__INIT;
@@ -547,6 +561,8 @@ s_send (s_run_t *run)
     for (size_t i = 0; i < run->nbatch; i++) {
         s_sent_t *sent = &run->batch [i];
         s_file_t *file = &run->files [sent->file];
+        if (sent->refused)
+            continue;               //  (counted when it was read)
         const Npo__ImportOutcome *o = answer && i < answer->n_outcomes? answer->outcomes [i]:
                                                                          NULL;
         const char *outcome = o? o->outcome: "refused";
@@ -581,6 +597,51 @@ done:
     for (size_t i = 0; i < run->nbatch; i++)
         npo__imported_org__free_unpacked (run->batch [i].org, NULL);
     run->nbatch = 0;
+}
+
+//  Sets org's findings, path and line from rec.
+static void
+s_findings_of (const s_run_t *run, const s_rec_t *rec, Npo__ImportedOrg *org)
+{
+    const char *path = run->files [rec->file].path;
+    org->path = npo_strdup (path);
+    org->line = (uint64_t) rec->line;
+    size_t n = json_array_size (rec->found);
+    org->findings = calloc (n + 1, sizeof *org->findings);
+    if (!org->findings)
+        abort ();
+    for (size_t i = 0; i < n; i++) {
+        json_t *kept = json_array_get (rec->found, i);
+        Npo__Finding *f = malloc (sizeof *f);
+        if (!f)
+            abort ();
+        npo__finding__init (f);
+        char **texts [5] = { &f->rule, &f->field, &f->detail, &f->value, &f->outcome };
+        const char *names [5] = { "rule", "field", "detail", "value", "outcome" };
+        for (int k = 0; k < 5; k++)
+            *texts [k] = npo_strdup (json_string_value (json_object_get (kept, names [k]))
+                                     ?: "");
+        f->path = npo_strdup (path);
+        f->line = (uint64_t) rec->line;
+        org->findings [org->n_findings++] = f;
+    }
+}
+
+//  Queues a record npoctl refused, for its findings to be kept.
+static void
+s_queue_refused (s_run_t *run, const s_rec_t *rec)
+{
+    Npo__ImportedOrg *org = malloc (sizeof *org);
+    if (!org)
+        abort ();
+    npo__imported_org__init (org);
+    org->uscc = npo_strdup (rec->uscc);
+    org->refused = 1;
+    s_findings_of (run, rec, org);
+    run->batch [run->nbatch++] = (s_sent_t) { .org = org, .file = rec->file,
+                                              .line = rec->line, .refused = true };
+    if (run->nbatch == S_BATCH)
+        s_send (run);
 }
 
 //  Queues a checked section 01 record for the registry.
@@ -621,6 +682,7 @@ s_queue_org (s_run_t *run, const s_rec_t *rec)
     for (int i = 0; i < 3; i++)
         *slots [i] = npo_strdup (json_string_value (json_object_get (rec->record, fields [i]))
                                  ?: "");
+    s_findings_of (run, rec, org);
     run->batch [run->nbatch++] = (s_sent_t) { .org = org, .file = rec->file,
                                               .line = rec->line, .flagged = rec->flagged };
     if (run->nbatch == S_BATCH)
@@ -637,6 +699,9 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
     s_file_t *file = &run->files [file_index];
     const s_section_t *section = file->section;
     s_rec_t rec = { .run = run, .file = file_index, .line = line, .record = record };
+    //  Section 01's findings are kept with the record in the registry
+    bool keep = run->ctl && section->number == 1;
+    rec.found = keep? json_array (): NULL;
     file->records++;
     run->read++;
     const char *org = json_string_value (json_object_get (record, section->org_field));
@@ -678,6 +743,9 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
     }
     if (rec.refused) {
         file->refused++;
+        if (keep && rec.uscc && json_object_get (record, "uscc"))
+            s_queue_refused (run, &rec);
+        json_decref (rec.found);
         return;
     }
     //  The organization must be the province's (3.3): its authority division
@@ -691,6 +759,7 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
     if (rec.uscc && strncmp (division? division: rec.uscc + 2, run->province, 2)) {
         s_finding (&rec, "out_of_province", NULL, "refused", NULL);
         file->refused++;
+        json_decref (rec.found);
         return;
     }
     s_check_record (&rec);
@@ -708,8 +777,10 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
     char full_key [4200];
     snprintf (full_key, sizeof full_key, "%d\x1f%s", section->number, key);
     s_note_key (&rec, full_key, t);
-    if (rec.refused)
+    if (rec.refused) {
+        json_decref (rec.found);
         return;                     //  a duplicate that loses: not stored
+    }
     file->stored++;
     if (rec.flagged)
         file->flagged++;
@@ -717,8 +788,9 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
         const char *d = json_string_value (json_object_get (record, "authority_division"));
         json_object_set_new (run->orgs, rec.uscc, json_string (d? d: ""));
     }
-    if (run->ctl && section->number == 1)
+    if (keep)
         s_queue_org (run, &rec);
+    json_decref (rec.found);
 }
 
 //  Counts a line refused before a record could be read.
@@ -1315,4 +1387,32 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     json_decref (run.findings);
     json_decref (run.orgs);
     return rc;
+}
+
+//  npoctl quality report --province NN [--overdue] [--all] [--as-of DATE]
+int
+ctl_quality (ctl_t *ctl, int argc, char **argv)
+{
+    if (argc < 1 || strcmp (argv [0], "report"))
+        return ctl_usage_error ("quality", "%s", "expected: npoctl quality report --province NN");
+    char *province = NULL, *as_of = NULL;
+    protobuf_c_boolean overdue = 0, all = 0;
+    opt_t opts [] = { { "--province", &province, NULL }, { "--as-of", &as_of, NULL },
+                      { "--overdue", NULL, &overdue }, { "--all", NULL, &all } };
+    int rc = ctl_options ("quality", argc, argv, 1, opts, sizeof opts / sizeof opts [0]);
+    if (rc)
+        return rc;
+    if (!province || strlen (province) != 2)
+        return ctl_usage_error ("quality", "%s", "--province NN: two digits of a province");
+    Npo__ListFindings cmd = NPO__LIST_FINDINGS__INIT;
+    cmd.province = province;
+    cmd.overdue = overdue;
+    cmd.include_fixed = all;
+    cmd.as_of = as_of? as_of: "";
+    Npo__Request request = NPO__REQUEST__INIT;
+    request.body_case = NPO__REQUEST__BODY_LIST_FINDINGS;
+    request.list_findings = &cmd;
+    //  The registry keeps the findings of its sections; the other services'
+    //  come with their import commands (docs/import.md section 7)
+    return ctl_run (ctl, "registry", &request);
 }

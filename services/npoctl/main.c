@@ -845,6 +845,14 @@ static const verb_t s_verbs [] = {
       "  nothing); sections 02 and 03 can only be checked, with --dry-run, which\n"
       "  stores nothing. Exit 1 when a record or file was refused, 3 when the\n"
       "  registry did not answer." },
+    { "quality", ctl_quality,
+      "npoctl quality report --province NN [--overdue] [--all] [--as-of YYYY-MM-DD]\n"
+      "  The data-quality findings kept on a province's returned records\n"
+      "  (docs/import.md section 6): the open ones, each with its rule, record\n"
+      "  (path, line, uscc), found_on and due_by (10 working days later), and the\n"
+      "  counts of open and overdue findings. --overdue: only those past due_by\n"
+      "  (as of --as-of, default today); --all: fixed ones too, with fixed_on.\n"
+      "  Kept by the registry for its sections so far." },
     { "export", ctl_export,
       "npoctl export (snapshot | delta --since SEQ) --out DIR [--format jsonl|csv]\n"
       "  The open data set: snapshot writes every public record to\n"

@@ -78,6 +78,8 @@ int
 //  Verb of import.c
 int
     ctl_import (ctl_t *ctl, int argc, char **argv);
+int
+    ctl_quality (ctl_t *ctl, int argc, char **argv);
 //  Verb of export.c
 int
     ctl_export (ctl_t *ctl, int argc, char **argv);

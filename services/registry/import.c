@@ -7,7 +7,10 @@
  *  a changed one registry.org_changed, as the registry's own commands do.
  *  npoctl has checked each record already; here only what storing needs is
  *  checked again, and what the tables refuse (a code or an active name
- *  already another organization's) is refused for that record alone.
+ *  already another organization's) is refused for that record alone. The
+ *  record's findings (npoctl's and the registry's own) are kept in the same
+ *  transaction (common/quality.c): found again stays open, not found again
+ *  is fixed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,8 @@
 
 #include "codes.h"
 #include "log.h"
+#include "actor.h"
+#include "quality.h"
 #include "registry.h"
 
 //  What storing needs (docs/import.md 3.1: the key and the `store` fields),
@@ -187,6 +192,63 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
     return rc;
 }
 
+//  Keeps the record's findings: npoctl's, and the registry's own refusal or
+//  kept status in outcome. Returns 0 or -1.
+static int
+s_keep_findings (reg_t *self, const Npo__ImportedOrg *rec, const Npo__ImportOutcome *outcome,
+                 const char *province, const char *today)
+{
+    if (!uscc_valid (rec->uscc))
+        return 0;                   //  no key: the report only (docs/import.md 6.3)
+    Npo__Finding refusal = NPO__FINDING__INIT, status = NPO__FINDING__INIT;
+    char detail [64];
+    Npo__Finding **all = calloc (rec->n_findings + 2, sizeof *all);
+    if (!all)
+        abort ();
+    size_t n = 0;
+    for (size_t i = 0; i < rec->n_findings; i++)
+        all [n++] = rec->findings [i];
+    if (strcmp (outcome->outcome, "refused") == 0 && !rec->refused) {
+        refusal.rule = outcome->error_code;
+        refusal.outcome = "refused";
+        refusal.detail = outcome->error_message;
+        refusal.path = rec->path;
+        refusal.line = rec->line;
+        all [n++] = &refusal;
+    }
+    if (*outcome->kept_status) {
+        snprintf (detail, sizeof detail, "the register holds it as %s", outcome->kept_status);
+        status.rule = "inconsistent_status";
+        status.outcome = "flagged";
+        status.detail = detail;
+        status.path = rec->path;
+        status.line = rec->line;
+        all [n++] = &status;
+    }
+    int rc = npo_findings_reconcile (self->db, province, 1, rec->uscc, rec->uscc, all, n,
+                                     today);
+    free (all);
+    return rc;
+}
+
+void
+reg_list_findings (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
+{
+    const Npo__ListFindings *cmd = request->list_findings;
+    char division [7];
+    snprintf (division, sizeof division, "%.2s0000", cmd->province);
+    if (strlen (cmd->province) != 2 || !division_valid (division)) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_division",
+                         "province: two digits of a province");
+        return;
+    }
+    snprintf (self->target, sizeof self->target, "findings:%s", cmd->province);
+    //  The ministry, auditors, and the province's registrar
+    if (strcmp (self->actor.role, "auditor") && !reg_may_write (self, division, reply))
+        return;
+    npo_findings_list (self->db, cmd, reply);
+}
+
 void
 reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
@@ -208,6 +270,11 @@ reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         abort ();
     npo__import_reply__init (body);
     body->outcomes = outcomes;
+    char today [11];
+    if (npo_calendar_date (cmd->found_on))
+        snprintf (today, sizeof today, "%s", cmd->found_on);
+    else
+        npo_today (today);
     int rc = npo_db_begin (self->db);
     for (size_t i = 0; i < cmd->n_orgs && rc == 0; i++) {
         outcomes [i] = malloc (sizeof **outcomes);
@@ -215,7 +282,12 @@ reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
             abort ();
         npo__import_outcome__init (outcomes [i]);
         body->n_outcomes = i + 1;
-        rc = s_import_one (self, request, cmd->orgs [i], cmd->province, outcomes [i]);
+        if (cmd->orgs [i]->refused)
+            outcomes [i]->outcome = npo_strdup ("refused");
+        else
+            rc = s_import_one (self, request, cmd->orgs [i], cmd->province, outcomes [i]);
+        if (rc == 0)
+            rc = s_keep_findings (self, cmd->orgs [i], outcomes [i], cmd->province, today);
     }
     if (rc || npo_db_commit (self->db)) {
         npo_db_rollback (self->db);

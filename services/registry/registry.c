@@ -266,6 +266,9 @@ reg_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
         case NPO__REQUEST__BODY_IMPORT_ORGS:
             reg_import_orgs (self, request, reply);
             break;
+        case NPO__REQUEST__BODY_LIST_FINDINGS:
+            reg_list_findings (self, request, reply);
+            break;
         default:
             npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "unknown_command",
                              "the registry does not handle this command");

@@ -88,6 +88,12 @@ int
 void
     reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
 
+//  The findings the registry keeps on a province's returned records (its
+//  sections 01-04, 07, 09): for the ministry, the province's registrars and
+//  auditors.
+void
+    reg_list_findings (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+
 //  registry_db.c: SQL ------------------------------------------------------
 
 //  Inserts the organization row from org (uscc, org_code, approved_on, basic).

@@ -207,6 +207,65 @@ err=$(NPO_ACTOR=registrar:31:sh $NPOCTL import --province 44 --as-of $ASOF "$S" 
 check_match "another province's registrar may not return province 44's data" "$err" \
     'out_of_division'
 
+# -- Findings kept with the records (province 45: a clean slate)
+Q=$TMP/quality
+mkdir -p "$Q"
+AUTH[450102]=$(echo 1145010 2MB2C0010 | tr -d ' ' | awk -f "$ROOT/tests/lib/uscc_make.awk")
+q1=$(echo 51450102MQ000001 | awk -f "$ROOT/tests/lib/uscc_make.awk")
+q2=$(echo 51450102MQ000002 | awk -f "$ROOT/tests/lib/uscc_make.awk")
+q3=$(echo 51450102MQ000003 | awk -f "$ROOT/tests/lib/uscc_make.awk")
+{
+    org "$q1" 南宁市兴宁区质量一协会 social_group 450102 'del(.address)'
+    org "$q2" 南宁市兴宁区质量二协会 social_group 450102 \
+        '.source_updated_at = "2026-11-19T10:00:00+08:00"'
+    org "$q3" 南宁市兴宁区质量三协会 social_group 450102 'del(.approved_on)'
+} > "$Q/01-organizations.jsonl"
+report() { $NPOCTL quality report --province 45 "$@" 2>/dev/null; }
+$NPOCTL import --province 45 --as-of $ASOF "$Q" > /dev/null 2>&1
+r=$(report)
+open_of() {
+    jq -r '[.findings[] | "\(.uscc) \(.finding.rule) \(.finding.field) \(.finding.outcome)"]
+           | sort | join(",")' <<< "$1"
+}
+check_eq "the open findings are kept, one each" "$(open_of "$r")" \
+    "$q1 missing_required address flagged,$q3 missing_required approved_on refused"
+check_eq "with where it was read" \
+    "$(jq -r --arg u "$q3" '.findings[] | select(.uscc == $u)
+         | "\(.finding.path | sub(".*/"; "")):\(.finding.line)"' <<< "$r")" \
+    "01-organizations.jsonl:3"
+check_eq "found on the import's date, due 10 working days later" \
+    "$(jq -r '.findings[0] | "\(.found_on) \(.due_by)"' <<< "$r")" "2026-11-22 2026-12-04"
+check_eq "stale_source is kept closed: lateness is counted, not corrected" \
+    "$(report --all | jq -r --arg u "$q2" '.findings[] | select(.uscc == $u)
+         | "\(.finding.rule) \(.fixed_on)"')" "stale_source 2026-11-22"
+check_eq "counts" "$(jq -c '[.open, .overdue]' <<< "$r")" '[2,0]'
+check_eq "overdue after the due date" \
+    "$(report --overdue --as-of 2026-12-07 | jq -c '[.open, .overdue, (.findings | length)]')" \
+    '[2,2,2]'
+$NPOCTL import --province 45 --as-of $ASOF "$Q" > /dev/null 2>&1
+check_eq "found again: still one each, the clock not restarted" \
+    "$(report | jq -c '[.open, (.findings | map(.found_on) | unique)]')" '[2,["2026-11-22"]]'
+check_eq "and stale_source not counted twice" \
+    "$(sql "SELECT count(*) FROM registry.findings WHERE rule = 'stale_source'
+            AND record_ref = '$q2'")" 1
+{
+    org "$q1" 南宁市兴宁区质量一协会 social_group 450102
+    org "$q3" 南宁市兴宁区质量三协会 social_group 450102
+} > "$Q/01-organizations.jsonl"
+$NPOCTL import --province 45 --as-of 2026-11-24T03:00:00Z "$Q" > /dev/null 2>&1
+check_eq "corrected records close their findings" "$(report | jq -c '.open')" 0
+check_eq "on the date of the import that read them right" \
+    "$(report --all | jq -r '[.findings[] | select(.finding.rule == "missing_required")
+                               | .fixed_on] | unique | join(" ")')" "2026-11-24"
+check_eq "and the refused one is stored now" \
+    "$(sql "SELECT count(*) FROM registry.organizations WHERE uscc = '$q3'")" 1
+err=$(NPO_ACTOR=registrar:44:gd $NPOCTL quality report --province 45 2>&1)
+check_match "another province's registrar may not read them" "$err" 'out_of_division'
+for secret in 梁小敏 020-38621234; do
+    check_eq "no personal value kept in a finding: $secret" \
+        "$(sql "SELECT count(*) FROM registry.findings WHERE detail || value LIKE '%$secret%'")" 0
+done
+
 # The registry's own codes go past a code a return brought
 alpha=0123456789ABCDEFGHJKLMNPQRTUWXY
 u1=$(make_apps 1 t21a 440305 | $NPOCTL register --file - --approve | uscc_of)
