@@ -750,3 +750,13 @@ npo_codes_test (bool verbose)
     if (verbose)
         printf ("%s\n", npo_selftest_failed == failed_before ? "OK" : "FAILED");
 }
+
+uint64_t
+npo_fnv1a (const void *data, size_t len)
+{
+    const unsigned char *bytes = data;
+    uint64_t hash = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++)
+        hash = (hash ^ bytes [i]) * 1099511628211ull;
+    return hash;
+}

@@ -111,4 +111,9 @@ bool
 void
     npo_codes_test (bool verbose);
 
+//  The 64-bit FNV-1a hash of len bytes: for hash tables and cache tags, not
+//  for anything an adversary may choose to collide.
+uint64_t
+    npo_fnv1a (const void *data, size_t len);
+
 #endif

@@ -184,9 +184,7 @@ s_etag (struct evhttp_request *req)
     struct evbuffer *body = evhttp_request_get_output_buffer (req);
     size_t len = evbuffer_get_length (body);
     const unsigned char *bytes = evbuffer_pullup (body, -1);
-    uint64_t hash = 14695981039346656037ull;
-    for (size_t i = 0; i < len; i++)
-        hash = (hash ^ bytes [i]) * 1099511628211ull;
+    uint64_t hash = npo_fnv1a (bytes, len);
     char etag [24];
     snprintf (etag, sizeof etag, "\"%016llx\"", (unsigned long long) hash);
     evhttp_add_header (evhttp_request_get_output_headers (req), "ETag", etag);

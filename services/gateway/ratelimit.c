@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "codes.h"
 #include "ratelimit.h"
 
 #define S_SLOTS     16384               //  addresses followed at once (a power of 2)
@@ -87,9 +88,7 @@ ratelimit_take (ratelimit_t *self, const struct sockaddr *addr, double now)
 {
     unsigned char key [16];
     s_key (addr, key);
-    uint32_t hash = 2166136261u;        //  FNV-1a
-    for (int i = 0; i < 16; i++)
-        hash = (hash ^ key [i]) * 16777619u;
+    uint32_t hash = (uint32_t) npo_fnv1a (key, 16);
     //  Its own slot, else a free or refilled one, else the first (shared)
     slot_t *slot = NULL, *spare = NULL;
     for (int i = 0; i < S_PROBES && !slot; i++) {

@@ -193,6 +193,12 @@ typedef struct {
     bool progress;                  //  standard error is a terminal
     long long read;                 //  records read, for the progress line
     ctl_t *ctl;                     //  NULL: --dry-run
+    FILE *every;                    //  --findings: every finding, a JSON line each
+    //  Before section 01 is sent, a first pass learns which record of each
+    //  key is kept (3.4), so that a record that loses to a later one is not
+    //  written first: importing a file twice then changes nothing
+    bool scanning;
+    s_key_t **winners;
     s_sent_t batch [S_BATCH];
     size_t nbatch;
     int failed;                     //  a service did not answer: the exit status
@@ -212,10 +218,7 @@ typedef struct {
 static uint64_t
 s_hash (const char *s)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char) *s) * 1099511628211ull;
-    return h;
+    return npo_fnv1a (s, strlen (s));
 }
 
 //  Counts one finding under its rule, with an example when there is room.
@@ -227,6 +230,12 @@ s_finding (s_rec_t *rec, const char *rule, const s_field_t *field, const char *o
 {
     s_run_t *run = rec->run;
     const s_file_t *file = &run->files [rec->file];
+    if (run->scanning) {
+        //  (the first pass only learns which record of a key is kept)
+        rec->refused = rec->refused || strcmp (outcome, "refused") == 0;
+        rec->flagged = rec->flagged || strcmp (outcome, "flagged") == 0;
+        return;
+    }
     char name [96];
     snprintf (name, sizeof name, "%d/%s/%s", file->section->number, rule, outcome);
     json_t *entry = json_object_get (run->findings, name);
@@ -253,6 +262,21 @@ s_finding (s_rec_t *rec, const char *rule, const s_field_t *field, const char *o
         if (detail)
             json_object_set_new (example, "detail", json_string (detail));
         json_array_append_new (examples, example);
+    }
+    if (run->every) {
+        json_t *line = json_pack ("{s:i, s:s, s:I, s:s, s:s, s:s}",
+                                  "section", file->section->number, "path", file->path,
+                                  "line", (json_int_t) rec->line, "rule", rule,
+                                  "field", field? field->name: "", "outcome", outcome);
+        if (rec->uscc)
+            json_object_set_new (line, "uscc", json_string (rec->uscc));
+        if (detail)
+            json_object_set_new (line, "detail", json_string (detail));
+        char *text = json_dumps (line, JSON_COMPACT);
+        if (text)
+            fprintf (run->every, "%s\n", text);
+        free (text);
+        json_decref (line);
     }
     if (rec->found) {
         json_t *kept = json_pack ("{s:s, s:s, s:s}", "rule", rule, "outcome", outcome,
@@ -627,6 +651,19 @@ s_findings_of (const s_run_t *run, const s_rec_t *rec, Npo__ImportedOrg *org)
     }
 }
 
+//  Returns true when the record at file, line is the one kept of its key
+//  (the first pass's verdict; true without one).
+static bool
+s_winner (const s_run_t *run, const char *key, size_t file, long long line)
+{
+    if (!run->winners)
+        return true;
+    const s_key_t *k = run->winners [s_hash (key) & (run->nbuckets - 1)];
+    while (k && strcmp (k->key, key))
+        k = k->next;
+    return !k || (k->file == file && k->line == line);
+}
+
 //  Queues a record npoctl refused, for its findings to be kept.
 static void
 s_queue_refused (s_run_t *run, const s_rec_t *rec)
@@ -743,7 +780,7 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
     }
     if (rec.refused) {
         file->refused++;
-        if (keep && rec.uscc && json_object_get (record, "uscc"))
+        if (keep && !run->scanning && rec.uscc && json_object_get (record, "uscc"))
             s_queue_refused (run, &rec);
         json_decref (rec.found);
         return;
@@ -788,7 +825,7 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
         const char *d = json_string_value (json_object_get (record, "authority_division"));
         json_object_set_new (run->orgs, rec.uscc, json_string (d? d: ""));
     }
-    if (keep)
+    if (keep && !run->scanning && s_winner (run, full_key, file_index, line))
         s_queue_org (run, &rec);
     json_decref (rec.found);
 }
@@ -1284,11 +1321,48 @@ s_report (s_run_t *run)
 //  ---------------------------------------------------------------------
 //  The verb
 
+static void
+s_free_keys (s_key_t **keys, size_t nbuckets)
+{
+    for (size_t b = 0; keys && b < nbuckets; b++)
+        for (s_key_t *k = keys [b], *next; k; k = next) {
+            next = k->next;
+            free (k);
+        }
+    free (keys);
+}
+
+//  The first pass over section 01's files: which record of each key is kept.
+static void
+s_scan (s_run_t *run)
+{
+    run->scanning = true;
+    for (size_t i = 0; i < run->nfiles; i++) {
+        s_file_t *file = &run->files [i];
+        FILE *in = file->section->number == 1? fopen (file->path, "r"): NULL;
+        if (!in)
+            continue;
+        const char *why;
+        if (file->csv)
+            s_read_csv (run, i, in, &why);
+        else
+            s_read_jsonl (run, i, in);
+        fclose (in);
+        //  Counted again by the pass that stores
+        s_file_t fresh = { .path = file->path, .section = file->section, .csv = file->csv };
+        *file = fresh;
+    }
+    run->winners = run->keys;
+    run->keys = NULL;
+    run->read = 0;
+    run->scanning = false;
+}
+
 int
 ctl_import (ctl_t *ctl, int argc, char **argv)
 {
     (void) ctl;
-    char *province = NULL, *as_of = NULL;
+    char *province = NULL, *as_of = NULL, *every = NULL;
     protobuf_c_boolean dry_run = 0;
     s_run_t run = { 0 };
     int first = 0;
@@ -1302,6 +1376,9 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
         else
         if (strcmp (argv [first], "--as-of") == 0 && first + 1 < argc)
             as_of = argv [++first];
+        else
+        if (strcmp (argv [first], "--findings") == 0 && first + 1 < argc)
+            every = argv [++first];
         else
             return ctl_usage_error ("import", "unknown option %s", argv [first]);
         first++;
@@ -1328,12 +1405,18 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     run.findings = json_object ();
     run.orgs = json_object ();
     run.progress = isatty (STDERR_FILENO);
+    if (every && !(run.every = fopen (every, "w"))) {
+        fprintf (stderr, "npoctl import: --findings %s: %s\n", every, strerror (errno));
+        return EXIT_USAGE;
+    }
     run.ctl = dry_run? NULL: ctl;
     int rc = 0;
     for (int i = first; i < argc && rc == 0; i++)
         rc = s_add_path (&run, argv [i]);
     if (rc == 0 && run.nfiles)
         qsort (run.files, run.nfiles, sizeof *run.files, s_path_cmp);
+    if (rc == 0 && run.ctl)
+        s_scan (&run);
     for (size_t i = 0; i < run.nfiles && rc == 0 && !run.failed; i++) {
         s_file_t *file = &run.files [i];
         if (run.ctl && file->section->number != 1) {
@@ -1366,6 +1449,10 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
         s_unknown_fields (&run, file, names);
         json_decref (names);
     }
+    if (run.every && fclose (run.every)) {
+        fprintf (stderr, "npoctl import: --findings %s: %s\n", every, strerror (errno));
+        rc = rc? rc: EXIT_REFUSED;
+    }
     if (rc == 0)
         rc = s_report (&run);
     if (run.failed)
@@ -1374,12 +1461,8 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     for (size_t i = 0; i < run.nfiles; i++)
         free (run.files [i].path);
     free (run.files);
-    for (size_t b = 0; b < run.nbuckets; b++)
-        for (s_key_t *k = run.keys [b], *next; k; k = next) {
-            next = k->next;
-            free (k);
-        }
-    free (run.keys);
+    s_free_keys (run.keys, run.nbuckets);
+    s_free_keys (run.winners, run.nbuckets);
     json_decref (run.ignored);
     json_decref (run.refused_files);
     json_decref (run.unknown_fields);

@@ -833,14 +833,15 @@ static const verb_t s_verbs [] = {
       "  publisher is silent). Stops at province_seq N (--until), after SECONDS\n"
       "  without events (--idle), or on SIGINT/SIGTERM." },
     { "import", ctl_import,
-      "npoctl import --province NN [--dry-run] [--as-of TIME] PATH...\n"
+      "npoctl import --province NN [--dry-run] [--as-of TIME] [--findings FILE] PATH...\n"
       "  Checks a province's data return: files NN-<section>.jsonl or .csv\n"
       "  (docs/import.md), given one by one or as directories. Every record is\n"
       "  checked against its section's fields, the rules across them, the 24-hour\n"
       "  freshness rule (against --as-of, an RFC 3339 time; default now) and the keys\n"
       "  already read. Prints the report as one JSON document (counts per file and\n"
       "  section, findings by rule with examples, every record refused; never a\n"
-      "  personal value) and a summary on standard error. Section 01's records are\n"
+      "  personal value) and a summary on standard error; --findings FILE writes\n"
+      "  every finding, a JSON line each. Section 01's records are\n"
       "  stored in the registry (upserted by uscc: a file imported twice changes\n"
       "  nothing); sections 02 and 03 can only be checked, with --dry-run, which\n"
       "  stores nothing. Exit 1 when a record or file was refused, 3 when the\n"
@@ -862,6 +863,22 @@ static const verb_t s_verbs [] = {
       "  records, SHA-256), and DIR/latest.json is the newest. A snapshot and the\n"
       "  deltas after it, applied in order (each record replaces the one with its\n"
       "  uscc), give the public data set as of the last delta's SEQ (docs/open-data.md)." },
+    { "gen", ctl_gen,
+      "npoctl gen --orgs N --seed S --out DIR [--province NN|all] [--error-rate R]"
+      " [--as-of TIME]\n"
+      "  Writes a synthetic data return into DIR, which must be new or empty:\n"
+      "  01-organizations.jsonl, 02-officers.jsonl and 03-work-history.jsonl\n"
+      "  (docs/import.md) for N organizations (1 to 1000000) with 3 to 9 officers\n"
+      "  each, expected-findings.jsonl and manifest.json (also printed). The same\n"
+      "  N, S (0 to 2^64-1), province, R and TIME give the same bytes.\n"
+      "  --province NN: a province's two digits (10: the ministry's own\n"
+      "  organizations), or all, weighted by population; default 44.\n"
+      "  --error-rate R: 0 to 0.5, default 0: the chance of each record carrying one\n"
+      "  error of a rule of its section (docs/import.md 6.1), each listed in\n"
+      "  expected-findings.jsonl with file, line, rule, field, uscc and outcome.\n"
+      "  --as-of TIME: YYYY-MM-DDTHH:MM:SSZ, default 2026-01-01T00:00:00Z, the\n"
+      "  import's arrival: every date is before it, every source_updated_at within\n"
+      "  the 24 hours before it (import with --as-of TIME to find nothing else)." },
     { "show", s_show,
       "npoctl show USCC\n"
       "  Prints an organization's full registry record as JSON." },

@@ -83,6 +83,9 @@ int
 //  Verb of export.c
 int
     ctl_export (ctl_t *ctl, int argc, char **argv);
+//  Verb of gen.c
+int
+    ctl_gen (ctl_t *ctl, int argc, char **argv);
 
 //  Verb of subscribe.c
 int

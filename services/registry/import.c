@@ -88,9 +88,8 @@ s_status (const char *stored, const char *imported)
 
 //  Sets outcome's refusal from the constraint the database named.
 static void
-s_refusal (reg_t *self, Npo__ImportOutcome *outcome)
+s_refusal (const char *constraint, Npo__ImportOutcome *outcome)
 {
-    const char *constraint = npo_db_constraint (self->db);
     if (strcmp (constraint, "organizations_active_name") == 0) {
         outcome->error_code = npo_strdup ("same_org_two_codes");
         outcome->error_message = npo_strdup ("an active organization of this authority "
@@ -162,11 +161,14 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
     if (rc == 0)
         rc = reg_db_insert_org (self, &org, 0);
     if (rc && *npo_db_constraint (self->db)) {
+        //  (read before the rollback, which clears it)
+        char constraint [64];
+        snprintf (constraint, sizeof constraint, "%s", npo_db_constraint (self->db));
         npo__organization__free_unpacked (stored, NULL);
         if (npo_db_cmd (self->db, "ROLLBACK TO SAVEPOINT import_one", 0, NULL))
             return -1;
         outcome->outcome = npo_strdup ("refused");
-        s_refusal (self, outcome);
+        s_refusal (constraint, outcome);
         return 0;
     }
     if (rc == 0) {

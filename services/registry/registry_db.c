@@ -53,12 +53,13 @@ reg_db_insert_org (reg_t *self, const Npo__Organization *org, uint64_t applicati
     params [1] = org->org_code;
     params [2] = org->approved_on;
     params [3] = application_id? app: NULL;         //  0: imported, no application
-    int n = s_basic_values (org->basic, params, 4);
+    params [4] = org->status && *org->status? org->status: "active";
+    int n = s_basic_values (org->basic, params, 5);
     size_t sl = (size_t) snprintf (sql, sizeof sql,
-        "INSERT INTO organizations (uscc, org_code, approved_on, application_id");
-    size_t vl = (size_t) snprintf (values, sizeof values, "$1, $2, $3, $4");
-    for (int i = 4; i < n; i++) {
-        sl += (size_t) snprintf (sql + sl, sizeof sql - sl, ", %s", desc->fields [i - 4].name);
+        "INSERT INTO organizations (uscc, org_code, approved_on, application_id, status");
+    size_t vl = (size_t) snprintf (values, sizeof values, "$1, $2, $3, $4, $5");
+    for (int i = 5; i < n; i++) {
+        sl += (size_t) snprintf (sql + sl, sizeof sql - sl, ", %s", desc->fields [i - 5].name);
         vl += (size_t) snprintf (values + vl, sizeof values - vl, ", $%d", i + 1);
     }
     if (sl + strlen (values) + 16 >= sizeof sql || vl >= sizeof values) {

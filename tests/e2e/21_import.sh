@@ -163,6 +163,8 @@ dup=$(echo 52440106MJL06012 | awk -f "$ROOT/tests/lib/uscc_make.awk")  # A's org
     org 51440111MJL0421524 广州市白云区书法艺术研究会 social_group 440111
     org 51440104MJL177487H 广州市越秀区餐饮商会 social_group 440104
     org "$dup" 广州市天河区某服务中心 social_service 440106
+    org "$(echo 51440106MJT00009 | awk -f "$ROOT/tests/lib/uscc_make.awk")" \
+        广州市天河区青少年科技教育协会 social_group 440106
 } > "$S/01-organizations.jsonl"
 stored() {
     sql "SELECT uscc || ' ' || version || ' ' || status || ' ' || address
@@ -173,9 +175,10 @@ events() { sql "SELECT last FROM registry.outbox_seq"; }
 out=$($NPOCTL import --province 44 --as-of $ASOF "$S" 2>/dev/null)
 check_eq "stored: created, and one refused" \
     "$(jq -c '.sections["1"] | [.created, .updated, .unchanged, .refused]' <<< "$out")" \
-    '[3,0,0,1]'
-check_eq "the registry refuses a code already another organization's" \
-    "$(jq -r '.refused[] | "\(.line) \(.rule)"' <<< "$out")" "4 duplicate_code"
+    '[3,0,0,2]'
+check_eq "the registry refuses a code, or an active name, already another's" \
+    "$(jq -r '.refused[] | "\(.line) \(.rule)"' <<< "$out" | tr '\n' ' ')" \
+    "4 duplicate_code 5 same_org_two_codes "
 check_eq "the registry holds them, version 1" "$(stored | awk '{ print $2 }' | sort -u)" 1
 check_eq "three of them" "$(stored | wc -l)" 3
 check "the gateway serves an imported organization" wait_until 10 \
