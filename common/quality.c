@@ -32,53 +32,131 @@ npo_workdays_add (const char *date, int n, char *out)
     return 0;
 }
 
+//  A PostgreSQL array literal, grown as elements are added.
+typedef struct {
+    char *text;
+    size_t len, cap;
+    size_t count;
+} s_array_t;
+
+static void
+s_array_add (s_array_t *a, const char *value)
+{
+    size_t need = a->len + 2 * strlen (value) + 8;
+    if (need > a->cap) {
+        a->cap = need * 2;
+        a->text = realloc (a->text, a->cap);
+        if (!a->text)
+            abort ();
+    }
+    a->text [a->len++] = a->count++? ',': '{';
+    a->text [a->len++] = '"';
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            a->text [a->len++] = '\\';
+        a->text [a->len++] = *p;
+    }
+    a->text [a->len++] = '"';
+    a->text [a->len] = 0;
+}
+
+//  Returns the literal ("{}" when empty); the array is done with.
+static const char *
+s_array_end (s_array_t *a)
+{
+    if (!a->count) {
+        free (a->text);
+        a->text = strdup ("{}");
+        if (!a->text)
+            abort ();
+        return a->text;
+    }
+    a->text [a->len++] = '}';
+    a->text [a->len] = 0;
+    return a->text;
+}
+
+enum { C_REF, C_USCC, C_RULE, C_FIELD, C_DETAIL, C_VALUE, C_OUTCOME, C_PATH, C_LINE, C_COLS };
+
 int
-npo_findings_reconcile (npo_db_t *db, const char *province, int section, const char *ref,
-                        const char *uscc, Npo__Finding **found, size_t n, const char *today)
+npo_findings_reconcile (npo_db_t *db, const char *province, int section,
+                        const npo_record_findings_t *records, size_t n, const char *today)
 {
     char section_text [12], due [11];
     snprintf (section_text, sizeof section_text, "%d", section);
     if (npo_workdays_add (today, 10, due))
         return -1;
-    //  The open ones found again stay open; every other open one is fixed
-    size_t cap = 3;                 //  "{", "}" and the NUL
-    for (size_t i = 0; i < n; i++)
-        cap += strlen (found [i]->rule) + strlen (found [i]->field) + 8;
-    char *keys = malloc (cap);
-    if (!keys)
-        abort ();
-    size_t len = (size_t) snprintf (keys, cap, "{");
-    for (size_t i = 0; i < n; i++)
-        len += (size_t) snprintf (keys + len, cap - len, "%s\"%s/%s\"", i? ",": "",
-                                  found [i]->rule, found [i]->field);
-    snprintf (keys + len, cap - len, "}");
-    const char *close [6] = { province, section_text, ref, keys, today };
+    //  The refs (a ref given twice: its last), the keys found, and the rows
+    //  to write, open ones and stale ones apart
+    s_array_t refs = { 0 }, keys = { 0 }, open [C_COLS] = { { 0 } }, stale [C_COLS] = { { 0 } };
+    for (size_t i = n; i-- > 0;) {
+        const npo_record_findings_t *r = &records [i];
+        bool seen = false;
+        for (size_t j = i + 1; j < n && !seen; j++)
+            seen = strcmp (records [j].ref, r->ref) == 0;
+        if (seen)
+            continue;
+        s_array_add (&refs, r->ref);
+        for (size_t k = 0; k < r->n; k++) {
+            const Npo__Finding *f = r->found [k];
+            //  One row per rule and field of a record
+            bool again = false;
+            for (size_t m = k + 1; m < r->n && !again; m++)
+                again = !strcmp (r->found [m]->rule, f->rule)
+                     && !strcmp (r->found [m]->field, f->field);
+            if (again)
+                continue;
+            bool is_stale = strcmp (f->rule, "stale_source") == 0;
+            char key [512], line [24];
+            snprintf (key, sizeof key, "%s\x1f%s/%s", r->ref, f->rule, f->field);
+            snprintf (line, sizeof line, "%llu", (unsigned long long) f->line);
+            if (!is_stale)
+                s_array_add (&keys, key);
+            s_array_t *rows = is_stale? stale: open;
+            const char *values [C_COLS] = { r->ref, r->uscc, f->rule, f->field, f->detail,
+                                            f->value, f->outcome, f->path, line };
+            for (int c = 0; c < C_COLS; c++)
+                s_array_add (&rows [c], values [c]);
+        }
+    }
+    const char *close [5] = { province, section_text, today, s_array_end (&refs),
+                              s_array_end (&keys) };
     int rc = npo_db_cmd (db,
-        "UPDATE findings SET fixed_on = $5 WHERE province = $1 AND section = $2"
-        " AND record_ref = $3 AND fixed_on IS NULL AND rule || '/' || field <> ALL ($4::text[])",
+        "UPDATE findings SET fixed_on = $3 WHERE province = $1 AND section = $2"
+        " AND fixed_on IS NULL AND record_ref = ANY ($4::text[])"
+        " AND NOT (record_ref || chr (31) || rule || '/' || field = ANY ($5::text[]))",
         5, close);
-    free (keys);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        const Npo__Finding *f = found [i];
-        char line [24];
-        snprintf (line, sizeof line, "%llu", (unsigned long long) f->line);
-        bool stale = strcmp (f->rule, "stale_source") == 0;
-        const char *params [13] = { province, section_text, ref, uscc, f->rule, f->field,
-                                    f->detail, f->value, f->outcome, f->path, line, today,
-                                    stale? NULL: due };
-        rc = npo_db_cmd (db, stale?
-            "INSERT INTO findings (province, section, record_ref, uscc, rule, field, detail,"
-            " value, outcome, path, line, found_on, due_by, fixed_on)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12)"
-            " ON CONFLICT (province, section, record_ref, detail)"
-            " WHERE rule = 'stale_source' DO NOTHING":
-            "INSERT INTO findings (province, section, record_ref, uscc, rule, field, detail,"
-            " value, outcome, path, line, found_on, due_by)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-            " ON CONFLICT (province, section, record_ref, rule, field) WHERE fixed_on IS NULL"
-            " DO UPDATE SET detail = EXCLUDED.detail, value = EXCLUDED.value,"
-            " outcome = EXCLUDED.outcome, path = EXCLUDED.path, line = EXCLUDED.line,"
-            " uscc = EXCLUDED.uscc", 13, params);
+    for (int pass = 0; pass < 2; pass++) {
+        s_array_t *rows = pass? stale: open;
+        const char *params [4 + C_COLS] = { province, section_text, today, due };
+        for (int c = 0; c < C_COLS; c++)
+            params [4 + c] = s_array_end (&rows [c]);
+        if (rc == 0 && rows [0].count)
+            rc = npo_db_cmd (db, pass?
+                "INSERT INTO findings (province, section, record_ref, uscc, rule, field, detail,"
+                " value, outcome, path, line, found_on, fixed_on)"
+                " SELECT $1, $2::int, r, u, ru, fi, de, va, ou, pa, li, $3::date, $3::date"
+                " FROM unnest ($5::text[], $6::text[], $7::text[], $8::text[], $9::text[],"
+                "   $10::text[], $11::text[], $12::text[], $13::bigint[])"
+                "   AS t (r, u, ru, fi, de, va, ou, pa, li) WHERE $4::date IS NOT NULL"
+                " ON CONFLICT (province, section, record_ref, detail)"
+                " WHERE rule = 'stale_source' DO NOTHING":
+                "INSERT INTO findings (province, section, record_ref, uscc, rule, field, detail,"
+                " value, outcome, path, line, found_on, due_by)"
+                " SELECT $1, $2::int, r, u, ru, fi, de, va, ou, pa, li, $3::date, $4::date"
+                " FROM unnest ($5::text[], $6::text[], $7::text[], $8::text[], $9::text[],"
+                "   $10::text[], $11::text[], $12::text[], $13::bigint[])"
+                "   AS t (r, u, ru, fi, de, va, ou, pa, li)"
+                " ON CONFLICT (province, section, record_ref, rule, field) WHERE fixed_on IS NULL"
+                " DO UPDATE SET detail = EXCLUDED.detail, value = EXCLUDED.value,"
+                " outcome = EXCLUDED.outcome, path = EXCLUDED.path, line = EXCLUDED.line,"
+                " uscc = EXCLUDED.uscc", 4 + C_COLS, params);
+    }
+    free (refs.text);
+    free (keys.text);
+    for (int c = 0; c < C_COLS; c++) {
+        free (open [c].text);
+        free (stale [c].text);
     }
     return rc;
 }

@@ -18,16 +18,25 @@
 int
     npo_workdays_add (const char *date, int n, char *out);
 
-//  Reconciles the open findings of one record (province, section, ref) with
-//  those found now, in the caller's transaction: one found again keeps its
-//  found_on and due_by (path, line, detail and outcome updated), an open one
-//  not found again is closed (fixed_on = today), a new one is opened (due 10
-//  working days after today). stale_source is kept closed from the start.
-//  today: YYYY-MM-DD. Returns 0, or -1 (the transaction is to be rolled back).
+//  The findings of one record, found now.
+typedef struct {
+    const char *ref;            //  the record's key (docs/import.md 6.4)
+    const char *uscc;
+    Npo__Finding **found;
+    size_t n;
+} npo_record_findings_t;
+
+//  Reconciles the open findings of each record (province, section, ref) with
+//  those found now, in the caller's transaction and three statements for
+//  the whole batch: one found again keeps its found_on and due_by (path,
+//  line, detail and outcome updated), an open one not found again is closed
+//  (fixed_on = today), a new one is opened (due 10 working days after
+//  today). stale_source is kept closed from the start. A ref given twice
+//  counts as its last. today: YYYY-MM-DD. Returns 0, or -1 (the
+//  transaction is to be rolled back).
 int
-    npo_findings_reconcile (npo_db_t *db, const char *province, int section, const char *ref,
-                            const char *uscc, Npo__Finding **found, size_t n,
-                            const char *today);
+    npo_findings_reconcile (npo_db_t *db, const char *province, int section,
+                            const npo_record_findings_t *records, size_t n, const char *today);
 
 //  Answers ListFindings from this service's findings table.
 void

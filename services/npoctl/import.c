@@ -33,7 +33,8 @@
 #define S_EXAMPLES      5               //  examples per rule and section
 #define S_STALE_S       (24 * 3600)     //  older than this at arrival: stale
 #define S_SKEW_S        300             //  later than this after arrival: future
-#define S_BATCH         500             //  records a call to a service
+#define S_BATCH         100             //  records a call to a service (the registry
+                                        //  serves nothing else meanwhile)
 
 //  ---------------------------------------------------------------------
 //  Field tables (docs/import.md section 4)

@@ -194,43 +194,51 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
     return rc;
 }
 
-//  Keeps the record's findings: npoctl's, and the registry's own refusal or
-//  kept status in outcome. Returns 0 or -1.
-static int
-s_keep_findings (reg_t *self, const Npo__ImportedOrg *rec, const Npo__ImportOutcome *outcome,
-                 const char *province, const char *today)
+//  A record's findings as the batch keeps them: npoctl's, and the registry's
+//  own refusal or kept status.
+typedef struct {
+    Npo__Finding refusal, status;
+    char detail [64];
+    Npo__Finding **all;
+} s_kept_t;
+
+//  Gathers the record's findings into kept and entry. Returns false when the
+//  record has no key (its findings are the report's only: docs/import.md 6.3).
+static bool
+s_gather (const Npo__ImportedOrg *rec, const Npo__ImportOutcome *outcome, s_kept_t *kept,
+          npo_record_findings_t *entry)
 {
     if (!uscc_valid (rec->uscc))
-        return 0;                   //  no key: the report only (docs/import.md 6.3)
-    Npo__Finding refusal = NPO__FINDING__INIT, status = NPO__FINDING__INIT;
-    char detail [64];
-    Npo__Finding **all = calloc (rec->n_findings + 2, sizeof *all);
-    if (!all)
+        return false;
+    npo__finding__init (&kept->refusal);
+    npo__finding__init (&kept->status);
+    kept->all = calloc (rec->n_findings + 2, sizeof *kept->all);
+    if (!kept->all)
         abort ();
     size_t n = 0;
     for (size_t i = 0; i < rec->n_findings; i++)
-        all [n++] = rec->findings [i];
+        kept->all [n++] = rec->findings [i];
     if (strcmp (outcome->outcome, "refused") == 0 && !rec->refused) {
-        refusal.rule = outcome->error_code;
-        refusal.outcome = "refused";
-        refusal.detail = outcome->error_message;
-        refusal.path = rec->path;
-        refusal.line = rec->line;
-        all [n++] = &refusal;
+        kept->refusal.rule = outcome->error_code;
+        kept->refusal.outcome = "refused";
+        kept->refusal.detail = outcome->error_message;
+        kept->refusal.path = rec->path;
+        kept->refusal.line = rec->line;
+        kept->all [n++] = &kept->refusal;
     }
     if (*outcome->kept_status) {
-        snprintf (detail, sizeof detail, "the register holds it as %s", outcome->kept_status);
-        status.rule = "inconsistent_status";
-        status.outcome = "flagged";
-        status.detail = detail;
-        status.path = rec->path;
-        status.line = rec->line;
-        all [n++] = &status;
+        snprintf (kept->detail, sizeof kept->detail, "the register holds it as %s",
+                  outcome->kept_status);
+        kept->status.rule = "inconsistent_status";
+        kept->status.outcome = "flagged";
+        kept->status.detail = kept->detail;
+        kept->status.path = rec->path;
+        kept->status.line = rec->line;
+        kept->all [n++] = &kept->status;
     }
-    int rc = npo_findings_reconcile (self->db, province, 1, rec->uscc, rec->uscc, all, n,
-                                     today);
-    free (all);
-    return rc;
+    *entry = (npo_record_findings_t) { .ref = rec->uscc, .uscc = rec->uscc,
+                                       .found = kept->all, .n = n };
+    return true;
 }
 
 void
@@ -277,6 +285,11 @@ reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         snprintf (today, sizeof today, "%s", cmd->found_on);
     else
         npo_today (today);
+    s_kept_t *kept = calloc (cmd->n_orgs + 1, sizeof *kept);
+    npo_record_findings_t *entries = calloc (cmd->n_orgs + 1, sizeof *entries);
+    if (!kept || !entries)
+        abort ();
+    size_t n_entries = 0;
     int rc = npo_db_begin (self->db);
     for (size_t i = 0; i < cmd->n_orgs && rc == 0; i++) {
         outcomes [i] = malloc (sizeof **outcomes);
@@ -288,9 +301,16 @@ reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
             outcomes [i]->outcome = npo_strdup ("refused");
         else
             rc = s_import_one (self, request, cmd->orgs [i], cmd->province, outcomes [i]);
-        if (rc == 0)
-            rc = s_keep_findings (self, cmd->orgs [i], outcomes [i], cmd->province, today);
+        if (rc == 0 && s_gather (cmd->orgs [i], outcomes [i], &kept [i], &entries [n_entries]))
+            n_entries++;
     }
+    //  The batch's findings in three statements (common/quality.c)
+    if (rc == 0)
+        rc = npo_findings_reconcile (self->db, cmd->province, 1, entries, n_entries, today);
+    for (size_t i = 0; i < cmd->n_orgs; i++)
+        free (kept [i].all);
+    free (kept);
+    free (entries);
     if (rc || npo_db_commit (self->db)) {
         npo_db_rollback (self->db);
         npo__import_reply__free_unpacked (body, NULL);

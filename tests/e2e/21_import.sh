@@ -310,4 +310,32 @@ check_eq "every organization once, version 1" \
 check_eq "one registration event each, no more" \
     "$(sql "SELECT count(*) FROM registry.outbox WHERE seq > $seq_before
             AND topic LIKE '%registry.org_registered' AND org_uscc LIKE '51440106MK%'")" 3000
+
+# -- kill -9 of the registry in the middle: npoctl says so, the same import
+# afterwards completes it, nothing twice
+for i in $(seq 1 3000); do printf '51440106MN%06d\n' "$i"; done \
+    | awk -f "$ROOT/tests/lib/uscc_make.awk" > "$TMP/codes2"
+while read -r code; do
+    printf '{"uscc":"%s","name":"天河区中断测试%s协会","type":"social_group",' "$code" "$code"
+    printf '"authority_division":"440106","approved_on":"2020-01-02","status":"active"}\n'
+done < "$TMP/codes2" > "$K/01-organizations.jsonl"
+seq_before=$(events)
+( exec $NPOCTL --timeout 3000 import --province 44 --as-of $ASOF "$K" > /dev/null 2>&1 ) &
+pid=$!
+count2() { sql "SELECT count(*) FROM registry.organizations WHERE uscc LIKE '51440106MN%'"; }
+wait_until 30 '[ "$(count2)" -gt 0 ]'
+kill -9 "$(cat "$NPO_VAR/run/registry.pid")"
+wait $pid
+check_eq "npoctl says the registry did not answer (3)" "$?" 3
+partial=$(count2)
+check_match "whole batches only ($partial stored)" "$((partial % 100))" '^0$'
+check "the registry restarts" service_restart registry
+out=$($NPOCTL import --province 44 --as-of $ASOF "$K" 2>"$TMP/err2")
+check_eq "and answers the same import (exit 0)" "$?:$(cat "$TMP/err2" | grep npoctl)" "0:"
+check_eq "the same import completes it" \
+    "$(jq -c '.sections["1"] | [.created, .unchanged, .refused]' <<< "$out")" \
+    "[$((3000 - partial)),$partial,0]"
+check_eq "every organization once, one event each" \
+    "$(count2) $(sql "SELECT count(*) FROM registry.outbox WHERE seq > $seq_before
+                      AND org_uscc LIKE '51440106MN%'")" "3000 3000"
 finish
