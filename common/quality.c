@@ -180,13 +180,11 @@ npo_findings_list (npo_db_t *db, const Npo__ListFindings *cmd, Npo__Reply *reply
     PGresult *res = npo_db_exec (db,
         "SELECT rule, field, detail, value, outcome, path, line, province, section,"
         " record_ref, uscc, found_on::text, coalesce (due_by::text, ''),"
-        " coalesce (fixed_on::text, ''),"
-        " count (*) FILTER (WHERE fixed_on IS NULL) OVER (),"
-        " count (*) FILTER (WHERE fixed_on IS NULL AND due_by < $2::date) OVER ()"
+        " coalesce (fixed_on::text, '')"
         " FROM findings WHERE province = $1"
         " AND (fixed_on IS NULL OR $4::boolean)"
         " AND (NOT $3::boolean OR (fixed_on IS NULL AND due_by < $2::date))"
-        " ORDER BY found_on, section, record_ref, rule, field LIMIT $5", 5, params);
+        " ORDER BY found_on, section, record_ref, rule, field, id LIMIT $5", 5, params);
     if (!res) {
         npo_reply_db_failed (db, reply);
         return;
@@ -218,13 +216,9 @@ npo_findings_list (npo_db_t *db, const Npo__ListFindings *cmd, Npo__Reply *reply
             *more [c] = npo_strdup (PQgetvalue (res, r, 9 + c));
         items [r] = s;
     }
-    //  The counts come with the rows; with none listed, ask for them alone
-    if (rows) {
-        list->open = strtoull (PQgetvalue (res, 0, 14), NULL, 10);
-        list->overdue = strtoull (PQgetvalue (res, 0, 15), NULL, 10);
-    }
     PQclear (res);
-    if (!rows) {
+    //  The province's counts, whatever was listed
+    {
         res = npo_db_exec (db,
             "SELECT count (*), count (*) FILTER (WHERE due_by < $2::date)"
             " FROM findings WHERE province = $1 AND fixed_on IS NULL", 2, params);

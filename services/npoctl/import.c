@@ -158,6 +158,7 @@ typedef struct {
     bool csv;
     long long lines, records, stored, refused, flagged, not_stored, no_source_time;
     long long created, updated, unchanged;  //  what the service did (not --dry-run)
+    long long unsent;                       //  checked, never stored: the service failed
 } s_file_t;
 
 //  A record sent to its service, waiting in the batch.
@@ -222,6 +223,18 @@ s_hash (const char *s)
     return npo_fnv1a (s, strlen (s));
 }
 
+//  Returns value cut to 64 characters (not bytes: a character is kept whole).
+static json_t *
+s_short (const char *value)
+{
+    size_t bytes = 0;
+    for (int chars = 0; value [bytes] && chars < 64; chars++)
+        do
+            bytes++;
+        while ((value [bytes] & 0xC0) == 0x80);
+    return json_stringn (value, bytes);
+}
+
 //  Counts one finding under its rule, with an example when there is room.
 //  field names the field (NULL: the record); value is shown only when the
 //  field and the section are not personal.
@@ -259,7 +272,7 @@ s_finding (s_rec_t *rec, const char *rule, const s_field_t *field, const char *o
         const char *value = field? json_string_value (json_object_get (rec->record,
                                                                        field->name)): NULL;
         if (value && !field->personal && !file->section->personal)
-            json_object_set_new (example, "value", json_stringn (value, strnlen (value, 64)));
+            json_object_set_new (example, "value", s_short (value));
         if (detail)
             json_object_set_new (example, "detail", json_string (detail));
         json_array_append_new (examples, example);
@@ -285,7 +298,7 @@ s_finding (s_rec_t *rec, const char *rule, const s_field_t *field, const char *o
         const char *value = field? json_string_value (json_object_get (rec->record,
                                                                        field->name)): NULL;
         if (value && !field->personal && !file->section->personal)
-            json_object_set_new (kept, "value", json_stringn (value, strnlen (value, 64)));
+            json_object_set_new (kept, "value", s_short (value));
         if (detail)
             json_object_set_new (kept, "detail", json_string (detail));
         json_array_append_new (rec->found, kept);
@@ -619,6 +632,16 @@ s_send (s_run_t *run)
     }
     npo__reply__free_unpacked (reply, NULL);
 done:
+    for (size_t i = 0; i < run->nbatch && run->failed; i++) {
+        //  Not stored after all: the registry failed on this batch or one before
+        s_sent_t *sent = &run->batch [i];
+        s_file_t *file = &run->files [sent->file];
+        if (sent->refused)
+            continue;
+        file->stored--;
+        file->flagged -= sent->flagged;
+        file->unsent++;
+    }
     for (size_t i = 0; i < run->nbatch; i++)
         npo__imported_org__free_unpacked (run->batch [i].org, NULL);
     run->nbatch = 0;
@@ -663,6 +686,19 @@ s_winner (const s_run_t *run, const char *key, size_t file, long long line)
     while (k && strcmp (k->key, key))
         k = k->next;
     return !k || (k->file == file && k->line == line);
+}
+
+//  Returns true when the first pass kept a record of this key (a refused
+//  record never is one).
+static bool
+s_stored_elsewhere (const s_run_t *run, const char *key)
+{
+    if (!run->winners)
+        return false;
+    const s_key_t *k = run->winners [s_hash (key) & (run->nbuckets - 1)];
+    while (k && strcmp (k->key, key))
+        k = k->next;
+    return k != NULL;
 }
 
 //  Queues a record npoctl refused, for its findings to be kept.
@@ -781,7 +817,11 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
     }
     if (rec.refused) {
         file->refused++;
-        if (keep && !run->scanning && rec.uscc && json_object_get (record, "uscc"))
+        //  Its findings are kept, unless another record of its key is stored
+        char own [64];
+        snprintf (own, sizeof own, "1\x1f%s\x1f", rec.uscc? rec.uscc: "");
+        if (keep && !run->scanning && rec.uscc && json_object_get (record, "uscc")
+        &&  !s_stored_elsewhere (run, own))
             s_queue_refused (run, &rec);
         json_decref (rec.found);
         return;
@@ -789,11 +829,10 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
     //  The organization must be the province's (3.3): its authority division
     //  from this run's section 01, else the one its code was assigned by
     const char *division = NULL;
-    if (rec.uscc) {
-        division = json_string_value (json_object_get (run->orgs, rec.uscc));
-        if (!division && section->number == 1)
-            division = json_string_value (json_object_get (record, "authority_division"));
-    }
+    if (rec.uscc)
+        division = section->number == 1?
+            json_string_value (json_object_get (record, "authority_division")):
+            json_string_value (json_object_get (run->orgs, rec.uscc));
     if (rec.uscc && strncmp (division? division: rec.uscc + 2, run->province, 2)) {
         s_finding (&rec, "out_of_province", NULL, "refused", NULL);
         file->refused++;
@@ -849,9 +888,9 @@ s_getline (FILE *in, char **buf, size_t *cap, bool *too_long)
     ssize_t n = getline (buf, cap, in);
     if (n < 0)
         return -1;
-    *too_long = n > S_LINE_MAX;
     while (n > 0 && ((*buf) [n - 1] == '\n' || (*buf) [n - 1] == '\r'))
         (*buf) [--n] = 0;
+    *too_long = n > S_LINE_MAX;         //  (the line's end does not count)
     return n;
 }
 
@@ -887,6 +926,11 @@ s_read_jsonl (s_run_t *run, size_t file_index, FILE *in)
             s_refuse_line (run, file_index, line, "line_too_long");
             continue;
         }
+        //  A NUL would end the text early, unseen
+        if (memchr (text, 0, (size_t) n - (size_t) (text - buf))) {
+            s_refuse_line (run, file_index, line, "invalid_encoding");
+            continue;
+        }
         if (s_blank (text))
             continue;
         if (!npo_utf8_valid (text, true, NULL)) {
@@ -906,23 +950,24 @@ s_read_jsonl (s_run_t *run, size_t file_index, FILE *in)
     free (buf);
 }
 
-//  Reads one CSV record (RFC 4180) into cells. Returns the number of cells,
-//  0 at the end of the file, or -1 when a quote is left open or the record is
-//  too long. *lines gets the number of lines it took.
+//  Reads one CSV record (RFC 4180) into cells: strings, or null for a cell
+//  that is not UTF-8 or holds a NUL. Returns the number of cells, 0 at the
+//  end of the file, -1 when a quote is left open, -2 when the record is over
+//  S_LINE_MAX bytes (the rest of it read past). *lines: the lines it took.
 static int
 s_csv_record (FILE *in, json_t *cells, long *lines)
 {
     json_array_clear (cells);
     char *cell = NULL;
-    size_t len = 0, cap = 0, total = 0;
-    bool quoted = false, any = false;
+    size_t len = 0, cap = 0, total = 0, seen = 0;   //  seen: characters of this cell
+    bool quoted = false, any = false, too_long = false;
     *lines = 0;
-    int c;
     while (true) {
-        c = getc (in);
+        int c = getc (in);
         if (c == EOF && !any)
-            return 0;
+            break;
         any = true;
+        total++;
         if (c == EOF && quoted) {
             free (cell);
             return -1;
@@ -934,18 +979,24 @@ s_csv_record (FILE *in, json_t *cells, long *lines)
                 ungetc (next, in);
                 continue;
             }
+            total++;
         }
         else
-        if (!quoted && c == '"' && len == 0) {
+        if (!quoted && c == '"' && seen == 0) {
             quoted = true;
+            seen++;
             continue;
         }
         else
         if (!quoted && (c == ',' || c == '\n' || c == EOF)) {
             if (len && cell [len - 1] == '\r' && c != ',')
                 len--;
-            json_array_append_new (cells, json_stringn (cell? cell: "", len));
-            len = 0;
+            if (!too_long) {
+                const char *text = cell? cell: "";
+                json_t *value = memchr (text, 0, len)? NULL: json_stringn (text, len);
+                json_array_append_new (cells, value? value: json_null ());
+            }
+            len = seen = 0;
             if (c != ',') {
                 (*lines)++;
                 break;
@@ -954,13 +1005,10 @@ s_csv_record (FILE *in, json_t *cells, long *lines)
         }
         if (c == '\n')
             (*lines)++;
-        if (++total > S_LINE_MAX) {
-            free (cell);
-            while (c != EOF && c != '\n')
-                c = getc (in);
-            (*lines)++;
-            return -1;
-        }
+        seen++;
+        too_long = too_long || total > S_LINE_MAX;
+        if (too_long)
+            continue;               //  read to the end of the record, kept nowhere
         if (len + 1 >= cap) {
             cap = cap? cap * 2: 256;
             char *grown = realloc (cell, cap);
@@ -971,7 +1019,9 @@ s_csv_record (FILE *in, json_t *cells, long *lines)
         cell [len++] = (char) c;
     }
     free (cell);
-    return (int) json_array_size (cells);
+    if (!any)
+        return 0;
+    return too_long? -2: (int) json_array_size (cells);
 }
 
 //  Reads a CSV file: the header names the columns (docs/import.md 2.3).
@@ -991,7 +1041,7 @@ s_read_csv (s_run_t *run, size_t file_index, FILE *in, const char **why)
     //  Every column a field name once; every key field present
     for (int i = 0; i < n && !*why; i++) {
         const char *name = json_string_value (json_array_get (header, (size_t) i));
-        if (!npo_utf8_valid (name, false, NULL))
+        if (!name || !npo_utf8_valid (name, false, NULL))
             *why = "invalid_encoding";
         for (int j = 0; j < i && !*why; j++)
             if (strcmp (name, json_string_value (json_array_get (header, (size_t) j))) == 0)
@@ -1014,10 +1064,11 @@ s_read_csv (s_run_t *run, size_t file_index, FILE *in, const char **why)
         if (got == 0)
             break;
         if (got < 0) {
-            s_refuse_line (run, file_index, line, "invalid_csv");
+            s_refuse_line (run, file_index, line, got == -2? "line_too_long": "invalid_csv");
             continue;
         }
-        if (got == 1 && s_blank (json_string_value (json_array_get (cells, 0))))
+        const char *only = json_string_value (json_array_get (cells, 0));
+        if (got == 1 && only && s_blank (only))
             continue;
         if (got != n) {
             s_refuse_line (run, file_index, line, "invalid_csv");
@@ -1028,7 +1079,9 @@ s_read_csv (s_run_t *run, size_t file_index, FILE *in, const char **why)
         for (int i = 0; i < n; i++) {
             const char *name = json_string_value (json_array_get (header, (size_t) i));
             const char *value = json_string_value (json_array_get (cells, (size_t) i));
-            utf8 = utf8 && npo_utf8_valid (value, true, NULL);
+            utf8 = utf8 && value && npo_utf8_valid (value, true, NULL);
+            if (!value)
+                continue;
             const s_field_t *f = file->section->fields;
             while (f->name && strcmp (f->name, name))
                 f++;
@@ -1061,7 +1114,11 @@ s_unknown_fields (s_run_t *run, const s_file_t *file, json_t *seen)
         const s_field_t *f = file->section->fields;
         while (f->name && strcmp (f->name, name))
             f++;
-        if (!f->name)
+        //  Only what looks like a field name: a value must never be echoed
+        size_t n = strlen (name);
+        bool named = n >= 1 && n <= 64
+                  && strspn (name, "abcdefghijklmnopqrstuvwxyz_0123456789") == n;
+        if (!f->name && named)
             json_array_append_new (run->unknown_fields,
                                    json_pack ("{s:s, s:s}", "path", file->path, "field", name));
     }
@@ -1262,6 +1319,7 @@ s_report (s_run_t *run)
             json_object_set_new (entry, "created", json_integer (f->created));
             json_object_set_new (entry, "updated", json_integer (f->updated));
             json_object_set_new (entry, "unchanged", json_integer (f->unchanged));
+            json_object_set_new (entry, "unsent", json_integer (f->unsent));
         }
         char number [4];
         snprintf (number, sizeof number, "%d", f->section->number);
@@ -1272,11 +1330,11 @@ s_report (s_run_t *run)
                            "not_stored", (json_int_t) 0, "flagged", (json_int_t) 0);
             json_object_set_new (sections, number, s);
         }
-        const char *names [8] = { "records", "stored", "refused", "not_stored", "flagged",
-                                  "created", "updated", "unchanged" };
-        long long add [8] = { f->records, f->stored, f->refused, f->not_stored, f->flagged,
-                              f->created, f->updated, f->unchanged };
-        for (int k = 0; k < (run->ctl? 8: 5); k++)
+        const char *names [9] = { "records", "stored", "refused", "not_stored", "flagged",
+                                  "created", "updated", "unchanged", "unsent" };
+        long long add [9] = { f->records, f->stored, f->refused, f->not_stored, f->flagged,
+                              f->created, f->updated, f->unchanged, f->unsent };
+        for (int k = 0; k < (run->ctl? 9: 5); k++)
             json_object_set_new (s, names [k], json_integer (
                 json_integer_value (json_object_get (s, names [k])) + add [k]));
         refused = refused || f->refused;
@@ -1356,6 +1414,7 @@ s_scan (s_run_t *run)
     run->winners = run->keys;
     run->keys = NULL;
     run->read = 0;
+    json_object_clear (run->orgs);
     run->scanning = false;
 }
 
@@ -1399,6 +1458,10 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     struct tm tm;
     gmtime_r (&beijing, &tm);
     strftime (run.today, sizeof run.today, "%Y-%m-%d", &tm);
+    if (every && !(run.every = fopen (every, "w"))) {
+        fprintf (stderr, "npoctl import: --findings %s: %s\n", every, strerror (errno));
+        return EXIT_USAGE;
+    }
     run.ignored = json_array ();
     run.refused_files = json_array ();
     run.unknown_fields = json_array ();
@@ -1406,10 +1469,6 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     run.findings = json_object ();
     run.orgs = json_object ();
     run.progress = isatty (STDERR_FILENO);
-    if (every && !(run.every = fopen (every, "w"))) {
-        fprintf (stderr, "npoctl import: --findings %s: %s\n", every, strerror (errno));
-        return EXIT_USAGE;
-    }
     run.ctl = dry_run? NULL: ctl;
     int rc = 0;
     for (int i = first; i < argc && rc == 0; i++)
@@ -1446,7 +1505,8 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
             json_array_append_new (run.refused_files, json_pack ("{s:s, s:s}",
                                                                  "path", file->path,
                                                                  "code", why));
-        json_t *names = s_field_names (file);
+        //  (not for a refused file: its "header" may be a record)
+        json_t *names = why? NULL: s_field_names (file);
         s_unknown_fields (&run, file, names);
         json_decref (names);
     }

@@ -37,8 +37,10 @@ s_storable (const Npo__ImportedOrg *rec, const char *province)
     if (!b || strlen (b->name) < 4 || !reg_type_code (b->type) || !status
     ||  !npo_date_valid (rec->approved_on))
         return "missing_required";
-    if (!division_valid (b->authority_division))
-        return "invalid_division";
+    //  A well-formed division missing from an old table is the province's
+    //  code still (docs/import.md 3.1: kept)
+    if (strlen (b->authority_division) != 6 || !npo_digits (b->authority_division, 6))
+        return "invalid_format";
     if (strncmp (b->authority_division, province, 2))
         return "out_of_province";
     const ProtobufCMessageDescriptor *desc = &npo__basic_info__descriptor;
@@ -74,16 +76,6 @@ s_same (const Npo__Organization *stored, const Npo__BasicInfo *basic, const char
     free (x);
     free (y);
     return same;
-}
-
-//  An organization's status only moves forward (docs/import.md 3.3):
-//  active -> revoked -> deregistered. Returns the status to store.
-static const char *
-s_status (const char *stored, const char *imported)
-{
-    int rank_stored = !strcmp (stored, "active")? 0: !strcmp (stored, "revoked")? 1: 2;
-    int rank_imported = !strcmp (imported, "active")? 0: !strcmp (imported, "revoked")? 1: 2;
-    return rank_imported < rank_stored? stored: imported;
 }
 
 //  Sets outcome's refusal from the constraint the database named.
@@ -129,11 +121,22 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
     snprintf (org_code, sizeof org_code, "%s", rec->uscc + 8);
     org.org_code = org_code;
     const char *kind;
+    if (stored && strncmp (stored->basic->authority_division, province, 2)) {
+        //  Another province's organization: not this return's to change
+        npo__organization__free_unpacked (stored, NULL);
+        outcome->outcome = npo_strdup ("refused");
+        outcome->error_code = npo_strdup ("out_of_province");
+        outcome->error_message = npo_strdup ("the register holds this organization under "
+                                             "another province's authority");
+        return 0;
+    }
     if (stored) {
-        //  Section 04 owns the capital and the activity area: kept
+        //  Section 04 owns the capital and the activity area: kept. A status
+        //  changes by deregistration (07) or revocation (11), which revoke
+        //  the certificate and end the posts too: section 01 never moves it
         basic.registered_capital = stored->basic->registered_capital;
         basic.activity_area = stored->basic->activity_area;
-        org.status = (char *) s_status (stored->status, rec->status);
+        org.status = stored->status;
         if (strcmp (org.status, rec->status))
             outcome->kept_status = npo_strdup (stored->status);
         if (s_same (stored, &basic, rec->approved_on, org.status)) {
@@ -171,6 +174,8 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
         s_refusal (constraint, outcome);
         return 0;
     }
+    if (rc == 0)
+        rc = npo_db_cmd (self->db, "RELEASE SAVEPOINT import_one", 0, NULL);
     if (rc == 0) {
         //  The events the registry's own commands emit
         bool ok;
@@ -192,6 +197,14 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
     if (rc == 0)
         outcome->outcome = npo_strdup (kind);
     return rc;
+}
+
+//  Returns true when s is 1 to 64 of a-z, 0-9 and _ ("" too, when empty_ok).
+static bool
+s_name (const char *s, bool empty_ok)
+{
+    size_t n = strlen (s);
+    return (n || empty_ok) && n <= 64 && strspn (s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
 //  A record's findings as the batch keeps them: npoctl's, and the registry's
@@ -216,8 +229,19 @@ s_gather (const Npo__ImportedOrg *rec, const Npo__ImportOutcome *outcome, s_kept
     if (!kept->all)
         abort ();
     size_t n = 0;
-    for (size_t i = 0; i < rec->n_findings; i++)
-        kept->all [n++] = rec->findings [i];
+    static const char *const outcomes [] = { "refused", "flagged", "not_stored" };
+    for (size_t i = 0; i < rec->n_findings; i++) {
+        //  Rule and field are names; a value is short (docs/import.md 6.2)
+        const Npo__Finding *f = rec->findings [i];
+        bool known = false;
+        for (int o = 0; o < 3; o++)
+            known = known || strcmp (f->outcome, outcomes [o]) == 0;
+        size_t chars;
+        if (known && s_name (f->rule, false) && s_name (f->field, true)
+        &&  npo_utf8_valid (f->value, false, &chars) && chars <= 64
+        &&  npo_utf8_valid (f->detail, false, &chars) && chars <= 200)
+            kept->all [n++] = rec->findings [i];
+    }
     if (strcmp (outcome->outcome, "refused") == 0 && !rec->refused) {
         kept->refusal.rule = outcome->error_code;
         kept->refusal.outcome = "refused";
@@ -274,6 +298,13 @@ reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     //  A return is the province's: the ministry, or the province's registrar
     if (!reg_may_write (self, division, reply))
         return;
+    if (strcmp (self->actor.role, "registrar") == 0 && strcmp (self->actor.prefix,
+                                                                cmd->province)) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "out_of_division",
+                         "a province's return is for its provincial registrar (registrar:%s)",
+                         cmd->province);
+        return;
+    }
     Npo__ImportReply *body = calloc (1, sizeof *body);
     Npo__ImportOutcome **outcomes = calloc (cmd->n_orgs + 1, sizeof *outcomes);
     if (!body || !outcomes)

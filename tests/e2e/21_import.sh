@@ -199,16 +199,40 @@ check "and the public record follows" wait_until 10 \
     '[[ "$(http_get /v1/orgs/51440111MJL0421524)" == *云城东路1号* ]]'
 org 51440104MJL177487H 广州市越秀区餐饮商会 social_group 440104 '.status = "revoked"' \
     > "$S/01-organizations.jsonl"
-$NPOCTL import --province 44 --as-of $ASOF "$S" >/dev/null 2>&1
-org 51440104MJL177487H 广州市越秀区餐饮商会 social_group 440104 > "$S/01-organizations.jsonl"
 out=$($NPOCTL import --province 44 --as-of $ASOF "$S" 2>/dev/null)
-check_match "a status is never moved back" "$(stored)" '51440104MJL177487H 2 revoked'
+check_match "a stored status is not changed by section 01 (07 and 11 do that)" "$(stored)" \
+    '51440104MJL177487H 1 active'
 check_eq "the record says so" \
     "$(jq -r '.findings[] | select(.rule == "inconsistent_status") | .examples[0].detail' \
-       <<< "$out")" "the register holds it as revoked"
+       <<< "$out")" "the register holds it as active"
+check_eq "so nothing else about a status change happens here either" \
+    "$(sql "SELECT count(*) FROM registry.organizations WHERE uscc = '51440104MJL177487H'
+            AND status <> 'active'")" 0
 err=$(NPO_ACTOR=registrar:31:sh $NPOCTL import --province 44 --as-of $ASOF "$S" 2>&1)
 check_match "another province's registrar may not return province 44's data" "$err" \
     'out_of_division'
+err=$(NPO_ACTOR=registrar:4401:gz $NPOCTL import --province 44 --as-of $ASOF "$S" 2>&1)
+check_match "nor a city's registrar the province's" "$err" 'out_of_division'
+# Another province may not take an organization over by returning its code
+{
+    org 51440106MJL060123X 北京市东城区接管协会 social_group 110101 '.authority_division = "110101"'
+} > "$TMP/takeover.jsonl"
+mkdir -p "$TMP/take" && mv "$TMP/takeover.jsonl" "$TMP/take/01-organizations.jsonl"
+out=$(NPO_ACTOR=registrar:11:bj $NPOCTL import --province 11 --as-of $ASOF "$TMP/take" \
+      2>/dev/null)
+check_eq "another province's return cannot take an organization over" \
+    "$(jq -r '.refused[] | .rule' <<< "$out")" out_of_province
+check_match "which stays as it was" "$(stored)" '51440106MJL060123X 1 active'
+# Personal fields never kept as a finding's value
+org 51440111MJL0421524 广州市白云区书法艺术研究会 social_group 440111 \
+    '.contact_phone = "电话020-38621234" | .contact_name = ""' > "$S/01-organizations.jsonl"
+out=$($NPOCTL import --province 44 --as-of $ASOF "$S" 2>/dev/null)
+check_eq "a malformed personal field is flagged" \
+    "$(jq -r '.findings[] | select(.rule == "invalid_format") | .examples[0].field' <<< "$out")" \
+    contact_phone
+check_nomatch "without its value in the report" "$out" '38621234'
+check_eq "nor in the findings kept" \
+    "$(sql "SELECT count(*) FROM registry.findings WHERE value || detail LIKE '%38621234%'")" 0
 
 # -- Findings kept with the records (province 45: a clean slate)
 Q=$TMP/quality
@@ -300,7 +324,7 @@ wait_until 30 '[ "$(count)" -gt 0 ]'
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 partial=$(count)
-check_match "killed part way ($partial of 3000 stored)" "$partial" '^[1-9][0-9]*$'
+check "killed part way ($partial of 3000 stored)" test "$partial" -gt 0 -a "$partial" -lt 3000
 out=$($NPOCTL import --province 44 --as-of $ASOF "$K" 2>/dev/null)
 check_eq "the same import again completes it" \
     "$(jq -c '.sections["1"] | [.created + .unchanged, .refused]' <<< "$out")" '[3000,0]'

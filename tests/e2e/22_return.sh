@@ -59,8 +59,10 @@ count() { sql "SELECT count(*) || '/' || sum(version) FROM registry.organization
 before=$(count)
 findings_before=$(sql "SELECT count(*) FROM registry.findings")
 $NPOCTL import --province 44 --as-of $ASOF "$TMP/store" > "$TMP/again" 2>/dev/null
-check_eq "imported twice: nothing created or updated" \
-    "$(jq -c '.sections["1"] | [.created, .updated]' "$TMP/again")" '[0,0]'
+check_eq "imported twice: answered (exit 1: the refused records again)" "$?" 1
+check_eq "imported twice: nothing created or updated, every stored record unchanged" \
+    "$(jq -c '.sections["1"] | [.created, .updated, .unchanged == .stored, .unsent]' \
+       "$TMP/again")" '[0,0,true,0]'
 check_eq "the register unchanged" "$(count)" "$before"
 check_eq "no finding added" "$(sql "SELECT count(*) FROM registry.findings")" "$findings_before"
 check_eq "the same findings open" "$(stored_open)" "$want"
