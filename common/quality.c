@@ -150,7 +150,12 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
                 " ON CONFLICT (province, section, record_ref, rule, field) WHERE fixed_on IS NULL"
                 " DO UPDATE SET detail = EXCLUDED.detail, value = EXCLUDED.value,"
                 " outcome = EXCLUDED.outcome, path = EXCLUDED.path, line = EXCLUDED.line,"
-                " uscc = EXCLUDED.uscc", 4 + C_COLS, params);
+                " uscc = EXCLUDED.uscc"
+                //  (found again the same: not rewritten)
+                " WHERE (findings.detail, findings.value, findings.outcome, findings.path,"
+                "        findings.line, findings.uscc) IS DISTINCT FROM (EXCLUDED.detail,"
+                "        EXCLUDED.value, EXCLUDED.outcome, EXCLUDED.path, EXCLUDED.line,"
+                "        EXCLUDED.uscc)", 4 + C_COLS, params);
     }
     free (refs.text);
     free (keys.text);

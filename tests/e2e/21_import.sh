@@ -47,6 +47,8 @@ org() {
     printf '\n'                                                                   # 13
     org 51440106MJT000037C 广州市天河区某研究会 social_group 440106 \
         '.source_updated_at = "2026-11-23T10:00:00+08:00"'                        # 14
+    org 51440106MJT000010L 广州市天河区某学会 social_group 440106 \
+        'del(.type) | del(.authority_division)'                                  # 15
 } > "$R/01-organizations.jsonl"
 # Officers as CSV, a byte-order mark first, a name with a comma in quotes
 {
@@ -62,6 +64,8 @@ org() {
     printf '林晓燕,1975-11-02,male,汉族,中国,13902287654,false,%s\n' "$FRESH"
     printf '51440106MJL060123X,passport,E12345678,other,Jane Roe,,female,,,,,%s\n' "$FRESH"
     printf 'only,three,cells\n'
+    printf '51440106MJL060123X,resident_id,440106196803150313,director,'
+    printf '陈志强,,male,汉族,中国,13802561234,false,%s\n' "$FRESH"
 } > "$R/02-officers.csv"
 jq -cn --arg s "$FRESH" '{org_uscc: "51440106MJL060123X", id_type: "resident_id",
     id_number: "440106196803150313", position: "director", start_on: "2019-05-20",
@@ -106,7 +110,13 @@ check_eq "another province's organization: refused" "$(lines 1 out_of_province)"
 check_eq "a code whose type digit is not the type's" "$(lines 1 code_type_mismatch)" 11
 check_eq "section 01 counts" \
     "$(jq -c '.sections["1"]' <<< "$rep")" \
-    '{"records":13,"stored":6,"refused":6,"not_stored":1,"flagged":5}'
+    '{"records":14,"stored":7,"refused":6,"not_stored":1,"flagged":5}'
+check_eq "an absent type and authority division are the code's: no finding" \
+    "$(jq '[.findings[].examples[] | select(.line == 15 and (.path | test("01-org")))]
+           | length' <<< "$rep")" 0
+check_eq "a resident ID carries the birth date: not missing with one" \
+    "$(jq '[.findings[].examples[] | select(.line == 8 and (.path | test("02-off")))]
+           | length' <<< "$rep")" 0
 check_eq "an unknown field is listed once" \
     "$(jq -c '[.unknown_fields[] | .field]' <<< "$rep")" '["remark"]'
 check_eq "officers: a wrong ID check character refuses" "$(lines 2 invalid_id_check)" 3
@@ -116,7 +126,7 @@ check_eq "officers: a record with the wrong number of cells" "$(lines 2 invalid_
 check_eq "officers: a passport holder is not asked for a resident ID" \
     "$(jq '[.refused[] | select(.section == 2 and .line == 6)] | length' <<< "$rep")" 0
 check_eq "officers counts" "$(jq -c '.sections["2"]' <<< "$rep")" \
-    '{"records":6,"stored":4,"refused":2,"not_stored":0,"flagged":3}'
+    '{"records":7,"stored":5,"refused":2,"not_stored":0,"flagged":3}'
 check_eq "work history: an end before its start" "$(lines 3 date_order)" 1
 check_eq "a file whose number and name disagree is refused whole" \
     "$(jq -r '.refused_files[] | select(.path | endswith("01-officers.jsonl")) | .code' \
@@ -132,7 +142,7 @@ for secret in 440106196803150313 440104197511020463 E12345678 陈志强 林晓�
         "$rep$(cat "$TMP/summary")" "$secret"
 done
 check_match "the summary says what came in" "$(cat "$TMP/summary")" \
-    'section 1: 13 records, 6 stored \(5 flagged\), 6 refused, 1 not stored'
+    'section 1: 14 records, 7 stored \(5 flagged\), 6 refused, 1 not stored'
 check_eq "the same run twice: the same report" \
     "$($NPOCTL import --province 44 --dry-run --as-of $ASOF "$R" 2>/dev/null \
        | jq -c 'del(.finished_at)')" "$(jq -c 'del(.finished_at)' <<< "$rep")"
