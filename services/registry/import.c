@@ -265,17 +265,27 @@ s_gather (const Npo__ImportedOrg *rec, const Npo__ImportOutcome *outcome, s_kept
     return true;
 }
 
+//  Writes the province's division ("NN0000") into division (7 bytes).
+//  Returns true, or false with the refusal in reply when province is not two
+//  digits of a province.
+static bool
+s_province (const char *province, char *division, Npo__Reply *reply)
+{
+    snprintf (division, 7, "%.2s0000", province);
+    if (strlen (province) == 2 && division_valid (division))
+        return true;
+    npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_division",
+                     "province: two digits of a province");
+    return false;
+}
+
 void
 reg_list_findings (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const Npo__ListFindings *cmd = request->list_findings;
     char division [7];
-    snprintf (division, sizeof division, "%.2s0000", cmd->province);
-    if (strlen (cmd->province) != 2 || !division_valid (division)) {
-        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_division",
-                         "province: two digits of a province");
+    if (!s_province (cmd->province, division, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "findings:%s", cmd->province);
     //  The ministry, auditors, and the province's registrar
     if (strcmp (self->actor.role, "auditor") && !reg_may_write (self, division, reply))
@@ -288,12 +298,8 @@ reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const Npo__ImportOrgs *cmd = request->import_orgs;
     char division [7];
-    snprintf (division, sizeof division, "%.2s0000", cmd->province);
-    if (strlen (cmd->province) != 2 || !division_valid (division)) {
-        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_division",
-                         "province: two digits of a province");
+    if (!s_province (cmd->province, division, reply))
         return;
-    }
     snprintf (self->target, sizeof self->target, "import:%s", cmd->province);
     //  A return is the province's: the ministry, or the province's registrar
     if (!reg_may_write (self, division, reply))
