@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 
 #include "actor.h"
 #include "codes.h"
@@ -29,6 +30,40 @@ npo_workdays_add (const char *date, int n, char *out)
     struct tm day;
     gmtime_r (&t, &day);
     strftime (out, 11, "%Y-%m-%d", &day);
+    return 0;
+}
+
+static unsigned char s_ref_key [crypto_generichash_KEYBYTES];
+static bool s_ref_keyed;
+
+void
+npo_record_ref_key (const unsigned char *key)
+{
+    memcpy (s_ref_key, key, sizeof s_ref_key);
+    s_ref_keyed = true;
+}
+
+int
+npo_record_ref (int section, const char *const *fields, size_t n, char *out)
+{
+    if (!s_ref_keyed)
+        return -1;
+    crypto_generichash_state state;
+    crypto_generichash_init (&state, s_ref_key, sizeof s_ref_key, 16);
+    char number [12];
+    snprintf (number, sizeof number, "%d", section);
+    crypto_generichash_update (&state, (const unsigned char *) number, strlen (number));
+    for (size_t i = 0; i < n; i++) {
+        if (!fields [i] || !*fields [i])
+            return -1;
+        crypto_generichash_update (&state, (const unsigned char *) "\x1f", 1);
+        crypto_generichash_update (&state, (const unsigned char *) fields [i],
+                                   strlen (fields [i]));
+    }
+    unsigned char hash [16];
+    crypto_generichash_final (&state, hash, sizeof hash);
+    memcpy (out, "r1:", 3);
+    sodium_bin2hex (out + 3, 33, hash, sizeof hash);
     return 0;
 }
 

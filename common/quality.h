@@ -18,6 +18,19 @@
 int
     npo_workdays_add (const char *date, int n, char *out);
 
+//  Sets the 32-byte secret record refs are keyed with (docs/import.md 6.4).
+void
+    npo_record_ref_key (const unsigned char *key);
+
+//  Writes into out (36 bytes) the ref of a record with personal data in its
+//  key: "r1:" and 32 hex digits of keyed BLAKE2b-128 over the section number
+//  and the key's fields, joined by U+001F. Stable for a key; not reversible
+//  without the secret, however few values an identity number can take.
+//  Returns 0, or -1 when a field is empty (no key: no ref) or no secret is
+//  set.
+int
+    npo_record_ref (int section, const char *const *fields, size_t n, char *out);
+
 //  The findings of one record, found now.
 typedef struct {
     const char *ref;            //  the record's key (docs/import.md 6.4)

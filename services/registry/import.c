@@ -208,24 +208,35 @@ s_name (const char *s, bool empty_ok)
 }
 
 //  A record's findings as the batch keeps them: npoctl's, and the registry's
-//  own refusal or kept status.
+//  own refusal, kept status and other findings.
 typedef struct {
     Npo__Finding refusal, status;
     char detail [64];
     Npo__Finding **all;
 } s_kept_t;
 
+//  What the batch knows of one record, whatever its section.
+typedef struct {
+    const char *ref;                //  its key (docs/import.md 6.4); NULL: none
+    const char *uscc;
+    Npo__Finding **findings;        //  npoctl's
+    size_t n_findings;
+    bool refused;                   //  by npoctl
+    const char *path;
+    uint64_t line;
+} s_record_t;
+
 //  Gathers the record's findings into kept and entry. Returns false when the
 //  record has no key (its findings are the report's only: docs/import.md 6.3).
 static bool
-s_gather (const Npo__ImportedOrg *rec, const Npo__ImportOutcome *outcome, s_kept_t *kept,
+s_gather (const s_record_t *rec, const Npo__ImportOutcome *outcome, s_kept_t *kept,
           npo_record_findings_t *entry)
 {
-    if (!uscc_valid (rec->uscc))
+    if (!rec->ref)
         return false;
     npo__finding__init (&kept->refusal);
     npo__finding__init (&kept->status);
-    kept->all = calloc (rec->n_findings + 2, sizeof *kept->all);
+    kept->all = calloc (rec->n_findings + outcome->n_findings + 2, sizeof *kept->all);
     if (!kept->all)
         abort ();
     size_t n = 0;
@@ -246,7 +257,7 @@ s_gather (const Npo__ImportedOrg *rec, const Npo__ImportOutcome *outcome, s_kept
         kept->refusal.rule = outcome->error_code;
         kept->refusal.outcome = "refused";
         kept->refusal.detail = outcome->error_message;
-        kept->refusal.path = rec->path;
+        kept->refusal.path = (char *) rec->path;
         kept->refusal.line = rec->line;
         kept->all [n++] = &kept->refusal;
     }
@@ -256,11 +267,13 @@ s_gather (const Npo__ImportedOrg *rec, const Npo__ImportOutcome *outcome, s_kept
         kept->status.rule = "inconsistent_status";
         kept->status.outcome = "flagged";
         kept->status.detail = kept->detail;
-        kept->status.path = rec->path;
+        kept->status.path = (char *) rec->path;
         kept->status.line = rec->line;
         kept->all [n++] = &kept->status;
     }
-    *entry = (npo_record_findings_t) { .ref = rec->uscc, .uscc = rec->uscc,
+    for (size_t i = 0; i < outcome->n_findings; i++)
+        kept->all [n++] = outcome->findings [i];
+    *entry = (npo_record_findings_t) { .ref = rec->ref, .uscc = rec->uscc,
                                        .found = kept->all, .n = n };
     return true;
 }
@@ -293,58 +306,79 @@ reg_list_findings (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     npo_findings_list (self->db, cmd, reply);
 }
 
-void
-reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
+//  Stores one record of a batch; fills outcome. Returns 0, or -1 when the
+//  database failed (the batch is rolled back).
+typedef int (s_store_fn) (reg_t *self, const Npo__Request *request, const void *body,
+                          const char *province, Npo__ImportOutcome *outcome);
+
+//  Opens a batch of a province's return: checks the province and the
+//  writer. Returns true, or false with the refusal in reply.
+static bool
+s_may_import (reg_t *self, const char *province, Npo__Reply *reply)
 {
-    const Npo__ImportOrgs *cmd = request->import_orgs;
     char division [7];
-    if (!s_province (cmd->province, division, reply))
-        return;
-    snprintf (self->target, sizeof self->target, "import:%s", cmd->province);
+    if (!s_province (province, division, reply))
+        return false;
+    snprintf (self->target, sizeof self->target, "import:%s", province);
     //  A return is the province's: the ministry, or the province's registrar
     if (!reg_may_write (self, division, reply))
-        return;
-    if (strcmp (self->actor.role, "registrar") == 0 && strcmp (self->actor.prefix,
-                                                                cmd->province)) {
+        return false;
+    if (strcmp (self->actor.role, "registrar") == 0 && strcmp (self->actor.prefix, province)) {
         npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "out_of_division",
                          "a province's return is for its provincial registrar (registrar:%s)",
-                         cmd->province);
-        return;
+                         province);
+        return false;
     }
+    return true;
+}
+
+//  Stores a batch of one section in one transaction, with the findings of
+//  every record, and answers with one outcome a record.
+static void
+s_import_batch (reg_t *self, const Npo__Request *request, Npo__Reply *reply,
+                const char *province, int section, const char *found_on,
+                const s_record_t *records, void *const *bodies, size_t n, s_store_fn *store)
+{
     Npo__ImportReply *body = calloc (1, sizeof *body);
-    Npo__ImportOutcome **outcomes = calloc (cmd->n_orgs + 1, sizeof *outcomes);
+    Npo__ImportOutcome **outcomes = calloc (n + 1, sizeof *outcomes);
     if (!body || !outcomes)
         abort ();
     npo__import_reply__init (body);
     body->outcomes = outcomes;
     char today [11];
-    if (npo_calendar_date (cmd->found_on))
-        snprintf (today, sizeof today, "%s", cmd->found_on);
+    if (npo_calendar_date (found_on))
+        snprintf (today, sizeof today, "%s", found_on);
     else
         npo_today (today);
-    s_kept_t *kept = calloc (cmd->n_orgs + 1, sizeof *kept);
-    npo_record_findings_t *entries = calloc (cmd->n_orgs + 1, sizeof *entries);
+    s_kept_t *kept = calloc (n + 1, sizeof *kept);
+    npo_record_findings_t *entries = calloc (n + 1, sizeof *entries);
     if (!kept || !entries)
         abort ();
     size_t n_entries = 0;
     int rc = npo_db_begin (self->db);
-    for (size_t i = 0; i < cmd->n_orgs && rc == 0; i++) {
+    for (size_t i = 0; i < n && rc == 0; i++) {
         outcomes [i] = malloc (sizeof **outcomes);
         if (!outcomes [i])
             abort ();
         npo__import_outcome__init (outcomes [i]);
         body->n_outcomes = i + 1;
-        if (cmd->orgs [i]->refused)
+        if (records [i].refused || !bodies [i]) {
             outcomes [i]->outcome = npo_strdup ("refused");
+            if (!records [i].refused) {
+                outcomes [i]->error_code = npo_strdup ("invalid_format");
+                outcomes [i]->error_message = npo_strdup ("the record is not a message of"
+                                                          " its section");
+            }
+        }
         else
-            rc = s_import_one (self, request, cmd->orgs [i], cmd->province, outcomes [i]);
-        if (rc == 0 && s_gather (cmd->orgs [i], outcomes [i], &kept [i], &entries [n_entries]))
+            rc = store (self, request, bodies [i], province, outcomes [i]);
+        if (rc == 0 && s_gather (&records [i], outcomes [i], &kept [i], &entries [n_entries]))
             n_entries++;
     }
     //  The batch's findings in three statements (common/quality.c)
     if (rc == 0)
-        rc = npo_findings_reconcile (self->db, cmd->province, 1, entries, n_entries, today);
-    for (size_t i = 0; i < cmd->n_orgs; i++)
+        rc = npo_findings_reconcile (self->db, province, section, entries, n_entries, today);
+    for (size_t i = 0; i < n; i++)
         free (kept [i].all);
     free (kept);
     free (entries);
@@ -354,7 +388,434 @@ reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         reg_db_failed (self, reply);
         return;
     }
-    reply->body_case = NPO__REPLY__BODY_IMPORT_ORGS;
-    reply->import_orgs = body;
-    log_info ("imported %zu organizations of province %s", cmd->n_orgs, cmd->province);
+    if (request->body_case == NPO__REQUEST__BODY_IMPORT_ORGS) {
+        reply->body_case = NPO__REPLY__BODY_IMPORT_ORGS;
+        reply->import_orgs = body;
+    }
+    else {
+        reply->body_case = NPO__REPLY__BODY_IMPORT_RECORDS;
+        reply->import_records = body;
+    }
+    log_info ("imported %zu records of section %02d of province %s", n, section, province);
+}
+
+static int
+s_store_org (reg_t *self, const Npo__Request *request, const void *body, const char *province,
+             Npo__ImportOutcome *outcome)
+{
+    return s_import_one (self, request, body, province, outcome);
+}
+
+void
+reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
+{
+    const Npo__ImportOrgs *cmd = request->import_orgs;
+    if (!s_may_import (self, cmd->province, reply))
+        return;
+    s_record_t *records = calloc (cmd->n_orgs + 1, sizeof *records);
+    if (!records)
+        abort ();
+    for (size_t i = 0; i < cmd->n_orgs; i++) {
+        const Npo__ImportedOrg *o = cmd->orgs [i];
+        records [i] = (s_record_t) { .ref = uscc_valid (o->uscc)? o->uscc: NULL,
+                                     .uscc = o->uscc, .findings = o->findings,
+                                     .n_findings = o->n_findings, .refused = o->refused,
+                                     .path = o->path, .line = o->line };
+    }
+    s_import_batch (self, request, reply, cmd->province, 1, cmd->found_on, records,
+                    (void *const *) cmd->orgs, cmd->n_orgs, s_store_org);
+    free (records);
+}
+
+//  ---------------------------------------------------------------------
+//  Sections 02 and 03: officers and their posts (docs/import.md section 4)
+
+static const char *const s_positions [] = {
+    "legal_representative", "responsible_person", "director", "supervisor", "other", NULL
+};
+
+//  Refuses the record in outcome with code and why. Returns 0.
+static int
+s_refuse (Npo__ImportOutcome *outcome, const char *code, const char *why)
+{
+    outcome->outcome = npo_strdup ("refused");
+    outcome->error_code = npo_strdup (code);
+    outcome->error_message = npo_strdup (why);
+    return 0;
+}
+
+//  Adds the registry's own finding to a stored record's outcome.
+static void
+s_flag (Npo__ImportOutcome *outcome, const char *rule, const char *field, const char *detail)
+{
+    Npo__Finding *f = malloc (sizeof *f);
+    Npo__Finding **all = realloc (outcome->findings,
+                                  (outcome->n_findings + 1) * sizeof *outcome->findings);
+    if (!f || !all)
+        abort ();
+    npo__finding__init (f);
+    f->rule = npo_strdup (rule);
+    f->field = npo_strdup (field);
+    f->detail = npo_strdup (detail);
+    f->outcome = npo_strdup ("flagged");
+    outcome->findings = all;
+    outcome->findings [outcome->n_findings++] = f;
+}
+
+//  Returns true when the texts fit the registry's bounds (200 characters,
+//  no control characters) and each date is empty or a date from 1900 to
+//  today.
+static bool
+s_fits (const char *const *texts, size_t n_texts, const char *const *dates, size_t n_dates)
+{
+    for (size_t i = 0; i < n_texts; i++) {
+        size_t chars;
+        if (!npo_utf8_valid (texts [i], false, &chars) || chars > 200)
+            return false;
+    }
+    char today [11];
+    npo_today (today);
+    for (size_t i = 0; i < n_dates; i++)
+        if (*dates [i] && (!npo_calendar_date (dates [i]) || strcmp (dates [i], "1900-01-01") < 0
+                           || strcmp (dates [i], today) > 0))
+            return false;
+    return true;
+}
+
+//  The key of a post: a valid code, a known position and a valid identity
+//  document. Returns NULL, or the refusal's code.
+static const char *
+s_post_key (const char *uscc, const char *id_type, const char *id_number, const char *position)
+{
+    if (!uscc_valid (uscc))
+        return "invalid_uscc";
+    bool known = false;
+    for (const char *const *p = s_positions; *p && !known; p++)
+        known = strcmp (*p, position) == 0;
+    Npo__Reply check = NPO__REPLY__INIT;
+    if (!known || npo_identity_check (id_type, id_number, NULL, &check)) {
+        free (check.error_code);
+        free (check.error_message);
+        return "invalid_format";
+    }
+    return NULL;
+}
+
+//  What a post needs of its organization.
+typedef struct {
+    char type [16], status [16], division [8];
+} s_post_org_t;
+
+//  Loads the organization a post belongs to into org. Returns 0, 1 with the
+//  refusal in outcome, or -1 when the database failed.
+static int
+s_post_org (reg_t *self, const char *uscc, const char *province, s_post_org_t *org,
+            Npo__ImportOutcome *outcome)
+{
+    const char *params [1] = { uscc };
+    PGresult *res = npo_db_exec (self->db, "SELECT type, status, authority_division"
+                                 " FROM organizations WHERE uscc = $1", 1, params);
+    if (!res)
+        return -1;
+    int rc = 0;
+    if (PQntuples (res) == 0)
+        rc = 1 + s_refuse (outcome, "unknown_org_reference",
+                           "the organization is not in the register (docs/import.md 3.3)");
+    else
+    if (strncmp (PQgetvalue (res, 0, 2), province, 2))
+        rc = 1 + s_refuse (outcome, "out_of_province", "the register holds this organization"
+                           " under another province's authority");
+    else {
+        snprintf (org->type, sizeof org->type, "%s", PQgetvalue (res, 0, 0));
+        snprintf (org->status, sizeof org->status, "%s", PQgetvalue (res, 0, 1));
+        snprintf (org->division, sizeof org->division, "%s", PQgetvalue (res, 0, 2));
+    }
+    PQclear (res);
+    return rc;
+}
+
+//  Runs a write of a post under a savepoint: a uniqueness rule of the
+//  table refuses the record alone (store_conflict, with the rule's code).
+//  Returns the rows written (0 or 1), -2 refused, or -1 when the database
+//  failed.
+static int
+s_post_write (reg_t *self, const char *sql, int n, const char *const *params,
+              Npo__ImportOutcome *outcome)
+{
+    if (npo_db_cmd (self->db, "SAVEPOINT import_post", 0, NULL))
+        return -1;
+    PGresult *res = npo_db_exec (self->db, sql, n, params);
+    if (!res) {
+        char constraint [64];
+        snprintf (constraint, sizeof constraint, "%s", npo_db_constraint (self->db));
+        if (!*constraint || npo_db_cmd (self->db, "ROLLBACK TO SAVEPOINT import_post", 0, NULL))
+            return -1;
+        s_refuse (outcome, "store_conflict",
+                  strcmp (constraint, "officer_posts_one_social_group_lr") == 0?
+                  "already_legal_representative": "already_holds_post");
+        return -2;
+    }
+    int rows = atoi (PQcmdTuples (res));
+    PQclear (res);
+    return npo_db_cmd (self->db, "RELEASE SAVEPOINT import_post", 0, NULL)? -1: rows;
+}
+
+//  Emits registry.officer_changed for a post written (no personal field).
+static int
+s_post_event (reg_t *self, const Npo__Request *request, const char *uscc,
+              const s_post_org_t *org, const char *position, const char *action)
+{
+    Npo__OfficerChanged event = NPO__OFFICER_CHANGED__INIT;
+    event.org_uscc = (char *) uscc;
+    event.position = (char *) position;
+    event.action = (char *) action;
+    return npo_outbox_append (self->outbox, "registry.officer_changed", uscc, org->division,
+                              request->actor, &event.base)? 0: -1;
+}
+
+//  Section 03: one tenure, keyed by organization, person, position and
+//  start. It takes the post of its key, else the post section 02 made
+//  without a start, else it is a new post. The person's name is section
+//  02's: a tenure gives it only to a post that has none, so that the two
+//  sections never undo each other on every import.
+static int
+s_store_post (reg_t *self, const Npo__Request *request, const void *body,
+              const char *province, Npo__ImportOutcome *outcome)
+{
+    const Npo__WorkPost *p = body;
+    const char *why = s_post_key (p->org_uscc, p->id_type, p->id_number, p->position);
+    const char *texts [2] = { p->name, p->employer };
+    const char *dates [3] = { p->start_on, p->appointed_on, p->end_on };
+    if (!why && (!*p->start_on || !s_fits (texts, 2, dates, 3)))
+        why = *p->start_on? "invalid_format": "missing_required";
+    if (why)
+        return s_refuse (outcome, why, "the record cannot be stored (docs/import.md 3.1)");
+    s_post_org_t org;
+    int rc = s_post_org (self, p->org_uscc, province, &org, outcome);
+    if (rc)
+        return rc < 0? -1: 0;
+    const char *appointed = *p->appointed_on? p->appointed_on: p->start_on;
+    const char *params [10] = {
+        p->org_uscc, p->id_type, p->id_number, p->position, p->start_on, p->name,
+        appointed, *p->end_on? p->end_on: NULL, p->employer, org.type
+    };
+    //  The post of the key, or one without a start: changed only if it differs
+    int rows = s_post_write (self,
+        "UPDATE officer_posts SET start_on = $5, name = coalesce (nullif (name, ''), $6),"
+        " appointed_on = $7, end_on = $8, employer = $9"
+        " WHERE id = (SELECT id FROM officer_posts WHERE org_uscc = $1"
+        "   AND id_type = $2 AND id_number = $3 AND position = $4"
+        "   AND (start_on = $5 OR start_on IS NULL) ORDER BY start_on NULLS LAST, id LIMIT 1)"
+        " AND (start_on, name, appointed_on, end_on, employer)"
+        "     IS DISTINCT FROM ($5::date, coalesce (nullif (name, ''), $6), $7::date, $8::date,"
+        "                       $9)", 9, params, outcome);
+    const char *kind = "updated";
+    if (rows == 0) {
+        //  Unchanged, or none yet
+        PGresult *res = npo_db_exec (self->db, "SELECT 1 FROM officer_posts WHERE org_uscc = $1"
+                                     " AND id_type = $2 AND id_number = $3 AND position = $4"
+                                     " AND start_on = $5", 5, params);
+        if (!res)
+            return -1;
+        bool stored = PQntuples (res) > 0;
+        PQclear (res);
+        if (stored)
+            kind = "unchanged";
+        else {
+            kind = "created";
+            rows = s_post_write (self,
+                "INSERT INTO officer_posts (org_uscc, id_type, id_number, position, start_on,"
+                " name, appointed_on, end_on, employer, org_type)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", 10, params, outcome);
+        }
+    }
+    if (rows == -1)
+        return -1;
+    if (rows == -2)
+        return 0;
+    if (!*p->end_on && strcmp (org.status, "active"))
+        s_flag (outcome, "inconsistent_status", "end_on", "a post held in an organization"
+                " that is not active");
+    outcome->outcome = npo_strdup (kind);
+    if (rows == 1)
+        return s_post_event (self, request, p->org_uscc, &org, p->position,
+                             *p->end_on? "ended": "appointed");
+    return 0;
+}
+
+//  Section 02: the person in a post, keyed by organization, person and
+//  position. It describes the person's latest post of that position there,
+//  else makes one (from the record's start_on, if any). An absent name keeps
+//  the stored one (section 03's).
+static int
+s_store_officer (reg_t *self, const Npo__Request *request, const void *body,
+                 const char *province, Npo__ImportOutcome *outcome)
+{
+    const Npo__AppointOfficer *cmd = body;
+    const Npo__Officer *o = cmd->officer;
+    if (!o)
+        return s_refuse (outcome, "missing_required", "the record has no officer");
+    const char *why = s_post_key (o->org_uscc, o->id_type, o->id_number, o->position);
+    const char *texts [10] = {
+        o->name, o->ethnicity, o->nationality, o->political_status, o->mail_address,
+        o->postal_code, o->mobile, o->phone, o->gender, o->employer
+    };
+    const char *dates [3] = { o->birth_date, cmd->start_on, cmd->appointed_on };
+    if (!why && (!s_fits (texts, 10, dates, 3)
+                 || (*o->gender && strcmp (o->gender, "male") && strcmp (o->gender, "female"))))
+        why = "invalid_format";
+    if (why)
+        return s_refuse (outcome, why, "the record cannot be stored (docs/import.md 3.1)");
+    s_post_org_t org;
+    int rc = s_post_org (self, o->org_uscc, province, &org, outcome);
+    if (rc)
+        return rc < 0? -1: 0;
+    //  A resident ID carries the birth date (docs/import.md 02)
+    char birth [11] = "";
+    if (*o->birth_date)
+        snprintf (birth, sizeof birth, "%s", o->birth_date);
+    else
+    if (strcmp (o->id_type, "resident_id") == 0)
+        snprintf (birth, sizeof birth, "%.4s-%.2s-%.2s", o->id_number + 6, o->id_number + 10,
+                  o->id_number + 12);
+    const char *appointed = *cmd->appointed_on? cmd->appointed_on: cmd->start_on;
+    const char *params [18] = {
+        o->org_uscc, o->id_type, o->id_number, o->position, o->name, *birth? birth: NULL,
+        o->gender, o->ethnicity, o->nationality, o->political_status, o->mail_address,
+        o->postal_code, o->mobile, o->phone, o->full_time? "true": "false",
+        *cmd->start_on? cmd->start_on: NULL, *appointed? appointed: NULL, org.type
+    };
+    PGresult *res = npo_db_exec (self->db,
+        "SELECT id, start_on IS NULL FROM officer_posts WHERE org_uscc = $1 AND id_type = $2"
+        " AND id_number = $3 AND position = $4 ORDER BY start_on DESC NULLS FIRST, id DESC"
+        " LIMIT 1", 4, params);
+    if (!res)
+        return -1;
+    bool found = PQntuples (res) > 0;
+    char id [24] = "";
+    bool no_start = !found && !*cmd->start_on;
+    if (found) {
+        snprintf (id, sizeof id, "%s", PQgetvalue (res, 0, 0));
+        no_start = *PQgetvalue (res, 0, 1) == 't';
+    }
+    PQclear (res);
+    const char *kind;
+    int rows;
+    if (found) {
+        const char *update [13] = {
+            id, params [4], params [5], params [6], params [7], params [8], params [9],
+            params [10], params [11], params [12], params [13], params [14]
+        };
+        rows = s_post_write (self,
+            "UPDATE officer_posts SET name = coalesce (nullif ($2, ''), name),"
+            " birth_date = $3, gender = $4, ethnicity = $5, nationality = $6,"
+            " political_status = $7, mail_address = $8, postal_code = $9, mobile = $10,"
+            " phone = $11, full_time = $12 WHERE id = $1"
+            " AND (name, birth_date, gender, ethnicity, nationality, political_status,"
+            "      mail_address, postal_code, mobile, phone, full_time)"
+            "     IS DISTINCT FROM (coalesce (nullif ($2, ''), name), $3::date, $4, $5, $6, $7,"
+            "                       $8, $9, $10, $11, $12::boolean)", 12, update, outcome);
+        kind = rows == 0? "unchanged": "updated";
+    }
+    else {
+        rows = s_post_write (self,
+            "INSERT INTO officer_posts (org_uscc, id_type, id_number, position, name,"
+            " birth_date, gender, ethnicity, nationality, political_status, mail_address,"
+            " postal_code, mobile, phone, full_time, start_on, appointed_on, org_type)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+            " $17, $18)", 18, params, outcome);
+        kind = "created";
+    }
+    if (rows == -1)
+        return -1;
+    if (rows == -2)
+        return 0;
+    if (no_start)
+        s_flag (outcome, "missing_related", "start_on", "a post with no start date: give its"
+                " section 03 record");
+    outcome->outcome = npo_strdup (kind);
+    if (rows == 1)
+        return s_post_event (self, request, o->org_uscc, &org, o->position,
+                             found? "updated": "appointed");
+    return 0;
+}
+
+//  The sections ImportRecords stores here, with each one's message.
+static const struct {
+    int section;
+    const ProtobufCMessageDescriptor *desc;
+    s_store_fn *store;
+    int n_key;                      //  the key's fields, for the record's ref
+} s_sections [] = {
+    { 2, &npo__appoint_officer__descriptor, s_store_officer, 4 },
+    { 3, &npo__work_post__descriptor, s_store_post, 5 },
+};
+
+//  Writes the ref of a record of a personal section into ref (40 bytes).
+//  Returns ref, or NULL when its key is incomplete.
+static const char *
+s_personal_ref (int section, const ProtobufCMessage *msg, char *ref)
+{
+    const char *key [5] = { NULL };
+    if (section == 2) {
+        const Npo__Officer *o = ((const Npo__AppointOfficer *) msg)->officer;
+        if (!o)
+            return NULL;
+        key [0] = o->org_uscc, key [1] = o->id_type, key [2] = o->id_number;
+        key [3] = o->position;
+    }
+    else {
+        const Npo__WorkPost *p = (const Npo__WorkPost *) msg;
+        key [0] = p->org_uscc, key [1] = p->id_type, key [2] = p->id_number;
+        key [3] = p->position, key [4] = p->start_on;
+    }
+    return npo_record_ref (section, key, section == 2? 4: 5, ref) == 0? ref: NULL;
+}
+
+void
+reg_import_records (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
+{
+    const Npo__ImportRecords *cmd = request->import_records;
+    size_t which = 0;
+    while (which < sizeof s_sections / sizeof s_sections [0]
+       &&  s_sections [which].section != (int) cmd->section)
+        which++;
+    if (which == sizeof s_sections / sizeof s_sections [0]) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "unsupported_section",
+                         "section %u is not the registry's to import yet", cmd->section);
+        return;
+    }
+    if (!s_may_import (self, cmd->province, reply))
+        return;
+    size_t n = cmd->n_records;
+    s_record_t *records = calloc (n + 1, sizeof *records);
+    ProtobufCMessage **bodies = calloc (n + 1, sizeof *bodies);
+    char (*refs) [40] = calloc (n + 1, sizeof *refs);
+    if (!records || !bodies || !refs)
+        abort ();
+    for (size_t i = 0; i < n; i++) {
+        const Npo__ImportedRecord *r = cmd->records [i];
+        bodies [i] = protobuf_c_message_unpack (s_sections [which].desc, NULL, r->body.len,
+                                                r->body.data);
+        const char *uscc = "";
+        if (bodies [i] && cmd->section == 2 && ((Npo__AppointOfficer *) bodies [i])->officer)
+            uscc = ((Npo__AppointOfficer *) bodies [i])->officer->org_uscc;
+        else
+        if (bodies [i] && cmd->section == 3)
+            uscc = ((Npo__WorkPost *) bodies [i])->org_uscc;
+        records [i] = (s_record_t) {
+            .ref = bodies [i]? s_personal_ref ((int) cmd->section, bodies [i], refs [i]):
+                               NULL,
+            .uscc = uscc_valid (uscc)? uscc: "", .findings = r->findings,
+            .n_findings = r->n_findings, .refused = r->refused, .path = r->path,
+            .line = r->line
+        };
+    }
+    s_import_batch (self, request, reply, cmd->province, (int) cmd->section, cmd->found_on,
+                    records, (void *const *) bodies, n, s_sections [which].store);
+    for (size_t i = 0; i < n; i++)
+        protobuf_c_message_free_unpacked (bodies [i], NULL);
+    free (bodies);
+    free (records);
+    free (refs);
 }

@@ -7,6 +7,7 @@
 #include "bus.h"
 #include "config.h"
 #include "log.h"
+#include "quality.h"
 #include "registry.h"
 
 extern const npo_migration_t npo_migrations [];
@@ -48,6 +49,12 @@ main (int argc, char *argv [])
                    " name a file holding 64 hex digits (deploy/cluster.sh makes one)");
         return 1;
     }
+    //  Findings name a record with personal data by a keyed hash of its key
+    //  (docs/import.md 6.4), under a key derived from the same secret
+    unsigned char ref_key [crypto_kdf_KEYBYTES];
+    crypto_kdf_derive_from_key (ref_key, sizeof ref_key, 1, "npo-qref", self.cert_master);
+    npo_record_ref_key (ref_key);
+    sodium_memzero (ref_key, sizeof ref_key);
     self.db = npo_db_open_service ("registry", npo_migrations, npo_migrations_len);
     if (!self.db)
         goto done;

@@ -266,6 +266,9 @@ reg_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
         case NPO__REQUEST__BODY_IMPORT_ORGS:
             reg_import_orgs (self, request, reply);
             break;
+        case NPO__REQUEST__BODY_IMPORT_RECORDS:
+            reg_import_records (self, request, reply);
+            break;
         case NPO__REQUEST__BODY_LIST_FINDINGS:
             reg_list_findings (self, request, reply);
             break;

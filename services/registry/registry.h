@@ -87,6 +87,9 @@ int
 //  upserted by uscc under their own codes.
 void
     reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+//  ImportRecords: sections 02 and 03 (officers, posts) of a return
+void
+    reg_import_records (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
 
 //  The findings the registry keeps on a province's returned records (its
 //  sections 01-04, 07, 09): for the ministry, the province's registrars and

@@ -66,4 +66,71 @@ check_eq "imported twice: nothing created or updated, every stored record unchan
 check_eq "the register unchanged" "$(count)" "$before"
 check_eq "no finding added" "$(sql "SELECT count(*) FROM registry.findings")" "$findings_before"
 check_eq "the same findings open" "$(stored_open)" "$want"
+
+# Sections 02 and 03 of the same set: officers and their posts
+cp "$D/02-officers.jsonl" "$D/03-work-history.jsonl" "$TMP/store/"
+$NPOCTL import --province 44 --as-of $ASOF "$TMP/store" > "$TMP/posts" 2>/dev/null
+for n in 2 3; do
+    check_eq "section $n: every record stored or refused for a reason" \
+        "$(jq ".sections[\"$n\"] | .created + .updated + .refused + .not_stored + .unsent" \
+           "$TMP/posts")" "$(jq ".sections[\"$n\"].records" "$TMP/posts")"
+done
+# The organizations stored, and the lines of each file whose organization is one
+sql "SELECT uscc FROM registry.organizations" | sort > "$TMP/orgs"
+lines_of() {
+    jq -rn 'inputs | "\(.org_uscc) \(input_line_number)"' "$D/$1" 2>/dev/null | sort \
+        | join - "$TMP/orgs" | awk '{ print $2 }' | sort -n
+}
+for f in 02-officers.jsonl:2 03-work-history.jsonl:3; do
+    file=${f%:*} n=${f#*:}
+    lines_of "$file" > "$TMP/lines-$n"
+    want_n=$(jq -r "select(.section == $n and .outcome == \"flagged\" and .rule != \"stale_source\")
+                    | \"\(.line) \(.rule) \(.field // \"\")\"" "$D/expected-findings.jsonl" \
+             | sort -k1,1 | join - <(sort "$TMP/lines-$n") | sort)
+    got_n=$(sql "SELECT line || ' ' || rule || ' ' || field FROM registry.findings
+                 WHERE province = '44' AND section = $n AND fixed_on IS NULL
+                 AND outcome = 'flagged'" | sort)
+    check_eq "section $n: the injected flags on records of stored organizations are kept" \
+        "$(diff <(echo "$want_n") <(echo "$got_n") | head -n 5)" ""
+done
+# An officer of an organization the register does not hold (one section 01
+# refused): refused by the registry, its finding kept
+mkdir -p "$TMP/stray"
+stray=$(jq -r '.refused[] | select(.section == 1) | .uscc' "$TMP/stored" | head -n 1)
+head -n 1 "$D/02-officers.jsonl" | jq -c --arg u "$stray" '.org_uscc = $u' \
+    > "$TMP/stray/02-officers.jsonl"
+$NPOCTL import --province 44 --as-of $ASOF "$TMP/stray" > "$TMP/stray.json" 2>/dev/null
+check_eq "an officer of an organization not in the register: refused" \
+    "$(jq -c '[.refused[] | [.section, .line, .rule]]' "$TMP/stray.json")" \
+    '[[2,1,"unknown_org_reference"]]'
+check_eq "and its finding kept" \
+    "$(sql "SELECT outcome FROM registry.findings WHERE section = 2 AND fixed_on IS NULL
+            AND rule = 'unknown_org_reference' AND path = '$TMP/stray/02-officers.jsonl'")" \
+    refused
+check_eq "findings name a person's record by a keyed hash, never the key" \
+    "$(sql "SELECT count(*) FROM registry.findings WHERE section IN (2, 3)
+            AND record_ref !~ '^r1:[0-9a-f]{32}$'")" 0
+ids=$(jq -r '.id_number // empty' "$D/02-officers.jsonl" | head -n 200 | paste -sd '|')
+check_eq "no identity number in a finding" \
+    "$(sql "SELECT count(*) FROM registry.findings WHERE concat_ws(' ', record_ref, detail,
+            value, path) ~ '($ids)'")" 0
+posts() { sql "SELECT count(*) || '/' || count(birth_date) || '/' || count(end_on)
+               FROM registry.officer_posts"; }
+check_match "posts stored, with the officers' birth dates and the tenures' ends" "$(posts)" \
+    '^[1-9][0-9]*/[1-9][0-9]*/[1-9][0-9]*$'
+check_eq "every officer of section 02 stored is in a post" \
+    "$(sql "SELECT count(*) FROM registry.officer_posts WHERE birth_date IS NOT NULL")" \
+    "$(jq '.sections["2"] | .created + .updated' "$TMP/posts")"
+before=$(posts)
+events=$(sql "SELECT last FROM registry.outbox_seq")
+findings_before=$(sql "SELECT count(*) FROM registry.findings")
+$NPOCTL import --province 44 --as-of $ASOF "$TMP/store" > "$TMP/posts-again" 2>/dev/null
+for n in 1 2 3; do
+    check_eq "sections 01-03 imported twice: section $n unchanged" \
+        "$(jq -c ".sections[\"$n\"] | [.created, .updated, .unchanged == .stored]" \
+           "$TMP/posts-again")" '[0,0,true]'
+done
+check_eq "the posts unchanged" "$(posts)" "$before"
+check_eq "no event emitted" "$(sql "SELECT last FROM registry.outbox_seq")" "$events"
+check_eq "no finding added" "$(sql "SELECT count(*) FROM registry.findings")" "$findings_before"
 finish
