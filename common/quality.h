@@ -7,7 +7,9 @@
 #ifndef NPO_QUALITY_H
 #define NPO_QUALITY_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include "actor.h"
 #include "db.h"
 #include "envelope.pb-c.h"
 
@@ -18,9 +20,12 @@
 int
     npo_workdays_add (const char *date, int n, char *out);
 
-//  Sets the 32-byte secret record refs are keyed with (docs/import.md 6.4).
-void
-    npo_record_ref_key (const unsigned char *key);
+//  Reads the secret record refs are keyed with (docs/import.md 6.4) from
+//  the file NPO_QUALITY_KEY_FILE names: 64 hex digits. Returns 0; 1 when the
+//  variable is not set (ImportRecords is then refused); -1 when the file
+//  cannot be read or holds something else (logged: the service should stop).
+int
+    npo_record_ref_load (void);
 
 //  Writes into out (36 bytes) the ref of a record with personal data in its
 //  key: "r1:" and 32 hex digits of keyed BLAKE2b-128 over the section number
@@ -54,5 +59,74 @@ int
 //  Answers ListFindings from this service's findings table.
 void
     npo_findings_list (npo_db_t *db, const Npo__ListFindings *cmd, Npo__Reply *reply);
+
+//  ---------------------------------------------------------------------
+//  Import commands (docs/import.md): a batch of one section of a province's
+//  return, stored by the service owning the section, one transaction a
+//  batch, with every record's findings.
+
+//  Stores one record (body: the section's message); fills outcome (its
+//  `outcome`, and a refusal or findings of the service's own). Returns 0,
+//  or -1 when the database failed (the batch is rolled back).
+typedef int (npo_import_store_fn) (void *self, const Npo__Request *request, const void *body,
+                                   const char *province, Npo__ImportOutcome *outcome);
+
+//  A section a service stores through ImportRecords.
+typedef struct {
+    int section;
+    const ProtobufCMessageDescriptor *message;
+    npo_import_store_fn *store;
+    //  Sets key to the key's fields of body (at most 8) and *uscc to the
+    //  organization it belongs to. Returns how many fields the key has.
+    size_t (*key) (const ProtobufCMessage *body, const char **key, const char **uscc);
+} npo_import_section_t;
+
+//  Answers ImportRecords for the sections a service stores (refused:
+//  another section, a province that is not one, a writer who is neither the
+//  ministry nor the province's registrar, no secret for the refs). Records
+//  are named in findings by the keyed ref of their key.
+void
+    npo_import_records (npo_db_t *db, const npo_actor_t *actor, char *target, size_t size,
+                        void *self, const Npo__Request *request, Npo__Reply *reply,
+                        const npo_import_section_t *sections, size_t n_sections);
+
+//  One record of a batch the service unpacked itself (section 01's
+//  ImportOrgs, whose records are named by their uscc).
+typedef struct {
+    const char *ref;                //  its key (docs/import.md 6.4); NULL: none
+    const char *uscc;
+    Npo__Finding **findings;        //  npoctl's
+    size_t n_findings;
+    bool refused;                   //  by npoctl: its findings are kept only
+    const char *path;
+    uint64_t line;
+} npo_import_record_t;
+
+//  Checks the province and the writer of an import (target: the audit
+//  target, set). Returns true, or false with the refusal in reply.
+bool
+    npo_import_allowed (const npo_actor_t *actor, const char *province, char *target,
+                        size_t size, Npo__Reply *reply);
+
+//  Stores bodies [0..n) with store in one transaction and keeps the
+//  findings of each record; answers with an ImportReply in reply's member
+//  of the request's body case (ImportOrgs or ImportRecords).
+void
+    npo_import_batch (npo_db_t *db, void *self, const Npo__Request *request,
+                      Npo__Reply *reply, const char *province, int section,
+                      const char *found_on, const npo_import_record_t *records,
+                      void *const *bodies, size_t n, npo_import_store_fn *store);
+
+//  Refuses the record in outcome with the rule code and why. Returns 0.
+int
+    npo_import_refuse (Npo__ImportOutcome *outcome, const char *code, const char *why);
+
+//  Adds a finding of the service's own to a stored record's outcome.
+void
+    npo_import_flag (Npo__ImportOutcome *outcome, const char *rule, const char *field,
+                     const char *detail);
+
+void
+    npo_quality_test (bool verbose);
 
 #endif

@@ -81,6 +81,7 @@ write_env() {
         echo "export NPO_GATEWAY_HTTP=127.0.0.1:$gw"
         echo "export NPO_GATEWAY_URL=http://127.0.0.1:$gw"
         echo "export NPO_CERT_MASTER_KEY_FILE='$NPO_VAR/keys/cert-master.key'"
+        echo "export NPO_QUALITY_KEY_FILE='$NPO_VAR/keys/quality.key'"
         i=0
         for s in registry inspection party credit publication; do
             i=$((i + 1))
@@ -105,6 +106,10 @@ load_env() {
     if [ -z "${NPO_CERT_MASTER_KEY_FILE:-}" ]; then
         echo "export NPO_CERT_MASTER_KEY_FILE='$NPO_VAR/keys/cert-master.key'" >> "$ENVFILE"
         export NPO_CERT_MASTER_KEY_FILE="$NPO_VAR/keys/cert-master.key"
+    fi
+    if [ -z "${NPO_QUALITY_KEY_FILE:-}" ]; then
+        echo "export NPO_QUALITY_KEY_FILE='$NPO_VAR/keys/quality.key'" >> "$ENVFILE"
+        export NPO_QUALITY_KEY_FILE="$NPO_VAR/keys/quality.key"
     fi
 }
 
@@ -266,10 +271,13 @@ case "$cmd" in
         load_env
         # The secret the authorities' certificate keys derive from (development
         # only: production signs with per-authority keys in an HSM)
-        if [ ! -s "$NPO_VAR/keys/cert-master.key" ]; then
-            (umask 077; mkdir -p "$NPO_VAR/keys"
-             head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n' > "$NPO_VAR/keys/cert-master.key")
-        fi
+        # and the one findings name a person's record by (docs/import.md 6.4)
+        for key in cert-master quality; do
+            if [ ! -s "$NPO_VAR/keys/$key.key" ]; then
+                (umask 077; mkdir -p "$NPO_VAR/keys"
+                 head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n' > "$NPO_VAR/keys/$key.key")
+            fi
+        done
         start_pg
         start_redis
         for s in $SERVICES; do start_service "$s"; done

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "log.h"
 #include "pbjson.h"
+#include "quality.h"
 #include "selftest.h"
 #include "../services/npoctl/certpdf.h"
 
@@ -30,6 +31,7 @@ static const struct {
     { "cert",   npo_cert_test },
     { "certpdf", certpdf_test },
     { "actor",  npo_actor_test },
+    { "quality", npo_quality_test },
     { "bus",    npo_bus_test },
 };
 

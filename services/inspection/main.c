@@ -7,6 +7,7 @@
 #include "config.h"
 #include "inspection.h"
 #include "log.h"
+#include "quality.h"
 
 extern const npo_migration_t npo_migrations [];
 extern const unsigned long npo_migrations_len;
@@ -28,6 +29,9 @@ main (int argc, char *argv [])
     if (usage >= 0)
         return usage;
     npo_log_init ("inspection");
+    //  Findings of a returned record name it by a keyed hash (docs/import.md 6.4)
+    if (npo_record_ref_load () < 0)
+        return 1;
     int rc = 1;
     insp_t self = { 0 };
     self.daily_sweep = npo_config_int ("INSPECTION_DAILY_SWEEP", 1, 0, 1) == 1;

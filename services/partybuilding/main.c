@@ -6,6 +6,7 @@
 #include "bus.h"
 #include "config.h"
 #include "log.h"
+#include "quality.h"
 #include "party.h"
 
 extern const npo_migration_t npo_migrations [];
@@ -26,6 +27,9 @@ main (int argc, char *argv [])
     if (usage >= 0)
         return usage;
     npo_log_init ("party");
+    //  Findings of a returned record name it by a keyed hash (docs/import.md 6.4)
+    if (npo_record_ref_load () < 0)
+        return 1;
     int rc = 1;
     party_t self = { 0 };
     npo_server_t *server = NULL;

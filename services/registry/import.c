@@ -199,208 +199,22 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
     return rc;
 }
 
-//  Returns true when s is 1 to 64 of a-z, 0-9 and _ ("" too, when empty_ok).
-static bool
-s_name (const char *s, bool empty_ok)
-{
-    size_t n = strlen (s);
-    return (n || empty_ok) && n <= 64 && strspn (s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
-}
-
-//  A record's findings as the batch keeps them: npoctl's, and the registry's
-//  own refusal, kept status and other findings.
-typedef struct {
-    Npo__Finding refusal, status;
-    char detail [64];
-    Npo__Finding **all;
-} s_kept_t;
-
-//  What the batch knows of one record, whatever its section.
-typedef struct {
-    const char *ref;                //  its key (docs/import.md 6.4); NULL: none
-    const char *uscc;
-    Npo__Finding **findings;        //  npoctl's
-    size_t n_findings;
-    bool refused;                   //  by npoctl
-    const char *path;
-    uint64_t line;
-} s_record_t;
-
-//  Gathers the record's findings into kept and entry. Returns false when the
-//  record has no key (its findings are the report's only: docs/import.md 6.3).
-static bool
-s_gather (const s_record_t *rec, const Npo__ImportOutcome *outcome, s_kept_t *kept,
-          npo_record_findings_t *entry)
-{
-    if (!rec->ref)
-        return false;
-    npo__finding__init (&kept->refusal);
-    npo__finding__init (&kept->status);
-    kept->all = calloc (rec->n_findings + outcome->n_findings + 2, sizeof *kept->all);
-    if (!kept->all)
-        abort ();
-    size_t n = 0;
-    static const char *const outcomes [] = { "refused", "flagged", "not_stored" };
-    for (size_t i = 0; i < rec->n_findings; i++) {
-        //  Rule and field are names; a value is short (docs/import.md 6.2)
-        const Npo__Finding *f = rec->findings [i];
-        bool known = false;
-        for (int o = 0; o < 3; o++)
-            known = known || strcmp (f->outcome, outcomes [o]) == 0;
-        size_t chars;
-        if (known && s_name (f->rule, false) && s_name (f->field, true)
-        &&  npo_utf8_valid (f->value, false, &chars) && chars <= 64
-        &&  npo_utf8_valid (f->detail, false, &chars) && chars <= 200)
-            kept->all [n++] = rec->findings [i];
-    }
-    if (strcmp (outcome->outcome, "refused") == 0 && !rec->refused) {
-        kept->refusal.rule = outcome->error_code;
-        kept->refusal.outcome = "refused";
-        kept->refusal.detail = outcome->error_message;
-        kept->refusal.path = (char *) rec->path;
-        kept->refusal.line = rec->line;
-        kept->all [n++] = &kept->refusal;
-    }
-    if (*outcome->kept_status) {
-        snprintf (kept->detail, sizeof kept->detail, "the register holds it as %s",
-                  outcome->kept_status);
-        kept->status.rule = "inconsistent_status";
-        kept->status.outcome = "flagged";
-        kept->status.detail = kept->detail;
-        kept->status.path = (char *) rec->path;
-        kept->status.line = rec->line;
-        kept->all [n++] = &kept->status;
-    }
-    for (size_t i = 0; i < outcome->n_findings; i++)
-        kept->all [n++] = outcome->findings [i];
-    *entry = (npo_record_findings_t) { .ref = rec->ref, .uscc = rec->uscc,
-                                       .found = kept->all, .n = n };
-    return true;
-}
-
-//  Writes the province's division ("NN0000") into division (7 bytes).
-//  Returns true, or false with the refusal in reply when province is not two
-//  digits of a province.
-static bool
-s_province (const char *province, char *division, Npo__Reply *reply)
-{
-    snprintf (division, 7, "%.2s0000", province);
-    if (strlen (province) == 2 && division_valid (division))
-        return true;
-    npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_division",
-                     "province: two digits of a province");
-    return false;
-}
-
 void
 reg_list_findings (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const Npo__ListFindings *cmd = request->list_findings;
-    char division [7];
-    if (!s_province (cmd->province, division, reply))
-        return;
-    snprintf (self->target, sizeof self->target, "findings:%s", cmd->province);
     //  The ministry, auditors, and the province's registrar
-    if (strcmp (self->actor.role, "auditor") && !reg_may_write (self, division, reply))
-        return;
-    npo_findings_list (self->db, cmd, reply);
-}
-
-//  Stores one record of a batch; fills outcome. Returns 0, or -1 when the
-//  database failed (the batch is rolled back).
-typedef int (s_store_fn) (reg_t *self, const Npo__Request *request, const void *body,
-                          const char *province, Npo__ImportOutcome *outcome);
-
-//  Opens a batch of a province's return: checks the province and the
-//  writer. Returns true, or false with the refusal in reply.
-static bool
-s_may_import (reg_t *self, const char *province, Npo__Reply *reply)
-{
-    char division [7];
-    if (!s_province (province, division, reply))
-        return false;
-    snprintf (self->target, sizeof self->target, "import:%s", province);
-    //  A return is the province's: the ministry, or the province's registrar
-    if (!reg_may_write (self, division, reply))
-        return false;
-    if (strcmp (self->actor.role, "registrar") == 0 && strcmp (self->actor.prefix, province)) {
-        npo_reply_error (reply, NPO__STATUS__STATUS_FORBIDDEN, "out_of_division",
-                         "a province's return is for its provincial registrar (registrar:%s)",
-                         province);
-        return false;
-    }
-    return true;
-}
-
-//  Stores a batch of one section in one transaction, with the findings of
-//  every record, and answers with one outcome a record.
-static void
-s_import_batch (reg_t *self, const Npo__Request *request, Npo__Reply *reply,
-                const char *province, int section, const char *found_on,
-                const s_record_t *records, void *const *bodies, size_t n, s_store_fn *store)
-{
-    Npo__ImportReply *body = calloc (1, sizeof *body);
-    Npo__ImportOutcome **outcomes = calloc (n + 1, sizeof *outcomes);
-    if (!body || !outcomes)
-        abort ();
-    npo__import_reply__init (body);
-    body->outcomes = outcomes;
-    char today [11];
-    if (npo_calendar_date (found_on))
-        snprintf (today, sizeof today, "%s", found_on);
-    else
-        npo_today (today);
-    s_kept_t *kept = calloc (n + 1, sizeof *kept);
-    npo_record_findings_t *entries = calloc (n + 1, sizeof *entries);
-    if (!kept || !entries)
-        abort ();
-    size_t n_entries = 0;
-    int rc = npo_db_begin (self->db);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        outcomes [i] = malloc (sizeof **outcomes);
-        if (!outcomes [i])
-            abort ();
-        npo__import_outcome__init (outcomes [i]);
-        body->n_outcomes = i + 1;
-        if (records [i].refused || !bodies [i]) {
-            outcomes [i]->outcome = npo_strdup ("refused");
-            if (!records [i].refused) {
-                outcomes [i]->error_code = npo_strdup ("invalid_format");
-                outcomes [i]->error_message = npo_strdup ("the record is not a message of"
-                                                          " its section");
-            }
-        }
-        else
-            rc = store (self, request, bodies [i], province, outcomes [i]);
-        if (rc == 0 && s_gather (&records [i], outcomes [i], &kept [i], &entries [n_entries]))
-            n_entries++;
-    }
-    //  The batch's findings in three statements (common/quality.c)
-    if (rc == 0)
-        rc = npo_findings_reconcile (self->db, province, section, entries, n_entries, today);
-    for (size_t i = 0; i < n; i++)
-        free (kept [i].all);
-    free (kept);
-    free (entries);
-    if (rc || npo_db_commit (self->db)) {
-        npo_db_rollback (self->db);
-        npo__import_reply__free_unpacked (body, NULL);
-        reg_db_failed (self, reply);
-        return;
-    }
-    if (request->body_case == NPO__REQUEST__BODY_IMPORT_ORGS) {
-        reply->body_case = NPO__REPLY__BODY_IMPORT_ORGS;
-        reply->import_orgs = body;
-    }
-    else {
-        reply->body_case = NPO__REPLY__BODY_IMPORT_RECORDS;
-        reply->import_records = body;
-    }
-    log_info ("imported %zu records of section %02d of province %s", n, section, province);
+    npo_actor_t writer = self->actor;
+    if (strcmp (writer.role, "auditor") == 0)
+        snprintf (writer.role, sizeof writer.role, "ministry");
+    char scratch [64];
+    snprintf (self->target, sizeof self->target, "findings:%.8s", cmd->province);
+    if (npo_import_allowed (&writer, cmd->province, scratch, sizeof scratch, reply))
+        npo_findings_list (self->db, cmd, reply);
 }
 
 static int
-s_store_org (reg_t *self, const Npo__Request *request, const void *body, const char *province,
+s_store_org (void *self, const Npo__Request *request, const void *body, const char *province,
              Npo__ImportOutcome *outcome)
 {
     return s_import_one (self, request, body, province, outcome);
@@ -410,20 +224,22 @@ void
 reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const Npo__ImportOrgs *cmd = request->import_orgs;
-    if (!s_may_import (self, cmd->province, reply))
+    if (!npo_import_allowed (&self->actor, cmd->province, self->target, sizeof self->target,
+                             reply))
         return;
-    s_record_t *records = calloc (cmd->n_orgs + 1, sizeof *records);
+    npo_import_record_t *records = calloc (cmd->n_orgs + 1, sizeof *records);
     if (!records)
         abort ();
     for (size_t i = 0; i < cmd->n_orgs; i++) {
         const Npo__ImportedOrg *o = cmd->orgs [i];
-        records [i] = (s_record_t) { .ref = uscc_valid (o->uscc)? o->uscc: NULL,
-                                     .uscc = o->uscc, .findings = o->findings,
-                                     .n_findings = o->n_findings, .refused = o->refused,
-                                     .path = o->path, .line = o->line };
+        records [i] = (npo_import_record_t) { .ref = uscc_valid (o->uscc)? o->uscc: NULL,
+                                              .uscc = o->uscc, .findings = o->findings,
+                                              .n_findings = o->n_findings,
+                                              .refused = o->refused, .path = o->path,
+                                              .line = o->line };
     }
-    s_import_batch (self, request, reply, cmd->province, 1, cmd->found_on, records,
-                    (void *const *) cmd->orgs, cmd->n_orgs, s_store_org);
+    npo_import_batch (self->db, self, request, reply, cmd->province, 1, cmd->found_on, records,
+                      (void *const *) cmd->orgs, cmd->n_orgs, s_store_org);
     free (records);
 }
 
@@ -433,34 +249,6 @@ reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
 static const char *const s_positions [] = {
     "legal_representative", "responsible_person", "director", "supervisor", "other", NULL
 };
-
-//  Refuses the record in outcome with code and why. Returns 0.
-static int
-s_refuse (Npo__ImportOutcome *outcome, const char *code, const char *why)
-{
-    outcome->outcome = npo_strdup ("refused");
-    outcome->error_code = npo_strdup (code);
-    outcome->error_message = npo_strdup (why);
-    return 0;
-}
-
-//  Adds the registry's own finding to a stored record's outcome.
-static void
-s_flag (Npo__ImportOutcome *outcome, const char *rule, const char *field, const char *detail)
-{
-    Npo__Finding *f = malloc (sizeof *f);
-    Npo__Finding **all = realloc (outcome->findings,
-                                  (outcome->n_findings + 1) * sizeof *outcome->findings);
-    if (!f || !all)
-        abort ();
-    npo__finding__init (f);
-    f->rule = npo_strdup (rule);
-    f->field = npo_strdup (field);
-    f->detail = npo_strdup (detail);
-    f->outcome = npo_strdup ("flagged");
-    outcome->findings = all;
-    outcome->findings [outcome->n_findings++] = f;
-}
 
 //  Returns true when the texts fit the registry's bounds (200 characters,
 //  no control characters) and each date is empty or a date from 1900 to
@@ -519,11 +307,11 @@ s_post_org (reg_t *self, const char *uscc, const char *province, s_post_org_t *o
         return -1;
     int rc = 0;
     if (PQntuples (res) == 0)
-        rc = 1 + s_refuse (outcome, "unknown_org_reference",
+        rc = 1 + npo_import_refuse (outcome, "unknown_org_reference",
                            "the organization is not in the register (docs/import.md 3.3)");
     else
     if (strncmp (PQgetvalue (res, 0, 2), province, 2))
-        rc = 1 + s_refuse (outcome, "out_of_province", "the register holds this organization"
+        rc = 1 + npo_import_refuse (outcome, "out_of_province", "the register holds this organization"
                            " under another province's authority");
     else {
         snprintf (org->type, sizeof org->type, "%s", PQgetvalue (res, 0, 0));
@@ -550,7 +338,7 @@ s_post_write (reg_t *self, const char *sql, int n, const char *const *params,
         snprintf (constraint, sizeof constraint, "%s", npo_db_constraint (self->db));
         if (!*constraint || npo_db_cmd (self->db, "ROLLBACK TO SAVEPOINT import_post", 0, NULL))
             return -1;
-        s_refuse (outcome, "store_conflict",
+        npo_import_refuse (outcome, "store_conflict",
                   strcmp (constraint, "officer_posts_one_social_group_lr") == 0?
                   "already_legal_representative": "already_holds_post");
         return -2;
@@ -579,9 +367,10 @@ s_post_event (reg_t *self, const Npo__Request *request, const char *uscc,
 //  02's: a tenure gives it only to a post that has none, so that the two
 //  sections never undo each other on every import.
 static int
-s_store_post (reg_t *self, const Npo__Request *request, const void *body,
+s_store_post (void *state, const Npo__Request *request, const void *body,
               const char *province, Npo__ImportOutcome *outcome)
 {
+    reg_t *self = state;
     const Npo__WorkPost *p = body;
     const char *why = s_post_key (p->org_uscc, p->id_type, p->id_number, p->position);
     const char *texts [2] = { p->name, p->employer };
@@ -589,7 +378,7 @@ s_store_post (reg_t *self, const Npo__Request *request, const void *body,
     if (!why && (!*p->start_on || !s_fits (texts, 2, dates, 3)))
         why = *p->start_on? "invalid_format": "missing_required";
     if (why)
-        return s_refuse (outcome, why, "the record cannot be stored (docs/import.md 3.1)");
+        return npo_import_refuse (outcome, why, "the record cannot be stored (docs/import.md 3.1)");
     s_post_org_t org;
     int rc = s_post_org (self, p->org_uscc, province, &org, outcome);
     if (rc)
@@ -634,7 +423,7 @@ s_store_post (reg_t *self, const Npo__Request *request, const void *body,
     if (rows == -2)
         return 0;
     if (!*p->end_on && strcmp (org.status, "active"))
-        s_flag (outcome, "inconsistent_status", "end_on", "a post held in an organization"
+        npo_import_flag (outcome, "inconsistent_status", "end_on", "a post held in an organization"
                 " that is not active");
     outcome->outcome = npo_strdup (kind);
     if (rows == 1)
@@ -648,13 +437,14 @@ s_store_post (reg_t *self, const Npo__Request *request, const void *body,
 //  else makes one (from the record's start_on, if any). An absent name keeps
 //  the stored one (section 03's).
 static int
-s_store_officer (reg_t *self, const Npo__Request *request, const void *body,
+s_store_officer (void *state, const Npo__Request *request, const void *body,
                  const char *province, Npo__ImportOutcome *outcome)
 {
+    reg_t *self = state;
     const Npo__AppointOfficer *cmd = body;
     const Npo__Officer *o = cmd->officer;
     if (!o)
-        return s_refuse (outcome, "missing_required", "the record has no officer");
+        return npo_import_refuse (outcome, "missing_required", "the record has no officer");
     const char *why = s_post_key (o->org_uscc, o->id_type, o->id_number, o->position);
     const char *texts [10] = {
         o->name, o->ethnicity, o->nationality, o->political_status, o->mail_address,
@@ -665,7 +455,7 @@ s_store_officer (reg_t *self, const Npo__Request *request, const void *body,
                  || (*o->gender && strcmp (o->gender, "male") && strcmp (o->gender, "female"))))
         why = "invalid_format";
     if (why)
-        return s_refuse (outcome, why, "the record cannot be stored (docs/import.md 3.1)");
+        return npo_import_refuse (outcome, why, "the record cannot be stored (docs/import.md 3.1)");
     s_post_org_t org;
     int rc = s_post_org (self, o->org_uscc, province, &org, outcome);
     if (rc)
@@ -731,7 +521,7 @@ s_store_officer (reg_t *self, const Npo__Request *request, const void *body,
     if (rows == -2)
         return 0;
     if (no_start)
-        s_flag (outcome, "missing_related", "start_on", "a post with no start date: give its"
+        npo_import_flag (outcome, "missing_related", "start_on", "a post with no start date: give its"
                 " section 03 record");
     outcome->outcome = npo_strdup (kind);
     if (rows == 1)
@@ -740,82 +530,35 @@ s_store_officer (reg_t *self, const Npo__Request *request, const void *body,
     return 0;
 }
 
-//  The sections ImportRecords stores here, with each one's message.
-static const struct {
-    int section;
-    const ProtobufCMessageDescriptor *desc;
-    s_store_fn *store;
-    int n_key;                      //  the key's fields, for the record's ref
-} s_sections [] = {
-    { 2, &npo__appoint_officer__descriptor, s_store_officer, 4 },
-    { 3, &npo__work_post__descriptor, s_store_post, 5 },
-};
-
-//  Writes the ref of a record of a personal section into ref (40 bytes).
-//  Returns ref, or NULL when its key is incomplete.
-static const char *
-s_personal_ref (int section, const ProtobufCMessage *msg, char *ref)
+static size_t
+s_officer_key (const ProtobufCMessage *body, const char **key, const char **uscc)
 {
-    const char *key [5] = { NULL };
-    if (section == 2) {
-        const Npo__Officer *o = ((const Npo__AppointOfficer *) msg)->officer;
-        if (!o)
-            return NULL;
-        key [0] = o->org_uscc, key [1] = o->id_type, key [2] = o->id_number;
-        key [3] = o->position;
-    }
-    else {
-        const Npo__WorkPost *p = (const Npo__WorkPost *) msg;
-        key [0] = p->org_uscc, key [1] = p->id_type, key [2] = p->id_number;
-        key [3] = p->position, key [4] = p->start_on;
-    }
-    return npo_record_ref (section, key, section == 2? 4: 5, ref) == 0? ref: NULL;
+    const Npo__Officer *o = ((const Npo__AppointOfficer *) body)->officer;
+    if (!o)
+        return 0;
+    key [0] = *uscc = o->org_uscc, key [1] = o->id_type, key [2] = o->id_number;
+    key [3] = o->position;
+    return 4;
 }
+
+static size_t
+s_post_key_of (const ProtobufCMessage *body, const char **key, const char **uscc)
+{
+    const Npo__WorkPost *p = (const Npo__WorkPost *) body;
+    key [0] = *uscc = p->org_uscc, key [1] = p->id_type, key [2] = p->id_number;
+    key [3] = p->position, key [4] = p->start_on;
+    return 5;
+}
+
+//  The sections ImportRecords stores here (docs/import.md section 4)
+static const npo_import_section_t s_sections [] = {
+    { 2, &npo__appoint_officer__descriptor, s_store_officer, s_officer_key },
+    { 3, &npo__work_post__descriptor, s_store_post, s_post_key_of },
+};
 
 void
 reg_import_records (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
-    const Npo__ImportRecords *cmd = request->import_records;
-    size_t which = 0;
-    while (which < sizeof s_sections / sizeof s_sections [0]
-       &&  s_sections [which].section != (int) cmd->section)
-        which++;
-    if (which == sizeof s_sections / sizeof s_sections [0]) {
-        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "unsupported_section",
-                         "section %u is not the registry's to import yet", cmd->section);
-        return;
-    }
-    if (!s_may_import (self, cmd->province, reply))
-        return;
-    size_t n = cmd->n_records;
-    s_record_t *records = calloc (n + 1, sizeof *records);
-    ProtobufCMessage **bodies = calloc (n + 1, sizeof *bodies);
-    char (*refs) [40] = calloc (n + 1, sizeof *refs);
-    if (!records || !bodies || !refs)
-        abort ();
-    for (size_t i = 0; i < n; i++) {
-        const Npo__ImportedRecord *r = cmd->records [i];
-        bodies [i] = protobuf_c_message_unpack (s_sections [which].desc, NULL, r->body.len,
-                                                r->body.data);
-        const char *uscc = "";
-        if (bodies [i] && cmd->section == 2 && ((Npo__AppointOfficer *) bodies [i])->officer)
-            uscc = ((Npo__AppointOfficer *) bodies [i])->officer->org_uscc;
-        else
-        if (bodies [i] && cmd->section == 3)
-            uscc = ((Npo__WorkPost *) bodies [i])->org_uscc;
-        records [i] = (s_record_t) {
-            .ref = bodies [i]? s_personal_ref ((int) cmd->section, bodies [i], refs [i]):
-                               NULL,
-            .uscc = uscc_valid (uscc)? uscc: "", .findings = r->findings,
-            .n_findings = r->n_findings, .refused = r->refused, .path = r->path,
-            .line = r->line
-        };
-    }
-    s_import_batch (self, request, reply, cmd->province, (int) cmd->section, cmd->found_on,
-                    records, (void *const *) bodies, n, s_sections [which].store);
-    for (size_t i = 0; i < n; i++)
-        protobuf_c_message_free_unpacked (bodies [i], NULL);
-    free (bodies);
-    free (records);
-    free (refs);
+    npo_import_records (self->db, &self->actor, self->target, sizeof self->target, self,
+                        request, reply, s_sections, sizeof s_sections / sizeof s_sections [0]);
 }

@@ -21,7 +21,9 @@ main (int argc, char *argv [])
                 "Configured by environment (docs/operations.md): NPO_PG_DSN,\n"
                 "NPO_REGISTRY_ROUTER (default tcp://127.0.0.1:7101),\n"
                 "NPO_REGISTRY_PUB (default tcp://127.0.0.1:7102), NPO_CERT_MASTER_KEY_FILE\n"
-                "(64 hex digits; the certificate signing keys derive from it), NPO_LOG_LEVEL.\n");
+                "(64 hex digits; the certificate signing keys derive from it),\n"
+                "NPO_QUALITY_KEY_FILE (64 hex digits; findings name personal records by\n"
+                "it), NPO_LOG_LEVEL.\n");
     if (usage >= 0)
         return usage;
     npo_log_init ("registry");
@@ -50,11 +52,8 @@ main (int argc, char *argv [])
         return 1;
     }
     //  Findings name a record with personal data by a keyed hash of its key
-    //  (docs/import.md 6.4), under a key derived from the same secret
-    unsigned char ref_key [crypto_kdf_KEYBYTES];
-    crypto_kdf_derive_from_key (ref_key, sizeof ref_key, 1, "npo-qref", self.cert_master);
-    npo_record_ref_key (ref_key);
-    sodium_memzero (ref_key, sizeof ref_key);
+    if (npo_record_ref_load () < 0)
+        return 1;
     self.db = npo_db_open_service ("registry", npo_migrations, npo_migrations_len);
     if (!self.db)
         goto done;
