@@ -192,6 +192,8 @@ struct npo_server_t {
         void *state;
     } readers [MAX_READERS];
     int nreaders;
+    npo_consumer_t *consumers [MAX_READERS];
+    int nconsumers;
 };
 
 //  The signal pipe: the handler writes a byte, the poll loop sees it.
@@ -323,6 +325,15 @@ npo_server_add_reader (npo_server_t *self, void *socket, npo_reader_fn *fn, void
     return 0;
 }
 
+int
+npo_server_add_consumer (npo_server_t *self, npo_consumer_t *consumer)
+{
+    if (self->nconsumers == MAX_READERS)
+        return -1;
+    self->consumers [self->nconsumers++] = consumer;
+    return 0;
+}
+
 static void
 s_server_heartbeat (void *state)
 {
@@ -383,6 +394,18 @@ s_server_dispatch (npo_server_t *self, const uint8_t *data, size_t size, Npo__Re
             if (self->outbox) {
                 pong->stream = npo_strdup (self->service);
                 pong->last_seq = npo_outbox_last_seq (self->outbox);
+            }
+            pong->applied = calloc ((size_t) self->nconsumers + 1, sizeof *pong->applied);
+            if (!pong->applied)
+                abort ();
+            for (int i = 0; i < self->nconsumers; i++) {
+                Npo__Position *position = malloc (sizeof *position);
+                if (!position)
+                    abort ();
+                npo__position__init (position);
+                position->stream = npo_strdup (npo_consumer_stream (self->consumers [i]));
+                position->seq = npo_consumer_last_seq (self->consumers [i]);
+                pong->applied [pong->n_applied++] = position;
             }
             reply->body_case = NPO__REPLY__BODY_PONG;
             reply->pong = pong;

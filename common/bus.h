@@ -96,6 +96,11 @@ void *
 int
     npo_server_add_timer (npo_server_t *self, int interval_ms, npo_timer_fn *fn, void *state);
 
+//  Lists a consumer of the server's: Pong then says how far it has applied
+//  its stream. Returns 0, or -1 when the table is full.
+int
+    npo_server_add_consumer (npo_server_t *self, npo_consumer_t *consumer);
+
 //  Calls fn whenever socket is readable. Returns 0 or -1.
 int
     npo_server_add_reader (npo_server_t *self, void *socket, npo_reader_fn *fn, void *state);
@@ -205,6 +210,10 @@ void
 //  Last applied seq.
 uint64_t
     npo_consumer_last_seq (npo_consumer_t *self);
+
+//  The stream it consumes.
+const char *
+    npo_consumer_stream (npo_consumer_t *self);
 
 void
     npo_bus_test (bool verbose);

@@ -260,7 +260,8 @@ npo_consumer_new (npo_server_t *server, npo_db_t *db, const char *stream,
         goto err;
     }
     if (npo_server_add_reader (server, self->sub, s_consumer_read, self)
-    ||  npo_server_add_timer (server, 1000, s_consumer_tick, self))
+    ||  npo_server_add_timer (server, 1000, s_consumer_tick, self)
+    ||  npo_server_add_consumer (server, self))
         goto err;
     //  Subscribe first, then replay: live events that arrive meanwhile wait in
     //  the SUB queue and are skipped or applied after (zguide Clone pattern).
@@ -293,6 +294,12 @@ uint64_t
 npo_consumer_last_seq (npo_consumer_t *self)
 {
     return self->last;
+}
+
+const char *
+npo_consumer_stream (npo_consumer_t *self)
+{
+    return self->stream;
 }
 
 npo_consumer_t *

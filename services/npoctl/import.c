@@ -34,6 +34,7 @@
 #define S_EXAMPLES      5               //  examples per rule and section
 #define S_STALE_S       (24 * 3600)     //  older than this at arrival: stale
 #define S_SKEW_S        300             //  later than this after arrival: future
+#define S_SYNC_S        120             //  seconds a service may take to catch up
 #define S_BATCH         100             //  records a call to a service (the registry
                                         //  serves nothing else meanwhile)
 
@@ -206,6 +207,7 @@ typedef struct {
     s_key_t **keys;                 //  hash table of keys read
     size_t nbuckets;
     json_t *orgs;                   //  uscc -> authority_division, from section 01
+    json_t *synced;                 //  services known to have caught up (s_sync)
     bool progress;                  //  standard error is a terminal
     long long read;                 //  records read, for the progress line
     ctl_t *ctl;                     //  NULL: --dry-run
@@ -596,6 +598,50 @@ s_field (const s_section_t *section, const char *name)
     return NULL;
 }
 
+//  Returns how far service has applied the registry's events (its own
+//  outbox's last seq, for the registry), or -1 when it did not answer.
+static long long
+s_applied (s_run_t *run, const char *service)
+{
+    Npo__Ping ping = NPO__PING__INIT;
+    Npo__Request request = NPO__REQUEST__INIT;
+    request.body_case = NPO__REQUEST__BODY_PING;
+    request.ping = &ping;
+    int status;
+    Npo__Reply *reply = ctl_call (run->ctl, service, &request, &status);
+    long long seq = -1;
+    const Npo__Pong *pong = reply? reply->pong: NULL;
+    if (pong && strcmp (service, "registry") == 0)
+        seq = (long long) pong->last_seq;
+    for (size_t i = 0; pong && i < pong->n_applied; i++)
+        if (strcmp (pong->applied [i]->stream, "registry") == 0)
+            seq = (long long) pong->applied [i]->seq;
+    npo__reply__free_unpacked (reply, NULL);
+    return seq;
+}
+
+//  Before a service other than the registry is sent records, waits until it
+//  has applied the registry's events so far, so that it knows the
+//  organizations this run stored (docs/import.md 1.2), for S_SYNC_S seconds
+//  at most; then the records of an organization it does not know yet are
+//  refused (unknown_org_reference) and the import can simply be run again.
+static void
+s_sync (s_run_t *run, const char *service)
+{
+    if (strcmp (service, "registry") == 0 || json_object_get (run->synced, service))
+        return;
+    json_object_set_new (run->synced, service, json_true ());
+    long long want = s_applied (run, "registry");
+    time_t deadline = time (NULL) + S_SYNC_S;
+    long long seq;
+    while ((seq = s_applied (run, service)) < want && time (NULL) < deadline)
+        usleep (100 * 1000);
+    if (seq < want)
+        fprintf (stderr, "npoctl import: %s has not applied the registry's events yet"
+                 " (%lld of %lld): records of organizations it does not know are refused\n",
+                 service, seq, want);
+}
+
 //  Sends the batch to its service and counts what it did with each record.
 static void
 s_send (s_run_t *run)
@@ -629,6 +675,7 @@ s_send (s_run_t *run)
         request.body_case = NPO__REQUEST__BODY_IMPORT_RECORDS;
         request.import_records = &records_cmd;
     }
+    s_sync (run, section->service);
     int status;
     Npo__Reply *reply = ctl_call (run->ctl, section->service, &request, &status);
     if (!reply) {
@@ -1643,6 +1690,7 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     run.refused = json_array ();
     run.findings = json_object ();
     run.orgs = json_object ();
+    run.synced = json_object ();
     run.progress = isatty (STDERR_FILENO);
     run.ctl = dry_run? NULL: ctl;
     int rc = 0;
@@ -1705,6 +1753,7 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     json_decref (run.refused);
     json_decref (run.findings);
     json_decref (run.orgs);
+    json_decref (run.synced);
     return rc;
 }
 
