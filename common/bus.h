@@ -154,6 +154,19 @@ uint64_t
                        const char *division, const char *actor,
                        const ProtobufCMessage *payload);
 
+//  An event of a batch.
+typedef struct {
+    const char *type, *org_uscc, *division;
+    const ProtobufCMessage *payload;
+} npo_outbox_event_t;
+
+//  Appends n events in the caller's transaction in two statements (a batch
+//  import's: one per event would be two round trips each). Returns 0, or -1
+//  (the transaction is to be rolled back).
+int
+    npo_outbox_append_many (npo_outbox_t *self, size_t n, const npo_outbox_event_t *events,
+                            const char *actor);
+
 //  Publishes every committed row after the last one published. Returns the
 //  number published, or -1.
 int

@@ -302,6 +302,48 @@ done:
 }
 
 void
+npo_db_array_add (npo_db_array_t *a, const char *value)
+{
+    size_t need = a->len + 2 * (value? strlen (value): 4) + 8;
+    if (need > a->cap) {
+        a->cap = need * 2;
+        a->text = realloc (a->text, a->cap);
+        if (!a->text)
+            abort ();
+    }
+    a->text [a->len++] = a->count++? ',': '{';
+    if (!value) {
+        memcpy (a->text + a->len, "NULL", 4);
+        a->len += 4;
+        a->text [a->len] = 0;
+        return;
+    }
+    a->text [a->len++] = '"';
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            a->text [a->len++] = '\\';
+        a->text [a->len++] = *p;
+    }
+    a->text [a->len++] = '"';
+    a->text [a->len] = 0;
+}
+
+const char *
+npo_db_array_end (npo_db_array_t *a)
+{
+    if (!a->count) {
+        free (a->text);
+        a->text = strdup ("{}");
+        if (!a->text)
+            abort ();
+        return a->text;
+    }
+    a->text [a->len++] = '}';
+    a->text [a->len] = 0;
+    return a->text;
+}
+
+void
 npo_db_test (bool verbose)
 {
     //  Needs a server: runs only when NPO_PG_DSN is set (the test harness sets it).
@@ -328,6 +370,24 @@ npo_db_test (bool verbose)
     PGresult *res = npo_db_exec (db, "SELECT count(*) FROM t", 0, NULL);
     SELFTEST_CHECK (res && strcmp (PQgetvalue (res, 0, 0), "1") == 0);
     PQclear (res);
+    //  An array parameter carries quotes, backslashes, NULL and commas intact
+    npo_db_array_t a = { 0 };
+    const char *values [4] = { "a\"b", "c\\d", NULL, "e,f}" };
+    for (int i = 0; i < 4; i++)
+        npo_db_array_add (&a, values [i]);
+    const char *param [1] = { npo_db_array_end (&a) };
+    res = npo_db_exec (db, "SELECT v [1], v [2], v [3] IS NULL, v [4], cardinality (v)"
+                       " FROM (SELECT $1::text [] AS v) x", 1, param);
+    SELFTEST_CHECK (res && strcmp (PQgetvalue (res, 0, 0), "a\"b") == 0
+                    && strcmp (PQgetvalue (res, 0, 1), "c\\d") == 0
+                    && strcmp (PQgetvalue (res, 0, 2), "t") == 0
+                    && strcmp (PQgetvalue (res, 0, 3), "e,f}") == 0
+                    && strcmp (PQgetvalue (res, 0, 4), "4") == 0);
+    PQclear (res);
+    free (a.text);
+    npo_db_array_t empty = { 0 };
+    SELFTEST_CHECK (strcmp (npo_db_array_end (&empty), "{}") == 0);
+    free (empty.text);
     //  A failing migration leaves nothing behind
     static const npo_migration_t bad [] = {
         { "0003_bad", "INSERT INTO t VALUES ('b', 2); SELECT no_such_function ();" },

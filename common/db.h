@@ -90,6 +90,23 @@ int
 npo_db_t *
     npo_db_open_service (const char *schema, const npo_migration_t *list, size_t count);
 
+//  A PostgreSQL array literal for one parameter of a statement that works
+//  on a whole batch ($1::text[], unnest): zero it, add the elements, end it
+//  once, and free text after the statement.
+typedef struct {
+    char *text;
+    size_t len, cap;
+    size_t count;
+} npo_db_array_t;
+
+//  Adds value (NULL: an SQL NULL).
+void
+    npo_db_array_add (npo_db_array_t *a, const char *value);
+
+//  Returns the literal ("{}" when empty); add nothing after.
+const char *
+    npo_db_array_end (npo_db_array_t *a);
+
 //  The schema this connection is bound to. Not owned.
 const char *
     npo_db_schema (npo_db_t *self);

@@ -60,23 +60,16 @@ npo_outbox_destroy (npo_outbox_t **self_p)
     *self_p = NULL;
 }
 
-uint64_t
-npo_outbox_append (npo_outbox_t *self, const char *type, const char *org_uscc,
-                   const char *division, const char *actor, const ProtobufCMessage *payload)
+//  Packs the envelope of event seq into *data, *size (the caller frees).
+//  Returns 0, or -1.
+static int
+s_envelope (npo_outbox_t *self, uint64_t seq, const char *type, const char *org_uscc,
+            const char *division, const char *actor, const ProtobufCMessage *payload,
+            uint8_t **data, size_t *size)
 {
-    PGresult *res = npo_db_exec (self->db,
-        "UPDATE outbox_seq SET last = last + 1 RETURNING last", 0, NULL);
-    if (!res)
-        return 0;
-    uint64_t seq = PQntuples (res) == 1? strtoull (PQgetvalue (res, 0, 0), NULL, 10): 0;
-    PQclear (res);
-    if (seq == 0)
-        return 0;
-
     Npo__Envelope env = NPO__ENVELOPE__INIT;
-    char event_id [128], seq_text [24];
+    char event_id [128];
     snprintf (event_id, sizeof event_id, "%s:%llu", self->stream, (unsigned long long) seq);
-    snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) seq);
     env.event_id = event_id;
     env.stream = self->stream;
     env.seq = seq;
@@ -85,20 +78,50 @@ npo_outbox_append (npo_outbox_t *self, const char *type, const char *org_uscc,
     env.org_uscc = (char *) (org_uscc? org_uscc: "");
     env.division = (char *) (division? division: "");
     env.actor = (char *) (actor? actor: "");
-    uint8_t *body = NULL, *data = NULL;
-    size_t body_size = 0, size = 0;
+    uint8_t *body = NULL;
+    size_t body_size = 0;
     if (payload && npo_pack (payload, &body, &body_size))
-        return 0;
+        return -1;
     env.payload.data = body;
     env.payload.len = body_size;
-    int rc = npo_pack (&env.base, &data, &size);
+    int rc = npo_pack (&env.base, data, size);
     free (body);
-    if (rc)
+    return rc;
+}
+
+//  Reserves n seqs; returns the first, or 0 when the database failed.
+static uint64_t
+s_reserve (npo_outbox_t *self, size_t n)
+{
+    char count [24];
+    snprintf (count, sizeof count, "%zu", n);
+    const char *params [1] = { count };
+    PGresult *res = npo_db_exec (self->db,
+        "UPDATE outbox_seq SET last = last + $1::bigint RETURNING last", 1, params);
+    if (!res)
         return 0;
-    const char *params [5] = { seq_text, type, env.org_uscc, env.division, (char *) data };
+    uint64_t last = PQntuples (res) == 1? strtoull (PQgetvalue (res, 0, 0), NULL, 10): 0;
+    PQclear (res);
+    return last >= n? last - n + 1: 0;
+}
+
+uint64_t
+npo_outbox_append (npo_outbox_t *self, const char *type, const char *org_uscc,
+                   const char *division, const char *actor, const ProtobufCMessage *payload)
+{
+    uint64_t seq = s_reserve (self, 1);
+    uint8_t *data = NULL;
+    size_t size = 0;
+    if (seq == 0 || s_envelope (self, seq, type, org_uscc, division, actor, payload, &data,
+                                &size))
+        return 0;
+    char seq_text [24];
+    snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) seq);
+    const char *params [5] = { seq_text, type, org_uscc? org_uscc: "", division? division: "",
+                               (char *) data };
     int lengths [5] = { 0, 0, 0, 0, (int) size };
     int formats [5] = { 0, 0, 0, 0, 1 };
-    res = npo_db_exec_bin (self->db,
+    PGresult *res = npo_db_exec_bin (self->db,
         "INSERT INTO outbox (seq, topic, org_uscc, division, envelope)"
         " VALUES ($1, $2, $3, $4, $5)", 5, params, lengths, formats, 0);
     free (data);
@@ -107,6 +130,54 @@ npo_outbox_append (npo_outbox_t *self, const char *type, const char *org_uscc,
     PQclear (res);
     self->pending = true;
     return seq;
+}
+
+int
+npo_outbox_append_many (npo_outbox_t *self, size_t n, const npo_outbox_event_t *events,
+                        const char *actor)
+{
+    if (n == 0)
+        return 0;
+    uint64_t first = s_reserve (self, n);
+    if (first == 0)
+        return -1;
+    npo_db_array_t cols [5] = { { 0 } };
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const npo_outbox_event_t *e = &events [i];
+        uint8_t *data = NULL;
+        size_t size = 0;
+        rc = s_envelope (self, first + i, e->type, e->org_uscc, e->division, actor, e->payload,
+                         &data, &size);
+        if (rc)
+            break;
+        char seq [24], *hex = malloc (2 * size + 1);
+        if (!hex)
+            abort ();
+        for (size_t k = 0; k < size; k++)
+            snprintf (hex + 2 * k, 3, "%02x", data [k]);
+        hex [2 * size] = 0;
+        free (data);
+        snprintf (seq, sizeof seq, "%llu", (unsigned long long) (first + i));
+        const char *values [5] = { seq, e->type, e->org_uscc? e->org_uscc: "",
+                                   e->division? e->division: "", hex };
+        for (int c = 0; c < 5; c++)
+            npo_db_array_add (&cols [c], values [c]);
+        free (hex);
+    }
+    const char *params [5];
+    for (int c = 0; c < 5; c++)
+        params [c] = npo_db_array_end (&cols [c]);
+    if (rc == 0)
+        rc = npo_db_cmd (self->db,
+            "INSERT INTO outbox (seq, topic, org_uscc, division, envelope)"
+            " SELECT s, t, u, d, decode (e, 'hex') FROM unnest ($1::bigint[], $2::text[],"
+            " $3::text[], $4::text[], $5::text[]) AS x (s, t, u, d, e)", 5, params);
+    for (int c = 0; c < 5; c++)
+        free (cols [c].text);
+    if (rc == 0)
+        self->pending = true;
+    return rc;
 }
 
 static uint64_t

@@ -91,50 +91,6 @@ npo_record_ref (int section, const char *const *fields, size_t n, char *out)
     return 0;
 }
 
-//  A PostgreSQL array literal, grown as elements are added.
-typedef struct {
-    char *text;
-    size_t len, cap;
-    size_t count;
-} s_array_t;
-
-static void
-s_array_add (s_array_t *a, const char *value)
-{
-    size_t need = a->len + 2 * strlen (value) + 8;
-    if (need > a->cap) {
-        a->cap = need * 2;
-        a->text = realloc (a->text, a->cap);
-        if (!a->text)
-            abort ();
-    }
-    a->text [a->len++] = a->count++? ',': '{';
-    a->text [a->len++] = '"';
-    for (const char *p = value; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            a->text [a->len++] = '\\';
-        a->text [a->len++] = *p;
-    }
-    a->text [a->len++] = '"';
-    a->text [a->len] = 0;
-}
-
-//  Returns the literal ("{}" when empty); the array is done with.
-static const char *
-s_array_end (s_array_t *a)
-{
-    if (!a->count) {
-        free (a->text);
-        a->text = strdup ("{}");
-        if (!a->text)
-            abort ();
-        return a->text;
-    }
-    a->text [a->len++] = '}';
-    a->text [a->len] = 0;
-    return a->text;
-}
-
 enum { C_REF, C_USCC, C_RULE, C_FIELD, C_DETAIL, C_VALUE, C_OUTCOME, C_PATH, C_LINE, C_COLS };
 
 int
@@ -147,7 +103,7 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
         return -1;
     //  The refs (a ref given twice: its last), the keys found, and the rows
     //  to write, open ones and stale ones apart
-    s_array_t refs = { 0 }, keys = { 0 }, open [C_COLS] = { { 0 } }, stale [C_COLS] = { { 0 } };
+    npo_db_array_t refs = { 0 }, keys = { 0 }, open [C_COLS] = { { 0 } }, stale [C_COLS] = { { 0 } };
     for (size_t i = n; i-- > 0;) {
         const npo_record_findings_t *r = &records [i];
         bool seen = false;
@@ -155,7 +111,7 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
             seen = strcmp (records [j].ref, r->ref) == 0;
         if (seen)
             continue;
-        s_array_add (&refs, r->ref);
+        npo_db_array_add (&refs, r->ref);
         for (size_t k = 0; k < r->n; k++) {
             const Npo__Finding *f = r->found [k];
             //  One row per rule and field of a record
@@ -170,26 +126,26 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
             snprintf (key, sizeof key, "%s\x1f%s/%s", r->ref, f->rule, f->field);
             snprintf (line, sizeof line, "%llu", (unsigned long long) f->line);
             if (!is_stale)
-                s_array_add (&keys, key);
-            s_array_t *rows = is_stale? stale: open;
+                npo_db_array_add (&keys, key);
+            npo_db_array_t *rows = is_stale? stale: open;
             const char *values [C_COLS] = { r->ref, r->uscc, f->rule, f->field, f->detail,
                                             f->value, f->outcome, f->path, line };
             for (int c = 0; c < C_COLS; c++)
-                s_array_add (&rows [c], values [c]);
+                npo_db_array_add (&rows [c], values [c]);
         }
     }
-    const char *close [5] = { province, section_text, today, s_array_end (&refs),
-                              s_array_end (&keys) };
+    const char *close [5] = { province, section_text, today, npo_db_array_end (&refs),
+                              npo_db_array_end (&keys) };
     int rc = npo_db_cmd (db,
         "UPDATE findings SET fixed_on = $3 WHERE province = $1 AND section = $2"
         " AND fixed_on IS NULL AND record_ref = ANY ($4::text[])"
         " AND NOT (record_ref || chr (31) || rule || '/' || field = ANY ($5::text[]))",
         5, close);
     for (int pass = 0; pass < 2; pass++) {
-        s_array_t *rows = pass? stale: open;
+        npo_db_array_t *rows = pass? stale: open;
         const char *params [4 + C_COLS] = { province, section_text, today, due };
         for (int c = 0; c < C_COLS; c++)
-            params [4 + c] = s_array_end (&rows [c]);
+            params [4 + c] = npo_db_array_end (&rows [c]);
         if (rc == 0 && rows [0].count)
             rc = npo_db_cmd (db, pass?
                 "INSERT INTO findings (province, section, record_ref, uscc, rule, field, detail,"
@@ -428,7 +384,7 @@ void
 npo_import_batch (npo_db_t *db, void *self, const Npo__Request *request, Npo__Reply *reply,
                   const char *province, int section, const char *found_on,
                   const npo_import_record_t *records, void *const *bodies, size_t n,
-                  npo_import_store_fn *store)
+                  npo_import_store_fn *store, npo_import_batch_fn *store_batch)
 {
     Npo__ImportReply *body = calloc (1, sizeof *body);
     Npo__ImportOutcome **outcomes = calloc (n + 1, sizeof *outcomes);
@@ -446,13 +402,14 @@ npo_import_batch (npo_db_t *db, void *self, const Npo__Request *request, Npo__Re
     if (!kept || !entries)
         abort ();
     size_t n_entries = 0;
-    int rc = npo_db_begin (db);
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    void **pending = calloc (n + 1, sizeof *pending);   //  the bodies to store
+    if (!pending)
+        abort ();
+    for (size_t i = 0; i < n; i++) {
         outcomes [i] = malloc (sizeof **outcomes);
         if (!outcomes [i])
             abort ();
         npo__import_outcome__init (outcomes [i]);
-        body->n_outcomes = i + 1;
         if (records [i].refused)
             outcomes [i]->outcome = npo_strdup ("refused");
         else
@@ -460,7 +417,15 @@ npo_import_batch (npo_db_t *db, void *self, const Npo__Request *request, Npo__Re
             npo_import_refuse (outcomes [i], "invalid_format",
                                "the record is not a message of its section");
         else
-            rc = store (self, request, bodies [i], province, outcomes [i]);
+            pending [i] = bodies [i];
+    }
+    body->n_outcomes = n;
+    int rc = npo_db_begin (db);
+    if (rc == 0 && store_batch)
+        rc = store_batch (self, request, pending, n, province, outcomes);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (pending [i] && !store_batch)
+            rc = store (self, request, pending [i], province, outcomes [i]);
         if (rc == 0 && !*outcomes [i]->outcome)
             outcomes [i]->outcome = npo_strdup ("refused");     //  (a bug: said as refused)
         if (rc == 0 && s_gather (&records [i], outcomes [i], &kept [i], &entries [n_entries]))
@@ -473,6 +438,7 @@ npo_import_batch (npo_db_t *db, void *self, const Npo__Request *request, Npo__Re
         free (kept [i].all);
     free (kept);
     free (entries);
+    free (pending);
     if (rc || npo_db_commit (db)) {
         npo_db_rollback (db);
         npo__import_reply__free_unpacked (body, NULL);
@@ -533,7 +499,8 @@ npo_import_records (npo_db_t *db, const npo_actor_t *actor, char *target, size_t
         };
     }
     npo_import_batch (db, self, request, reply, cmd->province, section->section,
-                      cmd->found_on, records, (void *const *) bodies, n, section->store);
+                      cmd->found_on, records, (void *const *) bodies, n, section->store,
+                      section->store_batch);
     for (size_t i = 0; i < n; i++)
         protobuf_c_message_free_unpacked (bodies [i], NULL);
     free (bodies);

@@ -71,6 +71,13 @@ void
 typedef int (npo_import_store_fn) (void *self, const Npo__Request *request, const void *body,
                                    const char *province, Npo__ImportOutcome *outcome);
 
+//  Stores a whole batch at once instead (fewer statements: the bodies of
+//  records refused already are NULL); fills outcomes [i] for each other one
+//  as store would. Returns 0, or -1 when the database failed.
+typedef int (npo_import_batch_fn) (void *self, const Npo__Request *request,
+                                   void *const *bodies, size_t n, const char *province,
+                                   Npo__ImportOutcome **outcomes);
+
 //  A section a service stores through ImportRecords.
 typedef struct {
     int section;
@@ -79,6 +86,7 @@ typedef struct {
     //  Sets key to the key's fields of body (at most 8) and *uscc to the
     //  organization it belongs to. Returns how many fields the key has.
     size_t (*key) (const ProtobufCMessage *body, const char **key, const char **uscc);
+    npo_import_batch_fn *store_batch;   //  instead of store (NULL: store)
 } npo_import_section_t;
 
 //  Answers ImportRecords for the sections a service stores (refused:
@@ -108,14 +116,16 @@ bool
     npo_import_allowed (const npo_actor_t *actor, const char *province, char *target,
                         size_t size, Npo__Reply *reply);
 
-//  Stores bodies [0..n) with store in one transaction and keeps the
-//  findings of each record; answers with an ImportReply in reply's member
-//  of the request's body case (ImportOrgs or ImportRecords).
+//  Stores bodies [0..n) with store (or store_batch, when not NULL) in one
+//  transaction and keeps the findings of each record; answers with an
+//  ImportReply in reply's member of the request's body case (ImportOrgs or
+//  ImportRecords).
 void
     npo_import_batch (npo_db_t *db, void *self, const Npo__Request *request,
                       Npo__Reply *reply, const char *province, int section,
                       const char *found_on, const npo_import_record_t *records,
-                      void *const *bodies, size_t n, npo_import_store_fn *store);
+                      void *const *bodies, size_t n, npo_import_store_fn *store,
+                      npo_import_batch_fn *store_batch);
 
 //  Refuses the record in outcome with the rule code and why. Returns 0.
 int

@@ -239,7 +239,7 @@ reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
                                               .line = o->line };
     }
     npo_import_batch (self->db, self, request, reply, cmd->province, 1, cmd->found_on, records,
-                      (void *const *) cmd->orgs, cmd->n_orgs, s_store_org);
+                      (void *const *) cmd->orgs, cmd->n_orgs, s_store_org, NULL);
     free (records);
 }
 
@@ -289,245 +289,499 @@ s_post_key (const char *uscc, const char *id_type, const char *id_number, const 
     return NULL;
 }
 
-//  What a post needs of its organization.
+//  The organizations of a batch's posts, from one query: row r of res is
+//  uscc, type, status, authority_division.
 typedef struct {
-    char type [16], status [16], division [8];
-} s_post_org_t;
+    PGresult *res;
+} s_orgs_t;
 
-//  Loads the organization a post belongs to into org. Returns 0, 1 with the
-//  refusal in outcome, or -1 when the database failed.
+//  Loads the organizations the batch's records name. Returns 0, or -1.
 static int
-s_post_org (reg_t *self, const char *uscc, const char *province, s_post_org_t *org,
-            Npo__ImportOutcome *outcome)
+s_orgs_load (reg_t *self, const char *const *usccs, size_t n, s_orgs_t *orgs)
 {
-    const char *params [1] = { uscc };
-    PGresult *res = npo_db_exec (self->db, "SELECT type, status, authority_division"
-                                 " FROM organizations WHERE uscc = $1", 1, params);
-    if (!res)
-        return -1;
-    int rc = 0;
-    if (PQntuples (res) == 0)
-        rc = 1 + npo_import_refuse (outcome, "unknown_org_reference",
-                           "the organization is not in the register (docs/import.md 3.3)");
-    else
-    if (strncmp (PQgetvalue (res, 0, 2), province, 2))
-        rc = 1 + npo_import_refuse (outcome, "out_of_province", "the register holds this organization"
-                           " under another province's authority");
-    else {
-        snprintf (org->type, sizeof org->type, "%s", PQgetvalue (res, 0, 0));
-        snprintf (org->status, sizeof org->status, "%s", PQgetvalue (res, 0, 1));
-        snprintf (org->division, sizeof org->division, "%s", PQgetvalue (res, 0, 2));
+    npo_db_array_t list = { 0 };
+    for (size_t i = 0; i < n; i++)
+        if (usccs [i])
+            npo_db_array_add (&list, usccs [i]);
+    const char *params [1] = { npo_db_array_end (&list) };
+    orgs->res = npo_db_exec (self->db, "SELECT uscc, type, status, authority_division"
+                             " FROM organizations WHERE uscc = ANY ($1::text[])", 1, params);
+    free (list.text);
+    return orgs->res? 0: -1;
+}
+
+//  Returns the row of uscc in orgs, or -1 (refused in outcome: not in the
+//  register, or under another province).
+static int
+s_orgs_find (const s_orgs_t *orgs, const char *uscc, const char *province,
+             Npo__ImportOutcome *outcome)
+{
+    for (int r = 0; r < PQntuples (orgs->res); r++)
+        if (strcmp (PQgetvalue (orgs->res, r, 0), uscc) == 0) {
+            if (strncmp (PQgetvalue (orgs->res, r, 3), province, 2) == 0)
+                return r;
+            npo_import_refuse (outcome, "out_of_province", "the register holds this"
+                               " organization under another province's authority");
+            return -1;
+        }
+    npo_import_refuse (outcome, "unknown_org_reference",
+                       "the organization is not in the register (docs/import.md 3.3)");
+    return -1;
+}
+
+//  The posts of a batch: what each record is to do, and the statements'
+//  columns.
+enum { P_NONE, P_SAME, P_UPDATE, P_INSERT };
+
+typedef struct {
+    int todo;                       //  P_*
+    int org;                        //  its organization's row
+    char id [24];                   //  the post it takes (P_SAME, P_UPDATE)
+    bool no_start;                  //  that post has no start date
+} s_post_t;
+
+//  Reads the match query's rows (record index, post id, no start, same)
+//  into posts: a record with a match is P_SAME or P_UPDATE, the others
+//  P_INSERT. A post without a start taken by one record is not another's.
+static void
+s_posts_match (PGresult *res, s_post_t *posts, size_t n)
+{
+    for (int r = 0; r < PQntuples (res); r++) {
+        size_t i = strtoul (PQgetvalue (res, r, 0), NULL, 10);
+        const char *id = PQgetvalue (res, r, 1);
+        bool taken = false;
+        for (size_t j = 0; j < n && !taken; j++)
+            taken = posts [j].todo != P_INSERT && strcmp (posts [j].id, id) == 0;
+        if (i >= n || posts [i].todo != P_INSERT || taken)
+            continue;
+        snprintf (posts [i].id, sizeof posts [i].id, "%s", id);
+        posts [i].no_start = *PQgetvalue (res, r, 2) == 't';
+        posts [i].todo = *PQgetvalue (res, r, 3) == 't'? P_SAME: P_UPDATE;
     }
-    PQclear (res);
+}
+
+//  Adds values [0..n) to columns [0..n).
+static void
+s_row (npo_db_array_t *columns, const char *const *values, int n)
+{
+    for (int c = 0; c < n; c++)
+        npo_db_array_add (&columns [c], values [c]);
+}
+
+//  Runs sql with columns [0..n) as its parameters, then frees them.
+static PGresult *
+s_exec_columns (reg_t *self, const char *sql, npo_db_array_t *columns, int n)
+{
+    const char *params [20];
+    for (int c = 0; c < n; c++)
+        params [c] = npo_db_array_end (&columns [c]);
+    PGresult *res = npo_db_exec (self->db, sql, n, params);
+    for (int c = 0; c < n; c++) {
+        free (columns [c].text);
+        columns [c] = (npo_db_array_t) { 0 };
+    }
+    return res;
+}
+
+//  Marks the inserts the INSERT ... RETURNING left out as refused: a
+//  uniqueness rule of the table (store_conflict, detail the rule's code).
+//  keys: the RETURNING columns of each insert, n_key of them. Returns 0, or
+//  -1 when the database failed.
+static int
+s_posts_inserted (reg_t *self, PGresult *res, s_post_t *posts,
+                  const char *const (*keys) [5], int n_key, size_t n,
+                  Npo__ImportOutcome **outcomes)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (posts [i].todo != P_INSERT)
+            continue;
+        bool in = false;
+        for (int r = 0; r < PQntuples (res) && !in; r++) {
+            in = true;
+            for (int c = 0; c < n_key && in; c++)
+                in = strcmp (PQgetvalue (res, r, c), keys [i] [c]? keys [i] [c]: "") == 0;
+        }
+        if (in)
+            continue;
+        //  The person holds this post already, or leads another social group
+        PGresult *held = npo_db_exec (self->db, "SELECT 1 FROM officer_posts"
+                                      " WHERE org_uscc = $1 AND id_type = $2"
+                                      " AND id_number = $3 AND position = $4"
+                                      " AND end_on IS NULL", 4, keys [i]);
+        if (!held)
+            return -1;
+        npo_import_refuse (outcomes [i], "store_conflict", PQntuples (held)?
+                           "already_holds_post": "already_legal_representative");
+        PQclear (held);
+        posts [i].todo = P_NONE;
+    }
+    return 0;
+}
+
+//  Ends a batch of posts: each record's outcome, and one
+//  registry.officer_changed (no personal field) a post created or changed.
+static int
+s_posts_end (reg_t *self, const Npo__Request *request, const s_orgs_t *orgs, s_post_t *posts,
+             const char *const (*keys) [5], size_t n, Npo__ImportOutcome **outcomes,
+             const char *const *actions)
+{
+    npo_outbox_event_t *events = calloc (n + 1, sizeof *events);
+    Npo__OfficerChanged *changed = calloc (n + 1, sizeof *changed);
+    if (!events || !changed)
+        abort ();
+    size_t n_events = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *kind = posts [i].todo == P_SAME? "unchanged":
+                           posts [i].todo == P_UPDATE? "updated":
+                           posts [i].todo == P_INSERT? "created": NULL;
+        if (!kind)
+            continue;
+        outcomes [i]->outcome = npo_strdup (kind);
+        if (posts [i].todo == P_SAME)
+            continue;
+        Npo__OfficerChanged *event = &changed [n_events];
+        npo__officer_changed__init (event);
+        event->org_uscc = (char *) keys [i] [0];
+        event->position = (char *) keys [i] [3];
+        event->action = (char *) actions [i];
+        events [n_events++] = (npo_outbox_event_t) {
+            .type = "registry.officer_changed", .org_uscc = keys [i] [0],
+            .division = PQgetvalue (orgs->res, posts [i].org, 3), .payload = &event->base
+        };
+    }
+    int rc = npo_outbox_append_many (self->outbox, n_events, events, request->actor);
+    free (events);
+    free (changed);
     return rc;
 }
 
-//  Runs a write of a post under a savepoint: a uniqueness rule of the
-//  table refuses the record alone (store_conflict, with the rule's code).
-//  Returns the rows written (0 or 1), -2 refused, or -1 when the database
-//  failed.
+//  Section 03: tenures, keyed by organization, person, position and start.
+//  Each takes the post of its key, else a post section 02 made without a
+//  start, else it is a new post. The person's name is section 02's: a
+//  tenure gives it only to a post that has none, so that the two sections
+//  never undo each other on every import. A batch is five statements
+//  whatever its size; an update the table's rules refuse (a second held
+//  post) is retried alone, to refuse that record only.
 static int
-s_post_write (reg_t *self, const char *sql, int n, const char *const *params,
-              Npo__ImportOutcome *outcome)
-{
-    if (npo_db_cmd (self->db, "SAVEPOINT import_post", 0, NULL))
-        return -1;
-    PGresult *res = npo_db_exec (self->db, sql, n, params);
-    if (!res) {
-        char constraint [64];
-        snprintf (constraint, sizeof constraint, "%s", npo_db_constraint (self->db));
-        if (!*constraint || npo_db_cmd (self->db, "ROLLBACK TO SAVEPOINT import_post", 0, NULL))
-            return -1;
-        npo_import_refuse (outcome, "store_conflict",
-                  strcmp (constraint, "officer_posts_one_social_group_lr") == 0?
-                  "already_legal_representative": "already_holds_post");
-        return -2;
-    }
-    int rows = atoi (PQcmdTuples (res));
-    PQclear (res);
-    return npo_db_cmd (self->db, "RELEASE SAVEPOINT import_post", 0, NULL)? -1: rows;
-}
-
-//  Emits registry.officer_changed for a post written (no personal field).
-static int
-s_post_event (reg_t *self, const Npo__Request *request, const char *uscc,
-              const s_post_org_t *org, const char *position, const char *action)
-{
-    Npo__OfficerChanged event = NPO__OFFICER_CHANGED__INIT;
-    event.org_uscc = (char *) uscc;
-    event.position = (char *) position;
-    event.action = (char *) action;
-    return npo_outbox_append (self->outbox, "registry.officer_changed", uscc, org->division,
-                              request->actor, &event.base)? 0: -1;
-}
-
-//  Section 03: one tenure, keyed by organization, person, position and
-//  start. It takes the post of its key, else the post section 02 made
-//  without a start, else it is a new post. The person's name is section
-//  02's: a tenure gives it only to a post that has none, so that the two
-//  sections never undo each other on every import.
-static int
-s_store_post (void *state, const Npo__Request *request, const void *body,
-              const char *province, Npo__ImportOutcome *outcome)
+s_store_posts (void *state, const Npo__Request *request, void *const *bodies, size_t n,
+               const char *province, Npo__ImportOutcome **outcomes)
 {
     reg_t *self = state;
-    const Npo__WorkPost *p = body;
-    const char *why = s_post_key (p->org_uscc, p->id_type, p->id_number, p->position);
-    const char *texts [2] = { p->name, p->employer };
-    const char *dates [3] = { p->start_on, p->appointed_on, p->end_on };
-    if (!why && (!*p->start_on || !s_fits (texts, 2, dates, 3)))
-        why = *p->start_on? "invalid_format": "missing_required";
-    if (why)
-        return npo_import_refuse (outcome, why, "the record cannot be stored (docs/import.md 3.1)");
-    s_post_org_t org;
-    int rc = s_post_org (self, p->org_uscc, province, &org, outcome);
-    if (rc)
-        return rc < 0? -1: 0;
-    const char *appointed = *p->appointed_on? p->appointed_on: p->start_on;
-    const char *params [10] = {
-        p->org_uscc, p->id_type, p->id_number, p->position, p->start_on, p->name,
-        appointed, *p->end_on? p->end_on: NULL, p->employer, org.type
-    };
-    //  The post of the key, or one without a start: changed only if it differs
-    int rows = s_post_write (self,
-        "UPDATE officer_posts SET start_on = $5, name = coalesce (nullif (name, ''), $6),"
-        " appointed_on = $7, end_on = $8, employer = $9"
-        " WHERE id = (SELECT id FROM officer_posts WHERE org_uscc = $1"
-        "   AND id_type = $2 AND id_number = $3 AND position = $4"
-        "   AND (start_on = $5 OR start_on IS NULL) ORDER BY start_on NULLS LAST, id LIMIT 1)"
-        " AND (start_on, name, appointed_on, end_on, employer)"
-        "     IS DISTINCT FROM ($5::date, coalesce (nullif (name, ''), $6), $7::date, $8::date,"
-        "                       $9)", 9, params, outcome);
-    const char *kind = "updated";
-    if (rows == 0) {
-        //  Unchanged, or none yet
-        PGresult *res = npo_db_exec (self->db, "SELECT 1 FROM officer_posts WHERE org_uscc = $1"
-                                     " AND id_type = $2 AND id_number = $3 AND position = $4"
-                                     " AND start_on = $5", 5, params);
-        if (!res)
-            return -1;
-        bool stored = PQntuples (res) > 0;
-        PQclear (res);
-        if (stored)
-            kind = "unchanged";
-        else {
-            kind = "created";
-            rows = s_post_write (self,
-                "INSERT INTO officer_posts (org_uscc, id_type, id_number, position, start_on,"
-                " name, appointed_on, end_on, employer, org_type)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", 10, params, outcome);
-        }
+    s_post_t *posts = calloc (n + 1, sizeof *posts);
+    const char *(*keys) [5] = calloc (n + 1, sizeof *keys);
+    const char **usccs = calloc (n + 1, sizeof *usccs);
+    const char **actions = calloc (n + 1, sizeof *actions);
+    if (!posts || !keys || !usccs || !actions)
+        abort ();
+    for (size_t i = 0; i < n; i++) {
+        const Npo__WorkPost *p = bodies [i];
+        if (!p)
+            continue;
+        const char *why = s_post_key (p->org_uscc, p->id_type, p->id_number, p->position);
+        const char *texts [2] = { p->name, p->employer };
+        const char *dates [3] = { p->start_on, p->appointed_on, p->end_on };
+        if (!why && (!*p->start_on || !s_fits (texts, 2, dates, 3)))
+            why = *p->start_on? "invalid_format": "missing_required";
+        if (why)
+            npo_import_refuse (outcomes [i], why, "the record cannot be stored"
+                               " (docs/import.md 3.1)");
+        else
+            usccs [i] = p->org_uscc;
     }
-    if (rows == -1)
-        return -1;
-    if (rows == -2)
-        return 0;
-    if (!*p->end_on && strcmp (org.status, "active"))
-        npo_import_flag (outcome, "inconsistent_status", "end_on", "a post held in an organization"
-                " that is not active");
-    outcome->outcome = npo_strdup (kind);
-    if (rows == 1)
-        return s_post_event (self, request, p->org_uscc, &org, p->position,
-                             *p->end_on? "ended": "appointed");
-    return 0;
+    s_orgs_t orgs = { NULL };
+    int rc = s_orgs_load (self, usccs, n, &orgs);
+    npo_db_array_t cols [10] = { { 0 } };
+    char index [24];
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const Npo__WorkPost *p = bodies [i];
+        if (!usccs [i] || (posts [i].org = s_orgs_find (&orgs, p->org_uscc, province,
+                                                        outcomes [i])) < 0)
+            continue;
+        posts [i].todo = P_INSERT;
+        const char *key [5] = { p->org_uscc, p->id_type, p->id_number, p->position,
+                                p->start_on };
+        memcpy (keys [i], key, sizeof key);
+        actions [i] = *p->end_on? "ended": "appointed";
+        snprintf (index, sizeof index, "%zu", i);
+        const char *row [10] = { p->org_uscc, p->id_type, p->id_number, p->position,
+                                 p->start_on, p->name,
+                                 *p->appointed_on? p->appointed_on: p->start_on,
+                                 *p->end_on? p->end_on: NULL, p->employer, index };
+        s_row (cols, row, 10);
+    }
+    PGresult *res = rc? NULL: s_exec_columns (self,
+        "SELECT DISTINCT ON (k.i) k.i, p.id, p.start_on IS NULL,"
+        " (p.start_on, p.name, p.appointed_on, p.end_on, p.employer) IS NOT DISTINCT FROM"
+        " (k.s::date, coalesce (nullif (p.name, ''), k.nm), k.ap::date, k.e::date, k.emp)"
+        " FROM unnest ($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+        "   $7::text[], $8::text[], $9::text[], $10::int[]) AS k (o, t, n, p, s, nm, ap, e,"
+        "   emp, i)"
+        " JOIN officer_posts p ON p.org_uscc = k.o AND p.id_type = k.t AND p.id_number = k.n"
+        "   AND p.position = k.p AND (p.start_on = k.s::date OR p.start_on IS NULL)"
+        " ORDER BY k.i, p.start_on NULLS LAST, p.id", cols, 10);
+    rc = rc || !res? -1: 0;
+    if (res)
+        s_posts_match (res, posts, n);
+    PQclear (res);
+    //  The changed posts, in one statement if the table takes them all
+    npo_db_array_t upd [6] = { { 0 } };
+    size_t n_upd = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (posts [i].todo == P_UPDATE) {
+            const Npo__WorkPost *p = bodies [i];
+            const char *row [6] = { posts [i].id, p->start_on, p->name,
+                                    *p->appointed_on? p->appointed_on: p->start_on,
+                                    *p->end_on? p->end_on: NULL, p->employer };
+            s_row (upd, row, 6);
+            n_upd++;
+        }
+    static const char update [] =
+        "UPDATE officer_posts p SET start_on = u.s::date,"
+        " name = coalesce (nullif (p.name, ''), u.nm), appointed_on = u.ap::date,"
+        " end_on = u.e::date, employer = u.emp"
+        " FROM unnest ($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],"
+        "   $6::text[]) AS u (id, s, nm, ap, e, emp) WHERE p.id = u.id";
+    if (rc == 0 && n_upd) {
+        rc = npo_db_cmd (self->db, "SAVEPOINT import_posts", 0, NULL);
+        res = rc? NULL: s_exec_columns (self, update, upd, 6);
+        if (res)
+            rc = npo_db_cmd (self->db, "RELEASE SAVEPOINT import_posts", 0, NULL);
+        else
+        if (rc == 0 && *npo_db_constraint (self->db)
+        &&  npo_db_cmd (self->db, "ROLLBACK TO SAVEPOINT import_posts", 0, NULL) == 0) {
+            //  One at a time: the one the rules refuse is refused alone
+            for (size_t i = 0; i < n && rc == 0; i++) {
+                if (posts [i].todo != P_UPDATE)
+                    continue;
+                const Npo__WorkPost *p = bodies [i];
+                const char *row [6] = { posts [i].id, p->start_on, p->name,
+                                        *p->appointed_on? p->appointed_on: p->start_on,
+                                        *p->end_on? p->end_on: NULL, p->employer };
+                s_row (upd, row, 6);
+                rc = npo_db_cmd (self->db, "SAVEPOINT import_post", 0, NULL);
+                PGresult *one = rc? NULL: s_exec_columns (self, update, upd, 6);
+                if (one)
+                    rc = npo_db_cmd (self->db, "RELEASE SAVEPOINT import_post", 0, NULL);
+                else
+                if (rc == 0 && *npo_db_constraint (self->db)) {
+                    rc = npo_db_cmd (self->db, "ROLLBACK TO SAVEPOINT import_post", 0, NULL);
+                    npo_import_refuse (outcomes [i], "store_conflict", "already_holds_post");
+                    posts [i].todo = P_NONE;
+                }
+                else
+                    rc = -1;
+                PQclear (one);
+            }
+        }
+        else
+            rc = -1;
+        PQclear (res);
+    }
+    for (int c = 0; c < 6; c++)
+        free (upd [c].text);
+    //  The new posts, in one statement: one the table's rules refuse is left out
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (posts [i].todo == P_INSERT) {
+            const Npo__WorkPost *p = bodies [i];
+            const char *row [10] = { p->org_uscc, p->id_type, p->id_number, p->position,
+                                     p->start_on, p->name,
+                                     *p->appointed_on? p->appointed_on: p->start_on,
+                                     *p->end_on? p->end_on: NULL, p->employer,
+                                     PQgetvalue (orgs.res, posts [i].org, 1) };
+            s_row (cols, row, 10);
+        }
+    res = rc? NULL: s_exec_columns (self,
+        "INSERT INTO officer_posts (org_uscc, id_type, id_number, position, start_on, name,"
+        " appointed_on, end_on, employer, org_type)"
+        " SELECT o, t, n, p, s::date, nm, ap::date, e::date, emp, ot FROM unnest ($1::text[],"
+        "   $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],"
+        "   $9::text[], $10::text[]) AS k (o, t, n, p, s, nm, ap, e, emp, ot)"
+        " ON CONFLICT DO NOTHING"
+        " RETURNING org_uscc, id_type, id_number, position, start_on::text", cols, 10);
+    rc = rc || !res? -1: 0;
+    if (res)
+        rc = s_posts_inserted (self, res, posts, (const char *const (*) [5]) keys, 5, n,
+                               outcomes);
+    PQclear (res);
+    //  A post held in an organization that is not active
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (posts [i].todo != P_NONE && !*((const Npo__WorkPost *) bodies [i])->end_on
+        &&  strcmp (PQgetvalue (orgs.res, posts [i].org, 2), "active"))
+            npo_import_flag (outcomes [i], "inconsistent_status", "end_on",
+                             "a post held in an organization that is not active");
+    if (rc == 0)
+        rc = s_posts_end (self, request, &orgs, posts, (const char *const (*) [5]) keys, n,
+                          outcomes, actions);
+    for (int c = 0; c < 10; c++)
+        free (cols [c].text);
+    PQclear (orgs.res);
+    free (posts);
+    free (keys);
+    free (usccs);
+    free (actions);
+    return rc;
 }
 
 //  Section 02: the person in a post, keyed by organization, person and
-//  position. It describes the person's latest post of that position there,
-//  else makes one (from the record's start_on, if any). An absent name keeps
-//  the stored one (section 03's).
+//  position. It describes the person's latest post of that position there
+//  (by start date), else makes one (from the record's start_on, if any). An
+//  absent name keeps the stored one (section 03's). Four statements a
+//  batch.
 static int
-s_store_officer (void *state, const Npo__Request *request, const void *body,
-                 const char *province, Npo__ImportOutcome *outcome)
+s_store_officers (void *state, const Npo__Request *request, void *const *bodies, size_t n,
+                  const char *province, Npo__ImportOutcome **outcomes)
 {
     reg_t *self = state;
-    const Npo__AppointOfficer *cmd = body;
-    const Npo__Officer *o = cmd->officer;
-    if (!o)
-        return npo_import_refuse (outcome, "missing_required", "the record has no officer");
-    const char *why = s_post_key (o->org_uscc, o->id_type, o->id_number, o->position);
-    const char *texts [10] = {
-        o->name, o->ethnicity, o->nationality, o->political_status, o->mail_address,
-        o->postal_code, o->mobile, o->phone, o->gender, o->employer
-    };
-    const char *dates [3] = { o->birth_date, cmd->start_on, cmd->appointed_on };
-    if (!why && (!s_fits (texts, 10, dates, 3)
-                 || (*o->gender && strcmp (o->gender, "male") && strcmp (o->gender, "female"))))
-        why = "invalid_format";
-    if (why)
-        return npo_import_refuse (outcome, why, "the record cannot be stored (docs/import.md 3.1)");
-    s_post_org_t org;
-    int rc = s_post_org (self, o->org_uscc, province, &org, outcome);
-    if (rc)
-        return rc < 0? -1: 0;
-    //  A resident ID carries the birth date (docs/import.md 02)
-    char birth [11] = "";
-    if (*o->birth_date)
-        snprintf (birth, sizeof birth, "%s", o->birth_date);
-    else
-    if (strcmp (o->id_type, "resident_id") == 0)
-        snprintf (birth, sizeof birth, "%.4s-%.2s-%.2s", o->id_number + 6, o->id_number + 10,
-                  o->id_number + 12);
-    const char *appointed = *cmd->appointed_on? cmd->appointed_on: cmd->start_on;
-    const char *params [18] = {
-        o->org_uscc, o->id_type, o->id_number, o->position, o->name, *birth? birth: NULL,
-        o->gender, o->ethnicity, o->nationality, o->political_status, o->mail_address,
-        o->postal_code, o->mobile, o->phone, o->full_time? "true": "false",
-        *cmd->start_on? cmd->start_on: NULL, *appointed? appointed: NULL, org.type
-    };
-    PGresult *res = npo_db_exec (self->db,
-        "SELECT id, start_on IS NULL FROM officer_posts WHERE org_uscc = $1 AND id_type = $2"
-        " AND id_number = $3 AND position = $4 ORDER BY start_on DESC NULLS FIRST, id DESC"
-        " LIMIT 1", 4, params);
-    if (!res)
-        return -1;
-    bool found = PQntuples (res) > 0;
-    char id [24] = "";
-    bool no_start = !found && !*cmd->start_on;
-    if (found) {
-        snprintf (id, sizeof id, "%s", PQgetvalue (res, 0, 0));
-        no_start = *PQgetvalue (res, 0, 1) == 't';
-    }
-    PQclear (res);
-    const char *kind;
-    int rows;
-    if (found) {
-        const char *update [13] = {
-            id, params [4], params [5], params [6], params [7], params [8], params [9],
-            params [10], params [11], params [12], params [13], params [14]
+    s_post_t *posts = calloc (n + 1, sizeof *posts);
+    const char *(*keys) [5] = calloc (n + 1, sizeof *keys);
+    const char **usccs = calloc (n + 1, sizeof *usccs);
+    const char **actions = calloc (n + 1, sizeof *actions);
+    char (*births) [11] = calloc (n + 1, sizeof *births);
+    if (!posts || !keys || !usccs || !actions || !births)
+        abort ();
+    for (size_t i = 0; i < n; i++) {
+        const Npo__AppointOfficer *cmd = bodies [i];
+        const Npo__Officer *o = cmd? cmd->officer: NULL;
+        if (!cmd)
+            continue;
+        if (!o) {
+            npo_import_refuse (outcomes [i], "missing_required", "the record has no officer");
+            continue;
+        }
+        const char *why = s_post_key (o->org_uscc, o->id_type, o->id_number, o->position);
+        const char *texts [10] = {
+            o->name, o->ethnicity, o->nationality, o->political_status, o->mail_address,
+            o->postal_code, o->mobile, o->phone, o->gender, o->employer
         };
-        rows = s_post_write (self,
-            "UPDATE officer_posts SET name = coalesce (nullif ($2, ''), name),"
-            " birth_date = $3, gender = $4, ethnicity = $5, nationality = $6,"
-            " political_status = $7, mail_address = $8, postal_code = $9, mobile = $10,"
-            " phone = $11, full_time = $12 WHERE id = $1"
-            " AND (name, birth_date, gender, ethnicity, nationality, political_status,"
-            "      mail_address, postal_code, mobile, phone, full_time)"
-            "     IS DISTINCT FROM (coalesce (nullif ($2, ''), name), $3::date, $4, $5, $6, $7,"
-            "                       $8, $9, $10, $11, $12::boolean)", 12, update, outcome);
-        kind = rows == 0? "unchanged": "updated";
+        const char *dates [3] = { o->birth_date, cmd->start_on, cmd->appointed_on };
+        if (!why && (!s_fits (texts, 10, dates, 3)
+                     || (*o->gender && strcmp (o->gender, "male")
+                         && strcmp (o->gender, "female"))))
+            why = "invalid_format";
+        if (why) {
+            npo_import_refuse (outcomes [i], why, "the record cannot be stored"
+                               " (docs/import.md 3.1)");
+            continue;
+        }
+        usccs [i] = o->org_uscc;
+        //  A resident ID carries the birth date (docs/import.md 02)
+        if (*o->birth_date)
+            snprintf (births [i], sizeof births [i], "%s", o->birth_date);
+        else
+        if (strcmp (o->id_type, "resident_id") == 0)
+            snprintf (births [i], sizeof births [i], "%.4s-%.2s-%.2s", o->id_number + 6,
+                      o->id_number + 10, o->id_number + 12);
     }
-    else {
-        rows = s_post_write (self,
+    s_orgs_t orgs = { NULL };
+    int rc = s_orgs_load (self, usccs, n, &orgs);
+    npo_db_array_t cols [18] = { { 0 } };
+    char index [24];
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const Npo__Officer *o = usccs [i]? ((const Npo__AppointOfficer *) bodies [i])->officer:
+                                           NULL;
+        if (!o || (posts [i].org = s_orgs_find (&orgs, o->org_uscc, province,
+                                                outcomes [i])) < 0)
+            continue;
+        posts [i].todo = P_INSERT;
+        const char *key [5] = { o->org_uscc, o->id_type, o->id_number, o->position, NULL };
+        memcpy (keys [i], key, sizeof key);
+        snprintf (index, sizeof index, "%zu", i);
+        const char *row [16] = {
+            o->org_uscc, o->id_type, o->id_number, o->position, o->name,
+            *births [i]? births [i]: NULL, o->gender, o->ethnicity, o->nationality,
+            o->political_status, o->mail_address, o->postal_code, o->mobile, o->phone,
+            o->full_time? "true": "false", index
+        };
+        s_row (cols, row, 16);
+    }
+    static const char columns [] =
+        " FROM unnest ($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+        "   $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+        "   $13::text[], $14::text[], $15::text[], $16::text[])"
+        "   AS k (o, t, n, p, nm, bd, g, eth, nat, pol, mail, post, mob, ph, ft, x)";
+    char sql [2048];
+    snprintf (sql, sizeof sql,
+        "SELECT DISTINCT ON (k.x::int) k.x, p.id, p.start_on IS NULL,"
+        " (p.name, p.birth_date, p.gender, p.ethnicity, p.nationality, p.political_status,"
+        "  p.mail_address, p.postal_code, p.mobile, p.phone, p.full_time) IS NOT DISTINCT FROM"
+        " (coalesce (nullif (k.nm, ''), p.name), k.bd::date, k.g, k.eth, k.nat, k.pol, k.mail,"
+        "  k.post, k.mob, k.ph, k.ft::boolean)%s"
+        " JOIN officer_posts p ON p.org_uscc = k.o AND p.id_type = k.t AND p.id_number = k.n"
+        "   AND p.position = k.p"
+        " ORDER BY k.x::int, p.start_on DESC NULLS FIRST, p.id DESC", columns);
+    PGresult *res = rc? NULL: s_exec_columns (self, sql, cols, 16);
+    rc = rc || !res? -1: 0;
+    if (res)
+        s_posts_match (res, posts, n);
+    PQclear (res);
+    //  The changed posts (the person's fields only, which no rule of the
+    //  table reads), then the new ones, one statement each
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        int todo = pass? P_INSERT: P_UPDATE;
+        size_t count = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (posts [i].todo != todo)
+                continue;
+            const Npo__AppointOfficer *cmd = bodies [i];
+            const Npo__Officer *o = cmd->officer;
+            const char *start = *cmd->start_on? cmd->start_on: NULL;
+            const char *appointed = *cmd->appointed_on? cmd->appointed_on: start;
+            if (pass)
+                posts [i].no_start = !start;
+            actions [i] = pass? "appointed": "updated";
+            const char *row [18] = {
+                pass? o->org_uscc: posts [i].id, o->id_type, o->id_number, o->position,
+                o->name, *births [i]? births [i]: NULL, o->gender, o->ethnicity,
+                o->nationality, o->political_status, o->mail_address, o->postal_code,
+                o->mobile, o->phone, o->full_time? "true": "false", start, appointed,
+                PQgetvalue (orgs.res, posts [i].org, 1)
+            };
+            s_row (cols, row, 18);
+            count++;
+        }
+        if (!count)
+            continue;
+        static const char values [] =
+            " FROM unnest ($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+            "   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
+            "   $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],"
+            "   $18::text[]) AS k (o, t, n, p, nm, bd, g, eth, nat, pol, mail, post, mob, ph,"
+            "   ft, s, ap, ot)";
+        snprintf (sql, sizeof sql, pass?
             "INSERT INTO officer_posts (org_uscc, id_type, id_number, position, name,"
             " birth_date, gender, ethnicity, nationality, political_status, mail_address,"
             " postal_code, mobile, phone, full_time, start_on, appointed_on, org_type)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-            " $17, $18)", 18, params, outcome);
-        kind = "created";
+            " SELECT o, t, n, p, nm, bd::date, g, eth, nat, pol, mail, post, mob, ph,"
+            " ft::boolean, s::date, ap::date, ot%s ON CONFLICT DO NOTHING"
+            " RETURNING org_uscc, id_type, id_number, position":
+            "UPDATE officer_posts x SET name = coalesce (nullif (k.nm, ''), x.name),"
+            " birth_date = k.bd::date, gender = k.g, ethnicity = k.eth, nationality = k.nat,"
+            " political_status = k.pol, mail_address = k.mail, postal_code = k.post,"
+            " mobile = k.mob, phone = k.ph, full_time = k.ft::boolean%s"
+            " WHERE x.id = k.o::bigint", values);
+        res = s_exec_columns (self, sql, cols, 18);
+        rc = res? 0: -1;
+        if (res && pass)
+            rc = s_posts_inserted (self, res, posts, (const char *const (*) [5]) keys, 4, n,
+                                   outcomes);
+        PQclear (res);
     }
-    if (rows == -1)
-        return -1;
-    if (rows == -2)
-        return 0;
-    if (no_start)
-        npo_import_flag (outcome, "missing_related", "start_on", "a post with no start date: give its"
-                " section 03 record");
-    outcome->outcome = npo_strdup (kind);
-    if (rows == 1)
-        return s_post_event (self, request, o->org_uscc, &org, o->position,
-                             found? "updated": "appointed");
-    return 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (posts [i].todo != P_NONE && posts [i].no_start)
+            npo_import_flag (outcomes [i], "missing_related", "start_on",
+                             "a post with no start date: give its section 03 record");
+    if (rc == 0)
+        rc = s_posts_end (self, request, &orgs, posts, (const char *const (*) [5]) keys, n,
+                          outcomes, actions);
+    for (int c = 0; c < 18; c++)
+        free (cols [c].text);
+    PQclear (orgs.res);
+    free (posts);
+    free (keys);
+    free (usccs);
+    free (actions);
+    free (births);
+    return rc;
 }
 
 static size_t
@@ -552,8 +806,8 @@ s_post_key_of (const ProtobufCMessage *body, const char **key, const char **uscc
 
 //  The sections ImportRecords stores here (docs/import.md section 4)
 static const npo_import_section_t s_sections [] = {
-    { 2, &npo__appoint_officer__descriptor, s_store_officer, s_officer_key },
-    { 3, &npo__work_post__descriptor, s_store_post, s_post_key_of },
+    { 2, &npo__appoint_officer__descriptor, NULL, s_officer_key, s_store_officers },
+    { 3, &npo__work_post__descriptor, NULL, s_post_key_of, s_store_posts },
 };
 
 void
