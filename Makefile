@@ -32,7 +32,7 @@ PROTOS      := $(wildcard proto/*.proto)
 PROTO_C     := $(patsubst proto/%.proto,$(B)/proto/%.pb-c.c,$(PROTOS))
 PROTO_H     := $(PROTO_C:.c=.h)
 COMMON_SRC  := $(wildcard common/*.c)
-COMMON_OBJ  := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_C:.c=.o)
+COMMON_OBJ  := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_C:.c=.o) $(B)/common/holiday_data.o
 LIB         := $(B)/libnpo.a
 
 # Every directory under services/ is one program; npoctl keeps its own name.
@@ -65,6 +65,17 @@ $(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
 	@echo "  CC      $<"
 	@$(CC) $(filter-out -Wextra,$(CFLAGS)) -c -o $@ $<
 
+# The working-day calendar (docs/import.md 6.5): common/holidays.txt, the
+# State Council's notices, as a C table
+$(B)/common/holiday_data.c: common/holidays.txt tools/gen_holidays.sh
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@tools/gen_holidays.sh $@ common/holidays.txt
+
+$(B)/common/holiday_data.o: $(B)/common/holiday_data.c $(PROTO_H) $(wildcard common/*.h)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
 $(LIB): $(COMMON_OBJ)
 	@rm -f $@
 	@echo "  AR      $@"
@@ -88,7 +99,16 @@ $(B)/bin/$(call binname,$(1)): $(patsubst %.c,$(B)/%.o,$(wildcard services/$(1)/
 endef
 $(foreach s,$(SERVICES),$(eval $(call SERVICE_RULE,$(s))))
 
-$(B)/bin/npo-selftest: $(B)/tests/selftest.o $(B)/services/npoctl/certpdf.o $(LIB)
+# The self-tests' own schema: common/sql's migrations
+$(B)/tests/sql_embed.c: $(wildcard common/sql/*.sql) tools/embed_sql.sh
+	@mkdir -p $(dir $@)
+	@tools/embed_sql.sh $@ $(wildcard common/sql/*.sql)
+
+$(B)/tests/sql_embed.o: $(B)/tests/sql_embed.c
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/bin/npo-selftest: $(B)/tests/selftest.o $(B)/tests/sql_embed.o $(B)/services/npoctl/certpdf.o \
+        $(LIB)
 	@mkdir -p $(B)/bin
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -14,26 +14,55 @@
 #include "quality.h"
 #include "selftest.h"
 
-#define S_LIST_MAX  10000
+#define S_LIST_MAX      10000
+#define S_DUE_DAYS      10          //  a finding is due 10 working days after found_on
+#define S_WORKDAYS_MAX  10000
+
+static int
+s_holiday_cmp (const void *date, const void *holiday)
+{
+    return strcmp (date, ((const npo_holiday_t *) holiday)->date);
+}
+
+static bool
+s_year_held (int year)
+{
+    for (size_t i = 0; i < npo_holiday_years_len; i++)
+        if (npo_holiday_years [i] == year)
+            return true;
+    return false;
+}
 
 int
-npo_workdays_add (const char *date, int n, char *out)
+npo_workdays_add (const char *date, int n, char *out, bool *estimated)
 {
     struct tm tm = { 0 };
-    if (!npo_calendar_date (date) || !strptime (date, "%Y-%m-%d", &tm))
+    if (!npo_calendar_date (date) || !strptime (date, "%Y-%m-%d", &tm)
+    ||  n < 0 || n > S_WORKDAYS_MAX)
         return -1;
     tm.tm_hour = 12;
     time_t t = timegm (&tm);
+    char day [11];
+    snprintf (day, sizeof day, "%s", date);
+    bool guessed = false;
     while (n > 0) {
         t += 86400;
-        struct tm day;
-        gmtime_r (&t, &day);
-        if (day.tm_wday != 0 && day.tm_wday != 6)
+        struct tm tm_day;
+        gmtime_r (&t, &tm_day);
+        strftime (day, sizeof day, "%Y-%m-%d", &tm_day);
+        //  A date a notice names is as it says, even in a year before the
+        //  notice's (a make-up day before 1 January)
+        const npo_holiday_t *named = bsearch (day, npo_holidays, npo_holidays_len,
+                                              sizeof *named, s_holiday_cmp);
+        bool working = named? named->work: tm_day.tm_wday != 0 && tm_day.tm_wday != 6;
+        if (!named && !s_year_held (tm_day.tm_year + 1900))
+            guessed = true;
+        if (working)
             n--;
     }
-    struct tm day;
-    gmtime_r (&t, &day);
-    strftime (out, 11, "%Y-%m-%d", &day);
+    memcpy (out, day, sizeof day);
+    if (estimated)
+        *estimated = guessed;
     return 0;
 }
 
@@ -98,8 +127,9 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
                         const npo_record_findings_t *records, size_t n, const char *today)
 {
     char section_text [12], due [11];
+    bool estimated;
     snprintf (section_text, sizeof section_text, "%d", section);
-    if (npo_workdays_add (today, 10, due))
+    if (npo_workdays_add (today, S_DUE_DAYS, due, &estimated))
         return -1;
     //  The refs (a ref given twice: its last), the keys found, and the rows
     //  to write, open ones and stale ones apart
@@ -143,9 +173,10 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
         5, close);
     for (int pass = 0; pass < 2; pass++) {
         npo_db_array_t *rows = pass? stale: open;
-        const char *params [4 + C_COLS] = { province, section_text, today, due };
+        const char *params [5 + C_COLS] = { province, section_text, today, due };
         for (int c = 0; c < C_COLS; c++)
             params [4 + c] = npo_db_array_end (&rows [c]);
+        params [4 + C_COLS] = estimated? "t": "f";
         if (rc == 0 && rows [0].count)
             rc = npo_db_cmd (db, pass?
                 "INSERT INTO findings (province, section, record_ref, uscc, rule, field, detail,"
@@ -157,8 +188,9 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
                 " ON CONFLICT (province, section, record_ref, detail)"
                 " WHERE rule = 'stale_source' DO NOTHING":
                 "INSERT INTO findings (province, section, record_ref, uscc, rule, field, detail,"
-                " value, outcome, path, line, found_on, due_by)"
-                " SELECT $1, $2::int, r, u, ru, fi, de, va, ou, pa, li, $3::date, $4::date"
+                " value, outcome, path, line, found_on, due_by, due_by_estimated)"
+                " SELECT $1, $2::int, r, u, ru, fi, de, va, ou, pa, li, $3::date, $4::date,"
+                "   $14::boolean"
                 " FROM unnest ($5::text[], $6::text[], $7::text[], $8::text[], $9::text[],"
                 "   $10::text[], $11::text[], $12::text[], $13::bigint[])"
                 "   AS t (r, u, ru, fi, de, va, ou, pa, li)"
@@ -170,7 +202,7 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
                 " WHERE (findings.detail, findings.value, findings.outcome, findings.path,"
                 "        findings.line, findings.uscc) IS DISTINCT FROM (EXCLUDED.detail,"
                 "        EXCLUDED.value, EXCLUDED.outcome, EXCLUDED.path, EXCLUDED.line,"
-                "        EXCLUDED.uscc)", 4 + C_COLS, params);
+                "        EXCLUDED.uscc)", pass? 4 + C_COLS: 5 + C_COLS, params);
     }
     free (refs.text);
     free (keys.text);
@@ -200,7 +232,7 @@ npo_findings_list (npo_db_t *db, const Npo__ListFindings *cmd, Npo__Reply *reply
     PGresult *res = npo_db_exec (db,
         "SELECT rule, field, detail, value, outcome, path, line, province, section,"
         " record_ref, uscc, found_on::text, coalesce (due_by::text, ''),"
-        " coalesce (fixed_on::text, '')"
+        " coalesce (fixed_on::text, ''), due_by_estimated"
         " FROM findings WHERE province = $1"
         " AND (fixed_on IS NULL OR $4::boolean)"
         " AND (NOT $3::boolean OR (fixed_on IS NULL AND due_by < $2::date))"
@@ -234,6 +266,7 @@ npo_findings_list (npo_db_t *db, const Npo__ListFindings *cmd, Npo__Reply *reply
         char **more [5] = { &s->record_ref, &s->uscc, &s->found_on, &s->due_by, &s->fixed_on };
         for (int c = 0; c < 5; c++)
             *more [c] = npo_strdup (PQgetvalue (res, r, 9 + c));
+        s->due_by_estimated = *PQgetvalue (res, r, 14) == 't';
         items [r] = s;
     }
     PQclear (res);
@@ -508,6 +541,36 @@ npo_import_records (npo_db_t *db, const npo_actor_t *actor, char *target, size_t
     free (refs);
 }
 
+int
+npo_findings_redate (npo_db_t *db, size_t *redated)
+{
+    *redated = 0;
+    //  Every due_by of a day is the same: one calculation per found_on
+    PGresult *res = npo_db_exec (db,
+        "SELECT DISTINCT found_on::text FROM findings WHERE due_by_estimated", 0, NULL);
+    if (!res)
+        return -1;
+    int rc = 0;
+    for (int r = 0; r < PQntuples (res) && rc == 0; r++) {
+        const char *found_on = PQgetvalue (res, r, 0);
+        char due [11];
+        bool estimated;
+        if (npo_workdays_add (found_on, S_DUE_DAYS, due, &estimated) || estimated)
+            continue;
+        const char *params [2] = { found_on, due };
+        PGresult *done = npo_db_exec (db,
+            "UPDATE findings SET due_by = $2::date, due_by_estimated = false"
+            " WHERE found_on = $1::date AND due_by_estimated", 2, params);
+        if (done)
+            *redated += strtoull (PQcmdTuples (done), NULL, 10);
+        else
+            rc = -1;
+        PQclear (done);
+    }
+    PQclear (res);
+    return rc;
+}
+
 //  ---------------------------------------------------------------------
 //  Self-test
 
@@ -526,10 +589,10 @@ s_key_file (const char *text)
     return path;
 }
 
-void
-npo_quality_test (bool verbose)
+//  The record refs: stable, keyed, fields kept apart, none without a whole key.
+static void
+s_ref_test (void)
 {
-    (void) verbose;
     const char *key [4] = { "51440106MJL060123X", "resident_id", "440106196803150313",
                             "director" };
     char a [40], b [40];
@@ -568,4 +631,197 @@ npo_quality_test (bool verbose)
     unlink (next);
     SELFTEST_CHECK (npo_record_ref (2, key, 4, b) == 0 && strcmp (a, b) != 0);
     unsetenv ("NPO_QUALITY_KEY_FILE");
+}
+
+//  True when npo_workdays_add (date, n) gives due, estimated or not as said
+static bool
+s_due (const char *date, int n, const char *due, bool estimated)
+{
+    char out [11] = "";
+    bool guessed = !estimated;
+    return npo_workdays_add (date, n, out, &guessed) == 0 && strcmp (out, due) == 0
+        && guessed == estimated;
+}
+
+//  The working days of a year, counted a day at a time
+static int
+s_workdays_in (int year)
+{
+    char day [11], next [11];
+    snprintf (day, sizeof day, "%d-12-31", year - 1);
+    int count = 0;
+    while (npo_workdays_add (day, 1, next, NULL) == 0 && atoi (next) == year) {
+        memcpy (day, next, sizeof day);
+        count++;
+    }
+    return count;
+}
+
+//  ListFindings of province 45 (caller frees the reply)
+static Npo__Reply *
+s_list (npo_db_t *db, const char *province, unsigned max)
+{
+    Npo__ListFindings cmd = NPO__LIST_FINDINGS__INIT;
+    cmd.province = (char *) province;
+    cmd.include_fixed = true;
+    cmd.as_of = "2027-06-01";
+    cmd.max = max;
+    Npo__Reply *reply = malloc (sizeof *reply);
+    if (!reply)
+        abort ();
+    npo__reply__init (reply);
+    npo_findings_list (db, &cmd, reply);
+    return reply;
+}
+
+//  One "ref rule due_by estimated" line per finding of the reply, appended
+static void
+s_lines (const Npo__Reply *reply, char *text, size_t size)
+{
+    if (reply->body_case != NPO__REPLY__BODY_FINDINGS)
+        return;
+    for (size_t i = 0; i < reply->findings->n_findings; i++) {
+        const Npo__StoredFinding *s = reply->findings->findings [i];
+        size_t len = strlen (text);
+        snprintf (text + len, size - len, "%s %s %s%s\n", s->record_ref, s->finding->rule,
+                  s->due_by, s->due_by_estimated? " estimated": "");
+    }
+}
+
+//  Reconciles, lists, redates: the findings table of common/sql
+static void
+s_findings_test (bool verbose, const npo_migration_t *migrations, size_t n)
+{
+    const char *dsn = npo_config_str ("PG_DSN", NULL);
+    if (!dsn) {
+        if (verbose)
+            printf ("no NPO_PG_DSN, findings not checked\n");
+        return;
+    }
+    npo_db_t *db = npo_db_new (dsn, "selftest_quality", 5000);
+    SELFTEST_CHECK (db != NULL);
+    if (!db)
+        return;
+    npo_db_cmd (db, "DROP SCHEMA IF EXISTS selftest_quality CASCADE", 0, NULL);
+    SELFTEST_CHECK (npo_db_migrate (db, migrations, n) == 0);
+    Npo__Finding f [3];
+    const char *rules [3] = { "missing_required", "invalid_format", "unknown_code" };
+    for (int i = 0; i < 3; i++) {
+        npo__finding__init (&f [i]);
+        f [i].rule = (char *) rules [i];
+        f [i].field = (char *) "address";
+        f [i].outcome = (char *) "flagged";
+        f [i].path = (char *) "01-organizations.jsonl";
+        f [i].line = (uint64_t) i + 1;
+    }
+    Npo__Finding *two [2] = { &f [0], &f [1] }, *one [1] = { &f [2] };
+    npo_record_findings_t friday [3] = { { "R2", "U2", two, 2 }, { "R1", "U1", one, 1 },
+                                         { "R3", "U3", two, 2 } };
+    npo_record_findings_t december [1] = { { "R4", "U4", one, 1 } };
+    SELFTEST_CHECK (npo_findings_reconcile (db, "45", 1, friday, 3, "2025-09-26") == 0);
+    SELFTEST_CHECK (npo_findings_reconcile (db, "45", 1, december, 1, "2026-12-28") == 0);
+    SELFTEST_CHECK (npo_findings_reconcile (db, "46", 1, december, 1, "2025-03-03") == 0);
+    //  Found again the next year: due_by is kept, and so is its being exact
+    SELFTEST_CHECK (npo_findings_reconcile (db, "45", 1, friday, 1, "2027-01-05") == 0);
+    static const char *expected =
+        "R1 unknown_code 2025-10-16\n"
+        "R2 invalid_format 2025-10-16\n"
+        "R2 missing_required 2025-10-16\n"
+        "R3 invalid_format 2025-10-16\n"
+        "R3 missing_required 2025-10-16\n"
+        "R4 unknown_code 2027-01-11 estimated\n";
+    char all [1024] = "";
+    Npo__Reply *reply = s_list (db, "45", 0);
+    s_lines (reply, all, sizeof all);
+    SELFTEST_CHECK (strcmp (all, expected) == 0);
+    SELFTEST_CHECK (reply->findings && reply->findings->open == 6);
+    npo__reply__free_unpacked (reply, NULL);
+    //  Redated once the calendar holds the year: as if Friday's had been
+    //  estimated Monday to Friday before 2025's notice was added
+    SELFTEST_CHECK (npo_db_cmd (db, "UPDATE findings SET due_by = '2025-10-10',"
+                                " due_by_estimated = true WHERE found_on = '2025-09-26'",
+                                0, NULL) == 0);
+    size_t redated = 0;
+    SELFTEST_CHECK (npo_findings_redate (db, &redated) == 0 && redated == 5);
+    SELFTEST_CHECK (npo_findings_redate (db, &redated) == 0 && redated == 0);
+    all [0] = 0;
+    reply = s_list (db, "45", 0);
+    s_lines (reply, all, sizeof all);
+    npo__reply__free_unpacked (reply, NULL);
+    SELFTEST_CHECK (strcmp (all, expected) == 0);
+    npo_db_cmd (db, "DROP SCHEMA selftest_quality CASCADE", 0, NULL);
+    npo_db_destroy (&db);
+}
+
+void
+npo_quality_test (bool verbose, const npo_migration_t *migrations, size_t n)
+{
+    if (verbose)
+        printf (" * quality: ");
+    //  docs/import.md 6.5: a Monday; a Friday before 2025's National Day
+    //  (1-8 October off, Sunday 28 September and Saturday 11 October worked)
+    SELFTEST_CHECK (s_due ("2025-03-03", 10, "2025-03-17", false));
+    SELFTEST_CHECK (s_due ("2025-09-26", 10, "2025-10-16", false));
+    //  Make-up Saturdays and Sundays are working days; a holiday's are not
+    SELFTEST_CHECK (s_due ("2025-02-07", 1, "2025-02-08", false));
+    SELFTEST_CHECK (s_due ("2026-02-13", 1, "2026-02-14", false));
+    SELFTEST_CHECK (s_due ("2026-02-14", 1, "2026-02-24", false));
+    SELFTEST_CHECK (s_due ("2024-09-13", 1, "2024-09-14", false));
+    SELFTEST_CHECK (s_due ("2024-09-14", 1, "2024-09-18", false));
+    SELFTEST_CHECK (s_due ("2025-09-27", 1, "2025-09-28", false));
+    //  Across New Year: 2026's 1-3 January off, Sunday 4 January worked
+    SELFTEST_CHECK (s_due ("2025-12-31", 1, "2026-01-04", false));
+    SELFTEST_CHECK (s_due ("2025-12-31", 3, "2026-01-06", false));
+    SELFTEST_CHECK (s_due ("2024-12-31", 1, "2025-01-02", false));
+    //  A year without a notice: Monday to Friday, said to be estimated
+    SELFTEST_CHECK (s_due ("2027-03-01", 10, "2027-03-15", true));
+    SELFTEST_CHECK (s_due ("2023-09-29", 1, "2023-10-02", true));
+    SELFTEST_CHECK (s_due ("2026-12-28", 10, "2027-01-11", true));
+    SELFTEST_CHECK (s_due ("2026-12-28", 3, "2026-12-31", false));
+    //  found_on itself never counts, and 0 days is that day
+    SELFTEST_CHECK (s_due ("2025-10-01", 0, "2025-10-01", false));
+    SELFTEST_CHECK (s_due ("2027-10-01", 0, "2027-10-01", false));
+    //  Invalid input: out and *estimated untouched
+    char out [11] = "unchanged";
+    bool estimated = true;
+    const char *bad_dates [] = { "2025-02-30", "2025-3-3", "", "2025-03-03x", "1949-09-30" };
+    for (size_t i = 0; i < sizeof bad_dates / sizeof bad_dates [0]; i++)
+        SELFTEST_CHECK (npo_workdays_add (bad_dates [i], 10, out, &estimated) == -1);
+    SELFTEST_CHECK (npo_workdays_add ("2025-03-03", -1, out, &estimated) == -1);
+    SELFTEST_CHECK (npo_workdays_add ("2025-03-03", 10001, out, &estimated) == -1);
+    SELFTEST_CHECK (strcmp (out, "unchanged") == 0 && estimated);
+    //  The most days in the most distant year: still a date of four digits
+    SELFTEST_CHECK (npo_workdays_add ("2199-12-31", 10000, out, &estimated) == 0
+                 && strlen (out) == 10 && estimated);
+    //  The table: sorted, once each; worked days are weekend days; each date
+    //  in a year whose notice is held or the year before it
+    bool sorted = true, weekend = true, held = true;
+    for (size_t i = 0; i < npo_holidays_len; i++) {
+        const npo_holiday_t *h = &npo_holidays [i];
+        if (i && strcmp (npo_holidays [i - 1].date, h->date) >= 0)
+            sorted = false;
+        struct tm tm = { 0 };
+        if (!npo_calendar_date (h->date) || !strptime (h->date, "%Y-%m-%d", &tm)) {
+            weekend = false;
+            continue;
+        }
+        tm.tm_hour = 12;
+        time_t t = timegm (&tm);
+        gmtime_r (&t, &tm);
+        if (h->work && tm.tm_wday != 0 && tm.tm_wday != 6)
+            weekend = false;
+        if (!s_year_held (tm.tm_year + 1900) && !s_year_held (tm.tm_year + 1901))
+            held = false;
+    }
+    SELFTEST_CHECK (sorted && weekend && held);
+    SELFTEST_CHECK (s_year_held (2024) && s_year_held (2025) && s_year_held (2026));
+    //  Working days a year as the notices make them (261 weekdays, less the
+    //  holidays on weekdays, plus the worked weekend days)
+    SELFTEST_CHECK (s_workdays_in (2024) == 251);
+    SELFTEST_CHECK (s_workdays_in (2025) == 248);
+    SELFTEST_CHECK (s_workdays_in (2026) == 248);
+    s_ref_test ();
+    s_findings_test (verbose, migrations, n);
+    if (verbose)
+        printf ("OK\n");
 }

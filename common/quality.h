@@ -13,12 +13,28 @@
 #include "db.h"
 #include "envelope.pb-c.h"
 
-//  Writes into out (11 bytes) the date n working days after date (both
-//  YYYY-MM-DD; date itself does not count). Working days are Monday to
-//  Friday: the State Council's holidays and make-up days are not counted yet
-//  (docs/import.md 6.5). Returns 0, or -1 when date is not a date.
+//  The working-day calendar (docs/import.md 6.5): every date the State
+//  Council's holiday notices name, sorted by date, and the years whose notice
+//  is held. Generated from common/holidays.txt by tools/gen_holidays.sh.
+typedef struct {
+    const char *date;           //  YYYY-MM-DD
+    bool work;                  //  a weekend day made a working day (调休); else a day off
+} npo_holiday_t;
+
+extern const npo_holiday_t npo_holidays [];
+extern const size_t npo_holidays_len;
+extern const int npo_holiday_years [];
+extern const size_t npo_holiday_years_len;
+
+//  Writes into out (11 bytes) the date n (0 to 10,000) working days after
+//  date (both YYYY-MM-DD; date itself does not count). A working day is
+//  Monday to Friday except the days off of the State Council's notices, plus
+//  the weekend days they make working days. A day of a year whose notice the
+//  table does not hold counts Monday to Friday, and *estimated (when not
+//  NULL) is set true; else false. Returns 0, or -1 when date is not a date or
+//  n is out of range.
 int
-    npo_workdays_add (const char *date, int n, char *out);
+    npo_workdays_add (const char *date, int n, char *out, bool *estimated);
 
 //  Reads the secret record refs are keyed with (docs/import.md 6.4) from
 //  the file NPO_QUALITY_KEY_FILE names: 64 hex digits. Returns 0; 1 when the
@@ -49,8 +65,9 @@ typedef struct {
 //  the whole batch: one found again keeps its found_on and due_by (path,
 //  line, detail and outcome updated), an open one not found again is closed
 //  (fixed_on = today), a new one is opened (due 10 working days after
-//  today). stale_source is kept closed from the start. A ref given twice
-//  counts as its last. today: YYYY-MM-DD. Returns 0, or -1 (the
+//  today; due_by_estimated when the calendar lacks a year it spans).
+//  stale_source is kept closed from the start. A ref given twice counts as
+//  its last. today: YYYY-MM-DD. Returns 0, or -1 (the
 //  transaction is to be rolled back).
 int
     npo_findings_reconcile (npo_db_t *db, const char *province, int section,
@@ -136,7 +153,15 @@ void
     npo_import_flag (Npo__ImportOutcome *outcome, const char *rule, const char *field,
                      const char *detail);
 
+//  Recomputes the due_by of every finding whose due date was estimated, now
+//  that the calendar may hold its year (a service's start, after a build
+//  with a new notice). Sets *redated to how many changed. Returns 0 or -1.
+int
+    npo_findings_redate (npo_db_t *db, size_t *redated);
+
+//  The calendar's self-test; the findings part runs with NPO_PG_DSN set, in
+//  a schema of its own made by migrations (those of common/sql).
 void
-    npo_quality_test (bool verbose);
+    npo_quality_test (bool verbose, const npo_migration_t *migrations, size_t n);
 
 #endif

@@ -18,6 +18,16 @@
 #include "selftest.h"
 #include "../services/npoctl/certpdf.h"
 
+//  The quality self-test keeps findings in a schema of its own, made by the
+//  migrations of common/sql: embedded into this program as into a service
+extern const npo_migration_t npo_migrations [];
+extern const unsigned long npo_migrations_len;
+
+static void
+s_quality_test (bool verbose)
+{
+    npo_quality_test (verbose, npo_migrations, npo_migrations_len);
+}
 
 static const struct {
     const char *name;
@@ -28,10 +38,10 @@ static const struct {
     { "codes",  npo_codes_test },
     { "db",     npo_db_test },
     { "pbjson", npo_pbjson_test },
+    { "quality", s_quality_test },
     { "cert",   npo_cert_test },
     { "certpdf", certpdf_test },
     { "actor",  npo_actor_test },
-    { "quality", npo_quality_test },
     { "bus",    npo_bus_test },
 };
 

@@ -850,7 +850,8 @@ static const verb_t s_verbs [] = {
       "npoctl quality report --province NN [--overdue] [--all] [--as-of YYYY-MM-DD]\n"
       "  The data-quality findings kept on a province's returned records\n"
       "  (docs/import.md section 6): the open ones, each with its rule, record\n"
-      "  (path, line, uscc), found_on and due_by (10 working days later), and the\n"
+      "  (path, line, uscc), found_on and due_by (10 working days later by the\n"
+      "  holiday calendar; due_by_estimated when it lacked a year), and the\n"
       "  counts of open and overdue findings. --overdue: only those past due_by\n"
       "  (as of --as-of, default today); --all: fixed ones too, with fixed_on.\n"
       "  Kept by the registry for its sections so far." },

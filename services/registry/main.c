@@ -57,6 +57,15 @@ main (int argc, char *argv [])
     self.db = npo_db_open_service ("registry", npo_migrations, npo_migrations_len);
     if (!self.db)
         goto done;
+    //  Due dates counted Monday to Friday for want of a year's holiday notice,
+    //  recomputed now that this build's calendar may hold it (docs/import.md 6.5)
+    size_t redated;
+    if (npo_findings_redate (self.db, &redated))
+        log_warn ("could not recompute the estimated due dates of findings: they stay"
+                  " estimated until the next start");
+    else
+    if (redated)
+        log_info ("recomputed the due dates of %zu findings with the holiday calendar", redated);
     server = npo_server_new ("registry", npo_config_endpoint ("registry", "router"),
                              npo_config_endpoint ("registry", "pub"), reg_handle, &self);
     if (!server)

@@ -270,8 +270,9 @@ check_eq "with where it was read" \
     "$(jq -r --arg u "$q3" '.findings[] | select(.uscc == $u)
          | "\(.finding.path | sub(".*/"; "")):\(.finding.line)"' <<< "$r")" \
     "01-organizations.jsonl:3"
-check_eq "found on the import's date, due 10 working days later" \
-    "$(jq -r '.findings[0] | "\(.found_on) \(.due_by)"' <<< "$r")" "2026-11-22 2026-12-04"
+check_eq "found on the import's date, due 10 working days later (2026's notice held)" \
+    "$(jq -r '.findings[0] | "\(.found_on) \(.due_by) \(.due_by_estimated)"' <<< "$r")" \
+    "2026-11-22 2026-12-04 false"
 check_eq "stale_source is kept closed: lateness is counted, not corrected" \
     "$(report --all | jq -r --arg u "$q2" '.findings[] | select(.uscc == $u)
          | "\(.finding.rule) \(.fixed_on)"')" "stale_source 2026-11-22"
