@@ -1,5 +1,6 @@
 /*  quality.c - data-quality findings kept by the service owning a record
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,30 +214,63 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
     return rc;
 }
 
+//  The page's order: a finding's place in it never changes (found_on and the
+//  key columns are not updated), so a cursor naming the last row's id is
+//  stable while findings are added and closed
+#define S_LIST_ORDER  "found_on, section, record_ref, rule, field, id"
+
 void
 npo_findings_list (npo_db_t *db, const Npo__ListFindings *cmd, Npo__Reply *reply)
 {
-    char today [11], max [12];
+    char today [11], limit [12], after [24];
     if (*cmd->as_of && !npo_calendar_date (cmd->as_of)) {
         npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_date",
                          "as_of: not a date YYYY-MM-DD");
+        return;
+    }
+    if (cmd->after > INT64_MAX) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_cursor",
+                         "after: not a cursor of this list");
         return;
     }
     if (*cmd->as_of)
         snprintf (today, sizeof today, "%s", cmd->as_of);
     else
         npo_today (today);
-    snprintf (max, sizeof max, "%u", cmd->max && cmd->max < S_LIST_MAX? cmd->max: S_LIST_MAX);
-    const char *params [5] = { cmd->province, today, cmd->overdue? "t": "f",
-                               cmd->include_fixed? "t": "f", max };
-    PGresult *res = npo_db_exec (db,
+    unsigned max = cmd->max && cmd->max < S_LIST_MAX? cmd->max: S_LIST_MAX;
+    //  One row more than the page tells whether another page follows
+    snprintf (limit, sizeof limit, "%u", max + 1);
+    snprintf (after, sizeof after, "%llu", (unsigned long long) cmd->after);
+    const char *params [6] = { cmd->province, today, cmd->overdue? "t": "f",
+                               cmd->include_fixed? "t": "f", limit, after };
+    PGresult *res;
+    //  A cursor is a finding of this province (findings are never deleted)
+    if (cmd->after) {
+        const char *cursor [2] = { cmd->province, after };
+        res = npo_db_exec (db, "SELECT 1 FROM findings WHERE id = $2::bigint AND province = $1",
+                           2, cursor);
+        if (!res) {
+            npo_reply_db_failed (db, reply);
+            return;
+        }
+        int found = PQntuples (res);
+        PQclear (res);
+        if (!found) {
+            npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_cursor",
+                             "after: not a cursor of this list");
+            return;
+        }
+    }
+    res = npo_db_exec (db,
         "SELECT rule, field, detail, value, outcome, path, line, province, section,"
         " record_ref, uscc, found_on::text, coalesce (due_by::text, ''),"
-        " coalesce (fixed_on::text, ''), due_by_estimated"
+        " coalesce (fixed_on::text, ''), due_by_estimated, id"
         " FROM findings WHERE province = $1"
         " AND (fixed_on IS NULL OR $4::boolean)"
         " AND (NOT $3::boolean OR (fixed_on IS NULL AND due_by < $2::date))"
-        " ORDER BY found_on, section, record_ref, rule, field, id LIMIT $5", 5, params);
+        " AND ($6::bigint = 0 OR (" S_LIST_ORDER ") >"
+        "      (SELECT " S_LIST_ORDER " FROM findings WHERE id = $6::bigint))"
+        " ORDER BY " S_LIST_ORDER " LIMIT $5", 6, params);
     if (!res) {
         npo_reply_db_failed (db, reply);
         return;
@@ -247,6 +281,10 @@ npo_findings_list (npo_db_t *db, const Npo__ListFindings *cmd, Npo__Reply *reply
     if (!list || !items)
         abort ();
     npo__finding_list__init (list);
+    if ((unsigned) rows > max) {
+        rows = (int) max;
+        list->next_cursor = strtoull (PQgetvalue (res, rows - 1, 15), NULL, 10);
+    }
     list->findings = items;
     list->n_findings = (size_t) rows;
     for (int r = 0; r < rows; r++) {
@@ -659,13 +697,14 @@ s_workdays_in (int year)
 
 //  ListFindings of province 45 (caller frees the reply)
 static Npo__Reply *
-s_list (npo_db_t *db, const char *province, unsigned max)
+s_list (npo_db_t *db, const char *province, unsigned max, uint64_t after)
 {
     Npo__ListFindings cmd = NPO__LIST_FINDINGS__INIT;
     cmd.province = (char *) province;
     cmd.include_fixed = true;
     cmd.as_of = "2027-06-01";
     cmd.max = max;
+    cmd.after = after;
     Npo__Reply *reply = malloc (sizeof *reply);
     if (!reply)
         abort ();
@@ -688,7 +727,7 @@ s_lines (const Npo__Reply *reply, char *text, size_t size)
     }
 }
 
-//  Reconciles, lists, redates: the findings table of common/sql
+//  Reconciles, lists page by page, redates: the findings table of common/sql
 static void
 s_findings_test (bool verbose, const npo_migration_t *migrations, size_t n)
 {
@@ -723,6 +762,7 @@ s_findings_test (bool verbose, const npo_migration_t *migrations, size_t n)
     SELFTEST_CHECK (npo_findings_reconcile (db, "46", 1, december, 1, "2025-03-03") == 0);
     //  Found again the next year: due_by is kept, and so is its being exact
     SELFTEST_CHECK (npo_findings_reconcile (db, "45", 1, friday, 1, "2027-01-05") == 0);
+    //  The whole list, then a page at a time: the same rows in the same order
     static const char *expected =
         "R1 unknown_code 2025-10-16\n"
         "R2 invalid_format 2025-10-16\n"
@@ -730,12 +770,40 @@ s_findings_test (bool verbose, const npo_migration_t *migrations, size_t n)
         "R3 invalid_format 2025-10-16\n"
         "R3 missing_required 2025-10-16\n"
         "R4 unknown_code 2027-01-11 estimated\n";
-    char all [1024] = "";
-    Npo__Reply *reply = s_list (db, "45", 0);
+    char all [1024] = "", paged [1024] = "";
+    Npo__Reply *reply = s_list (db, "45", 0, 0);
     s_lines (reply, all, sizeof all);
     SELFTEST_CHECK (strcmp (all, expected) == 0);
-    SELFTEST_CHECK (reply->findings && reply->findings->open == 6);
+    SELFTEST_CHECK (reply->findings && reply->findings->next_cursor == 0
+                 && reply->findings->open == 6);
     npo__reply__free_unpacked (reply, NULL);
+    uint64_t after = 0, first = 0;
+    int pages = 0;
+    do {
+        reply = s_list (db, "45", 4 - pages, after);       //  pages of 4, 3 (of 2)
+        s_lines (reply, paged, sizeof paged);
+        after = reply->findings? reply->findings->next_cursor: 0;
+        first = first? first: after;
+        pages++;
+        npo__reply__free_unpacked (reply, NULL);
+    } while (after && pages < 10);
+    SELFTEST_CHECK (pages == 2);
+    SELFTEST_CHECK (strcmp (paged, expected) == 0);
+    if (verbose && strcmp (paged, expected))
+        printf ("paged:\n%s", paged);
+    //  A cursor of another province, or of nothing, is refused
+    uint64_t bad [3] = { first + 100000, (uint64_t) INT64_MAX + 1, 0 };
+    PGresult *res = npo_db_exec (db, "SELECT id FROM findings WHERE province = '46'", 0, NULL);
+    SELFTEST_CHECK (res && PQntuples (res) == 1);
+    if (res && PQntuples (res) == 1)
+        bad [2] = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+    PQclear (res);
+    for (int i = 0; i < 3; i++) {
+        reply = s_list (db, "45", 0, bad [i]);
+        SELFTEST_CHECK (reply->status == NPO__STATUS__STATUS_BAD_REQUEST
+                     && strcmp (reply->error_code, "invalid_cursor") == 0);
+        npo__reply__free_unpacked (reply, NULL);
+    }
     //  Redated once the calendar holds the year: as if Friday's had been
     //  estimated Monday to Friday before 2025's notice was added
     SELFTEST_CHECK (npo_db_cmd (db, "UPDATE findings SET due_by = '2025-10-10',"
@@ -745,7 +813,7 @@ s_findings_test (bool verbose, const npo_migration_t *migrations, size_t n)
     SELFTEST_CHECK (npo_findings_redate (db, &redated) == 0 && redated == 5);
     SELFTEST_CHECK (npo_findings_redate (db, &redated) == 0 && redated == 0);
     all [0] = 0;
-    reply = s_list (db, "45", 0);
+    reply = s_list (db, "45", 0, 0);
     s_lines (reply, all, sizeof all);
     npo__reply__free_unpacked (reply, NULL);
     SELFTEST_CHECK (strcmp (all, expected) == 0);

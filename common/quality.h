@@ -73,7 +73,8 @@ int
     npo_findings_reconcile (npo_db_t *db, const char *province, int section,
                             const npo_record_findings_t *records, size_t n, const char *today);
 
-//  Answers ListFindings from this service's findings table.
+//  Answers ListFindings from this service's findings table: a page of at
+//  most max findings after the cursor, with the next page's cursor.
 void
     npo_findings_list (npo_db_t *db, const Npo__ListFindings *cmd, Npo__Reply *reply);
 

@@ -1757,30 +1757,106 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     return rc;
 }
 
+//  Appends the findings of a page to out, each as one compact JSON object
+//  after the one before. Returns 0, or -1 when out could not be written.
+static int
+s_findings_page (FILE *out, const Npo__FindingList *list, bool *first)
+{
+    for (size_t i = 0; i < list->n_findings; i++) {
+        json_t *json = npo_pb_to_json (&list->findings [i]->base);
+        char *text = json_dumps (json, JSON_COMPACT);
+        json_decref (json);
+        if (!text)
+            return -1;
+        int rc = fprintf (out, "%s%s", *first? "": ",", text);
+        free (text);
+        if (rc < 0)
+            return -1;
+        *first = false;
+    }
+    return 0;
+}
+
 //  npoctl quality report --province NN [--overdue] [--all] [--as-of DATE]
+//  [--page-size N]
 int
 ctl_quality (ctl_t *ctl, int argc, char **argv)
 {
     if (argc < 1 || strcmp (argv [0], "report"))
         return ctl_usage_error ("quality", "%s", "expected: npoctl quality report --province NN");
-    char *province = NULL, *as_of = NULL;
+    char *province = NULL, *as_of = NULL, *page = NULL;
     protobuf_c_boolean overdue = 0, all = 0;
     opt_t opts [] = { { "--province", &province, NULL }, { "--as-of", &as_of, NULL },
-                      { "--overdue", NULL, &overdue }, { "--all", NULL, &all } };
+                      { "--overdue", NULL, &overdue }, { "--all", NULL, &all },
+                      { "--page-size", &page, NULL } };
     int rc = ctl_options ("quality", argc, argv, 1, opts, sizeof opts / sizeof opts [0]);
     if (rc)
         return rc;
     if (!province || strlen (province) != 2)
         return ctl_usage_error ("quality", "%s", "--province NN: two digits of a province");
+    char *end = NULL;
+    unsigned long page_size = page? strtoul (page, &end, 10): 0;
+    if (page && (!isdigit ((unsigned char) *page) || *end || page_size < 1
+             ||  page_size > 10000))
+        return ctl_usage_error ("quality", "--page-size %s: from 1 to 10000", page);
     Npo__ListFindings cmd = NPO__LIST_FINDINGS__INIT;
     cmd.province = province;
     cmd.overdue = overdue;
     cmd.include_fixed = all;
     cmd.as_of = as_of? as_of: "";
+    cmd.max = (uint32_t) page_size;            //  0: the registry's most, 10,000
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_LIST_FINDINGS;
     request.list_findings = &cmd;
     //  The registry keeps the findings of its sections; the other services'
-    //  come with their import commands (docs/import.md section 7)
-    return ctl_run (ctl, "registry", &request);
+    //  come with their import commands (docs/import.md section 7). Page
+    //  after page into a file, printed once all came: one JSON document, as
+    //  a single reply would be, with the counts of the last page.
+    FILE *out = tmpfile ();
+    if (!out) {
+        fprintf (stderr, "npoctl quality: could not make a temporary file: %s\n",
+                 strerror (errno));
+        return EXIT_REFUSED;
+    }
+    bool first = true;
+    uint64_t open = 0, overdue_count = 0;
+    do {
+        Npo__Reply *reply = ctl_call (ctl, "registry", &request, &rc);
+        if (!reply)
+            break;
+        const Npo__FindingList *list = reply->findings;
+        if (reply->body_case != NPO__REPLY__BODY_FINDINGS || !list
+        ||  (list->next_cursor && list->next_cursor == cmd.after)) {
+            fprintf (stderr, "npoctl quality: the registry's answer is not a page of findings\n");
+            rc = EXIT_REFUSED;
+        }
+        else
+        if (s_findings_page (out, list, &first)) {
+            fprintf (stderr, "npoctl quality: could not write the temporary file\n");
+            rc = EXIT_REFUSED;
+        }
+        else {
+            open = list->open;
+            overdue_count = list->overdue;
+            cmd.after = list->next_cursor;
+        }
+        npo__reply__free_unpacked (reply, NULL);
+    } while (rc == 0 && cmd.after);
+    if (rc == 0) {
+        rewind (out);
+        char buffer [65536];
+        size_t got;
+        printf ("{\"findings\":[");
+        while ((got = fread (buffer, 1, sizeof buffer, out)) > 0)
+            fwrite (buffer, 1, got, stdout);
+        printf ("],\"open\":%llu,\"overdue\":%llu}\n", (unsigned long long) open,
+                (unsigned long long) overdue_count);
+        if (ferror (out) || fflush (stdout)) {
+            fprintf (stderr, "npoctl quality: could not copy the report: %s\n",
+                     strerror (errno));
+            rc = EXIT_REFUSED;
+        }
+    }
+    fclose (out);
+    return rc;
 }

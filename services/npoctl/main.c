@@ -848,13 +848,16 @@ static const verb_t s_verbs [] = {
       "  registry did not answer." },
     { "quality", ctl_quality,
       "npoctl quality report --province NN [--overdue] [--all] [--as-of YYYY-MM-DD]\n"
+      "    [--page-size N]\n"
       "  The data-quality findings kept on a province's returned records\n"
       "  (docs/import.md section 6): the open ones, each with its rule, record\n"
       "  (path, line, uscc), found_on and due_by (10 working days later by the\n"
       "  holiday calendar; due_by_estimated when it lacked a year), and the\n"
       "  counts of open and overdue findings. --overdue: only those past due_by\n"
       "  (as of --as-of, default today); --all: fixed ones too, with fixed_on.\n"
-      "  Kept by the registry for its sections so far." },
+      "  Kept by the registry for its sections so far, and asked for a page at\n"
+      "  a time (--page-size N findings, 1 to 10000, default 10000) until all\n"
+      "  came; printed as one JSON document when they have." },
     { "export", ctl_export,
       "npoctl export (snapshot | delta --since SEQ) --out DIR [--format jsonl|csv]\n"
       "  The open data set: snapshot writes every public record to\n"

@@ -277,6 +277,15 @@ check_eq "stale_source is kept closed: lateness is counted, not corrected" \
     "$(report --all | jq -r --arg u "$q2" '.findings[] | select(.uscc == $u)
          | "\(.finding.rule) \(.fixed_on)"')" "stale_source 2026-11-22"
 check_eq "counts" "$(jq -c '[.open, .overdue]' <<< "$r")" '[2,0]'
+all=$(report --all)
+check_eq "three findings kept, one of them closed" "$(jq -c '[(.findings | length), .open]' \
+    <<< "$all")" '[3,2]'
+check_eq "read a finding a page: the same report" "$(report --all --page-size 1)" "$all"
+check_eq "two a page: the same" "$(report --all --page-size 2)" "$all"
+check_eq "one document, without the cursor" "$(jq -c 'keys' <<< "$all")" \
+    '["findings","open","overdue"]'
+check_match "--page-size 0: a usage error" \
+    "$($NPOCTL quality report --province 45 --page-size 0 2>&1; echo "exit $?")" 'exit 2$'
 check_eq "overdue after the due date" \
     "$(report --overdue --as-of 2026-12-07 | jq -c '[.open, .overdue, (.findings | length)]')" \
     '[2,2,2]'
