@@ -695,7 +695,7 @@ s_workdays_in (int year)
     return count;
 }
 
-//  ListFindings of province 45 (caller frees the reply)
+//  ListFindings of a province, fixed ones too (caller frees the reply)
 static Npo__Reply *
 s_list (npo_db_t *db, const char *province, unsigned max, uint64_t after)
 {
