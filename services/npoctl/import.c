@@ -178,7 +178,8 @@ typedef struct {
 typedef struct {
     Npo__ImportedOrg *org;          //  section 01
     Npo__ImportedRecord *record;    //  the others
-    const char *uscc;
+    char uscc [20];                 //  (a copy: the record it was read from is freed
+                                    //  before the batch is sent)
     size_t file;
     long long line;
     bool flagged;
@@ -694,7 +695,7 @@ s_send (s_run_t *run)
                                                                          NULL;
         const char *outcome = o? o->outcome: "refused";
         s_rec_t rec = { .run = run, .file = sent->file, .line = sent->line,
-                        .uscc = sent->uscc };
+                        .uscc = *sent->uscc? sent->uscc: NULL };
         if (strcmp (outcome, "created") == 0)
             file->created++;
         else
@@ -778,9 +779,10 @@ static void
 s_batch_add (s_run_t *run, const s_rec_t *rec, Npo__ImportedOrg *org,
              Npo__ImportedRecord *record, bool refused)
 {
-    run->batch [run->nbatch++] = (s_sent_t) { .org = org, .record = record, .uscc = rec->uscc,
-                                              .file = rec->file, .line = rec->line,
-                                              .flagged = rec->flagged, .refused = refused };
+    s_sent_t *sent = &run->batch [run->nbatch++];
+    *sent = (s_sent_t) { .org = org, .record = record, .file = rec->file, .line = rec->line,
+                         .flagged = rec->flagged, .refused = refused };
+    snprintf (sent->uscc, sizeof sent->uscc, "%s", rec->uscc? rec->uscc: "");
     if (run->nbatch == S_BATCH)
         s_send (run);
 }
