@@ -131,6 +131,21 @@ s_reply_member (party_t *self, const char *uscc, const char *id, Npo__Reply *rep
     free (text);
 }
 
+char *
+party_member_doc (const Npo__PartyMember *m)
+{
+    json_t *json = npo_pb_to_json (&m->base);
+    static const char *filled [] = { "uscc", "status", "transferred_out_to", "transferred_out_on",
+                                     "member_id", "age" };
+    for (size_t i = 0; i < sizeof filled / sizeof filled [0]; i++)
+        json_object_del (json, filled [i]);
+    char *doc = json_dumps (json, JSON_COMPACT);
+    json_decref (json);
+    if (!doc)
+        abort ();
+    return doc;
+}
+
 void
 party_save_member (party_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
@@ -144,13 +159,7 @@ party_save_member (party_t *self, const Npo__Request *request, Npo__Reply *reply
     snprintf (self->target, sizeof self->target, "%s", m->uscc);   //  never the person
     if (s_check_member (m, reply))
         return;
-    json_t *json = npo_pb_to_json (&m->base);
-    static const char *filled [] = { "uscc", "status", "transferred_out_to", "transferred_out_on",
-                                     "member_id", "age" };
-    for (size_t i = 0; i < sizeof filled / sizeof filled [0]; i++)
-        json_object_del (json, filled [i]);
-    char *doc = json_dumps (json, JSON_COMPACT);
-    json_decref (json);
+    char *doc = party_member_doc (m);
     uint64_t party_org;
     char division [8];
     bool active;

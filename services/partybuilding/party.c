@@ -160,17 +160,9 @@ s_check_org (const Npo__PartyOrg *p, Npo__Reply *reply)
     return 0;
 }
 
-static void
-s_save_org (party_t *self, const Npo__Request *request, Npo__Reply *reply)
+char *
+party_org_doc (const Npo__PartyOrg *p)
 {
-    Npo__PartyOrg *p = request->save_party_org->party_org;
-    if (!p) {
-        npo_reply_error (reply, BAD, "missing_field", "party_org: required");
-        return;
-    }
-    if (s_check_org (p, reply))
-        return;
-    snprintf (self->target, sizeof self->target, "%s", p->uscc);
     //  What the caller gives of section 5; status and counts are ours
     Npo__PartyOrg given = *p;
     given.uscc = given.status = given.dissolved_on = "";
@@ -182,29 +174,20 @@ s_save_org (party_t *self, const Npo__Request *request, Npo__Reply *reply)
     json_object_del (json, "members_recorded");
     char *doc = json_dumps (json, JSON_COMPACT);
     json_decref (json);
+    if (!doc)
+        abort ();
+    return doc;
+}
+
+int
+party_org_write (party_t *self, const Npo__PartyOrg *p, const char *division, const char *actor,
+                 const char **topic, char *id_text)
+{
+    *topic = NULL;
+    char *doc = party_org_doc (p);
     char count [12];
     snprintf (count, sizeof count, "%u", p->member_count);
-    uint64_t id;
-    char division [8];
-    bool active;
-    if (npo_db_begin (self->db)) {
-        free (doc);
-        npo_reply_db_failed (self->db, reply);
-        return;
-    }
-    if (party_org_of (self, p->uscc, &id, division, &active, reply)) {
-        free (doc);
-        return;
-    }
-    if (!active) {
-        free (doc);
-        npo_db_rollback (self->db);
-        npo_reply_error (reply, CONFLICT, "org_not_active",
-                         "%s is no longer active: no party organization to set up", p->uscc);
-        return;
-    }
-    const char *params [6] = { p->uscc, p->party_org_type, p->founded_on, count, doc,
-                               request->actor };
+    const char *params [6] = { p->uscc, p->party_org_type, p->founded_on, count, doc, actor };
     //  New, or an update that changes something (a retry changes nothing)
     PGresult *res = npo_db_exec (self->db,
         "WITH upd AS (UPDATE party_orgs SET party_org_type = $2, founded_on = $3,"
@@ -218,7 +201,57 @@ s_save_org (party_t *self, const Npo__Request *request, Npo__Reply *reply)
         "   RETURNING id, 'party.org_established' AS topic)"
         " SELECT * FROM upd UNION ALL SELECT * FROM ins", 6, params);
     free (doc);
-    if (!res) {
+    if (!res)
+        return -1;
+    if (PQntuples (res) == 1) {
+        snprintf (id_text, 24, "%s", PQgetvalue (res, 0, 0));
+        *topic = strcmp (PQgetvalue (res, 0, 1), "party.org_updated") == 0?
+                 "party.org_updated": "party.org_established";
+        Npo__PartyOrgEvent event = NPO__PARTY_ORG_EVENT__INIT;
+        event.uscc = p->uscc;
+        event.party_org_type = p->party_org_type;
+        event.founded_on = p->founded_on;
+        event.member_count = p->member_count;
+        if (!npo_outbox_append (self->outbox, *topic, p->uscc, division, actor, &event.base)) {
+            PQclear (res);
+            return -1;
+        }
+        log_info ("%s: %s", p->uscc, *topic);
+    }
+    PQclear (res);
+    return 0;
+}
+
+static void
+s_save_org (party_t *self, const Npo__Request *request, Npo__Reply *reply)
+{
+    Npo__PartyOrg *p = request->save_party_org->party_org;
+    if (!p) {
+        npo_reply_error (reply, BAD, "missing_field", "party_org: required");
+        return;
+    }
+    if (s_check_org (p, reply))
+        return;
+    snprintf (self->target, sizeof self->target, "%s", p->uscc);
+    uint64_t id;
+    char division [8];
+    bool active;
+    if (npo_db_begin (self->db)) {
+        npo_reply_db_failed (self->db, reply);
+        return;
+    }
+    if (party_org_of (self, p->uscc, &id, division, &active, reply))
+        return;
+    if (!active) {
+        npo_db_rollback (self->db);
+        npo_reply_error (reply, CONFLICT, "org_not_active",
+                         "%s is no longer active: no party organization to set up", p->uscc);
+        return;
+    }
+    char id_text [24];
+    snprintf (id_text, sizeof id_text, "%llu", (unsigned long long) id);
+    const char *topic;
+    if (party_org_write (self, p, division, request->actor, &topic, id_text)) {
         //  Set up by someone else at the same moment
         bool raced = strcmp (npo_db_constraint (self->db), "party_orgs_one_active") == 0;
         npo_reply_db_failed (self->db, reply);
@@ -227,24 +260,6 @@ s_save_org (party_t *self, const Npo__Request *request, Npo__Reply *reply)
                              "a party organization of %s was just set up; try again", p->uscc);
         return;
     }
-    char id_text [24];
-    snprintf (id_text, sizeof id_text, "%llu", (unsigned long long) id);
-    if (PQntuples (res) == 1) {
-        snprintf (id_text, sizeof id_text, "%s", PQgetvalue (res, 0, 0));
-        Npo__PartyOrgEvent event = NPO__PARTY_ORG_EVENT__INIT;
-        event.uscc = p->uscc;
-        event.party_org_type = p->party_org_type;
-        event.founded_on = p->founded_on;
-        event.member_count = p->member_count;
-        if (!npo_outbox_append (self->outbox, PQgetvalue (res, 0, 1), p->uscc, division,
-                                request->actor, &event.base)) {
-            PQclear (res);
-            npo_reply_db_failed (self->db, reply);
-            return;
-        }
-        log_info ("%s: %s", p->uscc, PQgetvalue (res, 0, 1));
-    }
-    PQclear (res);
     if (npo_db_commit (self->db)) {
         npo_reply_db_failed (self->db, reply);
         return;
@@ -418,6 +433,9 @@ party_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
             break;
         case NPO__REQUEST__BODY_PARTY_FINDINGS:
             s_findings (self, request, reply);
+            break;
+        case NPO__REQUEST__BODY_IMPORT_RECORDS:
+            party_import_records (self, request, reply);
             break;
         default:
             npo_reply_error (reply, BAD, "unknown_command", "party does not handle this command");

@@ -48,12 +48,37 @@ int
     party_members_changed (party_t *self, const char *uscc, const char *division,
                            const char *actor);
 
+//  Section 5's own fields of p as the JSON text kept in party_orgs.doc (not
+//  its uscc, status or counts). The caller frees it.
+char *
+    party_org_doc (const Npo__PartyOrg *p);
+
+//  Sets up the organization's party organization (uscc, in division), or
+//  updates its active one when p changes anything, and emits
+//  party.org_established or party.org_updated (no person). *topic: the
+//  event emitted, NULL when nothing changed; id_text (24 bytes) is set to
+//  the party organization's id when one was written. Returns 0, or -1 when
+//  the database failed (npo_db_constraint may say which rule).
+int
+    party_org_write (party_t *self, const Npo__PartyOrg *p, const char *division,
+                     const char *actor, const char **topic, char *id_text);
+
 //  members.c
+
+//  The member's own fields as the JSON text kept in members.doc (not what
+//  the service fills: uscc, status, transfer out, id, age). The caller frees it.
+char *
+    party_member_doc (const Npo__PartyMember *m);
+
 void
     party_save_member (party_t *self, const Npo__Request *request, Npo__Reply *reply);
 void
     party_transfer_out (party_t *self, const Npo__Request *request, Npo__Reply *reply);
 void
     party_list_members (party_t *self, const Npo__Request *request, Npo__Reply *reply);
+
+//  import.c: sections 05 and 06 of a province's return (docs/import.md)
+void
+    party_import_records (party_t *self, const Npo__Request *request, Npo__Reply *reply);
 
 #endif
