@@ -7,10 +7,11 @@
  *  the report of 6.6: counts per file and section, findings by rule with
  *  examples, every record refused. No personal value reaches the report.
  *
- *  Without --dry-run, the records of the sections built so far (01-03)
- *  are sent to their service, S_BATCH a call (one transaction each):
- *  section 01 to the registry's ImportOrgs, which upserts them by uscc, the
- *  others as their section's message in ImportRecords. The service's
+ *  Without --dry-run, the records of the sections built so far (01-03 to
+ *  the registry, 05 and 06 to the party service) are sent to their
+ *  service, S_BATCH a call (one transaction each): section 01 to the
+ *  registry's ImportOrgs, which upserts them by uscc, the others as their
+ *  section's message in ImportRecords. The service's
  *  answer per record (created, updated, unchanged, refused, and findings of
  *  its own) goes in the report; the service keeps the findings.
  */
@@ -43,7 +44,7 @@
 
 typedef enum {
     T_TEXT, T_MTEXT, T_USCC, T_ORGCODE, T_DIVISION, T_DATE, T_PDATE, T_BOOL,
-    T_ENUM, T_PHONE, T_POSTAL, T_IDNUM, T_TIME
+    T_ENUM, T_PHONE, T_POSTAL, T_IDNUM, T_TIME, T_INT
 } s_type_t;
 
 typedef enum { N_OPT, N_FULL, N_STORE, N_KEY } s_need_t;
@@ -52,7 +53,7 @@ typedef struct {
     const char *name;
     s_type_t type;
     s_need_t need;
-    int max;                        //  text: characters at most
+    int max;                        //  text: characters at most; int: 0 to max
     const char *const *values;      //  enum: the values, NULL-terminated
     bool personal;                  //  never shown in a finding
 } s_field_t;
@@ -138,6 +139,62 @@ static const s_field_t s_work_history [] = {
 //  The fields of section 02 outside its message's officer (AppointOfficer)
 static const char *const s_post_dates [] = { "start_on", "appointed_on", NULL };
 
+static const char *const s_party_org_types [] = {
+    "committee", "general_branch", "branch", "joint_branch", "provisional", NULL
+};
+static const char *const s_membership [] = { "full", "probationary", NULL };
+
+static const s_field_t s_party_orgs [] = {
+    { "uscc", T_USCC, N_KEY },
+    { "party_org_name", T_TEXT, N_FULL, 200 },
+    { "party_org_type", T_ENUM, N_STORE, 0, s_party_org_types },
+    { "founded_on", T_DATE, N_STORE },
+    { "parent_party_org", T_TEXT, N_FULL, 200 },
+    { "last_election_on", T_DATE, N_OPT },
+    { "secretary_name", T_TEXT, N_FULL, 100, NULL, true },
+    { "secretary_position_in_org", T_TEXT, N_OPT, 100 },
+    { "member_count", T_INT, N_STORE, 100000 },
+    { "contact_name", T_TEXT, N_OPT, 100, NULL, true },
+    { "contact_phone", T_PHONE, N_OPT, 0, NULL, true },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
+//  Section 06 is personal in whole. full_member_on is `full` for full
+//  members only (s_record).
+static const s_field_t s_party_members [] = {
+    { "id_type", T_ENUM, N_KEY, 0, s_id_types, true },
+    { "id_number", T_IDNUM, N_KEY, 0, NULL, true },
+    { "uscc", T_USCC, N_STORE },
+    { "name", T_TEXT, N_FULL, 100, NULL, true },
+    { "gender", T_ENUM, N_FULL, 0, s_genders, true },
+    { "birth_date", T_PDATE, N_FULL, 0, NULL, true },
+    { "age", T_INT, N_OPT, 150, NULL, true },
+    { "ethnicity", T_TEXT, N_FULL, 50, NULL, true },
+    { "education", T_TEXT, N_FULL, 50, NULL, true },
+    { "home_address", T_TEXT, N_OPT, 200, NULL, true },
+    { "mobile", T_PHONE, N_FULL, 0, NULL, true },
+    { "is_party_lead", T_BOOL, N_OPT },
+    { "is_party_contact", T_BOOL, N_OPT },
+    { "is_hk_mo_tw", T_BOOL, N_OPT },
+    { "joined_branch_on", T_PDATE, N_FULL, 0, NULL, true },
+    { "party_position", T_TEXT, N_OPT, 100, NULL, true },
+    { "org_position", T_TEXT, N_OPT, 100, NULL, true },
+    { "position_level", T_TEXT, N_OPT, 50, NULL, true },
+    { "job_category", T_TEXT, N_OPT, 100, NULL, true },
+    { "joined_party_on", T_PDATE, N_FULL, 0, NULL, true },
+    { "full_member_on", T_PDATE, N_FULL, 0, NULL, true },
+    { "membership_status", T_ENUM, N_FULL, 0, s_membership, true },
+    { "lost_contact", T_BOOL, N_OPT },
+    { "lost_contact_on", T_PDATE, N_OPT, 0, NULL, true },
+    { "mobile_member", T_BOOL, N_OPT },
+    { "outflow_destination", T_TEXT, N_OPT, 200, NULL, true },
+    { "under_central_committee", T_BOOL, N_OPT },
+    { "transferred_in_from", T_TEXT, N_OPT, 200, NULL, true },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
 typedef struct {
     int number;
     const char *stem;               //  "01-organizations"
@@ -159,6 +216,10 @@ static const s_section_t s_sections [] = {
       &npo__work_post__descriptor, NULL, NULL },
     { 2, "02-officers", s_officers, "org_uscc", true, "registry",
       &npo__appoint_officer__descriptor, "officer", s_post_dates },
+    { 5, "05-party-organizations", s_party_orgs, "uscc", false, "party",
+      &npo__party_org__descriptor, NULL, NULL },
+    { 6, "06-party-members", s_party_members, "uscc", true, "party",
+      &npo__party_member__descriptor, NULL, NULL },
 };
 #define S_SECTIONS (sizeof s_sections / sizeof s_sections [0])
 
@@ -473,9 +534,62 @@ s_check_value (s_run_t *run, const s_field_t *f, const char *v, const json_t *re
             return t > run->arrival + S_SKEW_S? "date_in_future": NULL;
         }
         case T_BOOL:
+        case T_INT:
             return NULL;                //  (checked as it is read)
     }
     return "invalid_format";
+}
+
+static const s_field_t *
+    s_field (const s_section_t *section, const char *name);
+
+//  Drops a field that contradicts another, flagged inconsistent_fields.
+static void
+s_inconsistent (s_rec_t *rec, const char *name)
+{
+    const s_section_t *section = rec->run->files [rec->file].section;
+    s_finding (rec, "inconsistent_fields", s_field (section, name), "flagged", NULL);
+    json_object_del (rec->record, name);
+}
+
+//  Section 06's rules across fields (docs/import.md section 4, 06). The
+//  age is the service's to compute when it is read: a given one is compared
+//  with the birth date (given, else the resident ID's) on the import's
+//  date, and never sent.
+static void
+s_check_member (s_rec_t *rec)
+{
+    const s_section_t *section = rec->run->files [rec->file].section;
+    json_t *r = rec->record;
+    const char *type = json_string_value (json_object_get (r, "id_type"));
+    const char *id = json_string_value (json_object_get (r, "id_number"));
+    const char *birth = json_string_value (json_object_get (r, "birth_date"));
+    json_t *age = json_object_get (r, "age");
+    char from_id [11];
+    if (!birth && type && id && strcmp (type, "resident_id") == 0) {
+        snprintf (from_id, sizeof from_id, "%.4s-%.2s-%.2s", id + 6, id + 10, id + 12);
+        birth = from_id;
+    }
+    if (age && birth) {
+        const char *today = rec->run->today;
+        long long years = atoi (today) - atoi (birth) - (strcmp (today + 4, birth + 4) < 0);
+        if (json_integer_value (age) != years)
+            s_finding (rec, "derived_value_mismatch", s_field (section, "age"), "flagged", NULL);
+    }
+    json_object_del (r, "age");
+    const char *status = json_string_value (json_object_get (r, "membership_status"));
+    if (json_object_get (r, "full_member_on") && status && !strcmp (status, "probationary"))
+        s_inconsistent (rec, "full_member_on");
+    const char *full = json_string_value (json_object_get (r, "full_member_on"));
+    const char *joined = json_string_value (json_object_get (r, "joined_party_on"));
+    if (full && joined && strcmp (full, joined) < 0)
+        s_finding (rec, "date_order", s_field (section, "full_member_on"), "flagged", NULL);
+    if (json_object_get (r, "lost_contact_on") && !json_is_true (json_object_get (r,
+                                                                     "lost_contact")))
+        s_inconsistent (rec, "lost_contact_on");
+    if (json_object_get (r, "outflow_destination") && !json_is_true (json_object_get (r,
+                                                                     "mobile_member")))
+        s_inconsistent (rec, "outflow_destination");
 }
 
 //  Rules across the fields of one record (docs/import.md section 4).
@@ -499,7 +613,7 @@ s_check_record (s_rec_t *rec)
                          || (authority && strncmp (authority + 2, division, 6))))
             s_finding (rec, "division_authority_mismatch", NULL, "flagged", NULL);
     }
-    if (section->number == 2) {
+    if (section->number == 2 || section->number == 6) {
         const char *type = json_string_value (json_object_get (r, "id_type"));
         const char *id = json_string_value (json_object_get (r, "id_number"));
         const char *birth = json_string_value (json_object_get (r, "birth_date"));
@@ -508,12 +622,14 @@ s_check_record (s_rec_t *rec)
             char from_id [11];
             snprintf (from_id, sizeof from_id, "%.4s-%.2s-%.2s", id + 6, id + 10, id + 12);
             if (birth && strcmp (birth, from_id)) {
-                s_finding (rec, "birth_date_mismatch", &s_officers [5], "flagged", NULL);
+                s_finding (rec, "birth_date_mismatch", s_field (section, "birth_date"),
+                           "flagged", NULL);
                 json_object_del (r, "birth_date");
             }
             bool male = (id [16] - '0') % 2 == 1;
             if (gender && strcmp (gender, male? "male": "female")) {
-                s_finding (rec, "inconsistent_fields", &s_officers [6], "flagged", NULL);
+                s_finding (rec, "inconsistent_fields", s_field (section, "gender"), "flagged",
+                           NULL);
                 json_object_del (r, "gender");
             }
         }
@@ -524,6 +640,15 @@ s_check_record (s_rec_t *rec)
         if (start && end && strcmp (end, start) < 0)
             s_finding (rec, "date_order", &s_work_history [7], "flagged", NULL);
     }
+    if (section->number == 5) {
+        const char *founded = json_string_value (json_object_get (r, "founded_on"));
+        const char *election = json_string_value (json_object_get (r, "last_election_on"));
+        if (founded && election && strcmp (election, founded) < 0)
+            s_finding (rec, "date_order", s_field (section, "last_election_on"), "flagged",
+                       NULL);
+    }
+    if (section->number == 6)
+        s_check_member (rec);
 }
 
 //  ---------------------------------------------------------------------
@@ -1002,11 +1127,20 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
         const char *id_type = json_string_value (json_object_get (record, "id_type"));
         bool implied = !strcmp (f->name, "birth_date") && id_type
                     && !strcmp (id_type, "resident_id");
+        //  Only a full party member has a date of becoming one (section 06)
+        const char *membership = json_string_value (json_object_get (record,
+                                                                     "membership_status"));
+        implied = implied || (!strcmp (f->name, "full_member_on")
+                              && (!membership || strcmp (membership, "full")));
         if (!value)
             rule = f->need == N_OPT || implied? NULL: "missing_required";
         else
         if (f->type == T_BOOL)
             rule = json_is_boolean (value)? NULL: "invalid_format";
+        else
+        if (f->type == T_INT)
+            rule = json_is_integer (value) && json_integer_value (value) >= 0
+                && json_integer_value (value) <= f->max? NULL: "invalid_format";
         else
         if (!json_is_string (value))
             rule = "invalid_format";
@@ -1311,6 +1445,10 @@ s_read_csv (s_run_t *run, size_t file_index, FILE *in, const char **why)
             if (f->name && f->type == T_BOOL && (!strcmp (value, "true")
                                                  || !strcmp (value, "false")))
                 json_object_set_new (record, name, json_boolean (!strcmp (value, "true")));
+            else
+            if (f->name && f->type == T_INT && *value && strlen (value) <= 9
+            &&  strspn (value, "0123456789") == strlen (value))
+                json_object_set_new (record, name, json_integer (atoll (value)));
             else
                 json_object_set_new (record, name, json_string (value));
         }

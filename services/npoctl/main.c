@@ -841,11 +841,11 @@ static const verb_t s_verbs [] = {
       "  already read. Prints the report as one JSON document (counts per file and\n"
       "  section, findings by rule with examples, every record refused; never a\n"
       "  personal value) and a summary on standard error; --findings FILE writes\n"
-      "  every finding, a JSON line each. Section 01's records are\n"
-      "  stored in the registry (upserted by uscc: a file imported twice changes\n"
-      "  nothing); sections 02 and 03 can only be checked, with --dry-run, which\n"
-      "  stores nothing. Exit 1 when a record or file was refused, 3 when the\n"
-      "  registry did not answer." },
+      "  every finding, a JSON line each. The records of sections 01-03 are\n"
+      "  stored in the registry, of 05 and 06 in the party service (upserted by\n"
+      "  their keys: a file imported twice changes nothing); the other sections\n"
+      "  can only be checked, with --dry-run, which stores nothing. Exit 1 when a\n"
+      "  record or file was refused, 3 when a service did not answer." },
     { "quality", ctl_quality,
       "npoctl quality report --province NN [--overdue] [--all] [--as-of YYYY-MM-DD]\n"
       "    [--page-size N]\n"
