@@ -118,8 +118,10 @@ posts() { sql "SELECT count(*) || '/' || count(birth_date) || '/' || count(end_o
                FROM registry.officer_posts"; }
 check_match "posts stored, with the officers' birth dates and the tenures' ends" "$(posts)" \
     '^[1-9][0-9]*/[1-9][0-9]*/[1-9][0-9]*$'
+gen_orgs=$(jq -r .uscc "$D/01-organizations.jsonl" | sort -u | paste -sd ,)
 check_eq "every officer of section 02 stored is in a post" \
-    "$(sql "SELECT count(*) FROM registry.officer_posts WHERE birth_date IS NOT NULL")" \
+    "$(sql "SELECT count(*) FROM registry.officer_posts WHERE birth_date IS NOT NULL
+            AND org_uscc = ANY ('{$gen_orgs}')")" \
     "$(jq '.sections["2"] | .created + .updated' "$TMP/posts")"
 before=$(posts)
 events=$(sql "SELECT last FROM registry.outbox_seq")

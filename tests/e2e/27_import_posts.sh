@@ -133,7 +133,10 @@ for i in $(seq 1 20000); do
         "$A" "$i"
     printf '"start_on":"2020-01-02","name":"测试%d"}\n' "$i"
 done > "$K/03-work-history.jsonl"
-count() { sql "SELECT count(*) FROM registry.officer_posts WHERE id_number LIKE 'K%'"; }
+count() {
+    sql "SELECT count(*) FROM registry.officer_posts WHERE org_uscc = '$A'
+         AND id_number LIKE 'K%'"
+}
 seq2=$(sql "SELECT last FROM registry.outbox_seq")
 ( exec $NPOCTL import --province 44 --as-of $ASOF "$K" > /dev/null 2>&1 ) &
 pid=$!
@@ -154,5 +157,6 @@ check_eq "the same import completes it" \
     '[20000,0,0]'
 check_eq "every post once, one event each" \
     "$(count) $(sql "SELECT count(*) FROM registry.outbox WHERE seq > $seq2
-                     AND topic = 'registry.officer_changed'")" "20000 20000"
+                     AND topic = 'registry.officer_changed' AND org_uscc = '$A'")" \
+    "20000 20000"
 finish
