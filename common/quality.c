@@ -400,6 +400,21 @@ s_gather (const npo_import_record_t *rec, const Npo__ImportOutcome *outcome, s_k
     return true;
 }
 
+void
+npo_findings_answer (npo_db_t *db, const npo_actor_t *actor, char *target, size_t size,
+                     const Npo__Request *request, Npo__Reply *reply)
+{
+    const Npo__ListFindings *cmd = request->list_findings;
+    //  The ministry, auditors, and the province's registrar
+    npo_actor_t reader = *actor;
+    if (strcmp (reader.role, "auditor") == 0)
+        snprintf (reader.role, sizeof reader.role, "ministry");
+    char scratch [64];
+    snprintf (target, size, "findings:%.8s", cmd->province);
+    if (npo_import_allowed (&reader, cmd->province, scratch, sizeof scratch, reply))
+        npo_findings_list (db, cmd, reply);
+}
+
 bool
 npo_import_allowed (const npo_actor_t *actor, const char *province, char *target, size_t size,
                     Npo__Reply *reply)

@@ -78,6 +78,12 @@ int
 void
     npo_findings_list (npo_db_t *db, const Npo__ListFindings *cmd, Npo__Reply *reply);
 
+//  Answers ListFindings for the ministry, auditors and the province's
+//  registrar (target: the audit target, set); refuses anyone else.
+void
+    npo_findings_answer (npo_db_t *db, const npo_actor_t *actor, char *target, size_t size,
+                         const Npo__Request *request, Npo__Reply *reply);
+
 //  ---------------------------------------------------------------------
 //  Import commands (docs/import.md): a batch of one section of a province's
 //  return, stored by the service owning the section, one transaction a

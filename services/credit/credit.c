@@ -7,6 +7,7 @@
 
 #include "codes.h"
 #include "credit.h"
+#include "quality.h"
 #include "log.h"
 #include "orgevent.h"
 
@@ -344,6 +345,10 @@ credit_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
             break;
         case NPO__REQUEST__BODY_GET_CREDIT_RECORD:
             s_get_record (self, request, reply);
+            break;
+        case NPO__REQUEST__BODY_LIST_FINDINGS:
+            npo_findings_answer (self->db, &self->actor, self->target, sizeof self->target,
+                                 request, reply);
             break;
         default:
             npo_reply_error (reply, BAD, "unknown_command", "credit does not handle this command");

@@ -8,6 +8,7 @@
 
 #include "codes.h"
 #include "inspection.h"
+#include "quality.h"
 #include "log.h"
 #include "orgevent.h"
 
@@ -172,6 +173,10 @@ insp_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
             break;
         case NPO__REQUEST__BODY_GET_INSPECTION_RECORD:
             s_get_record (self, request, reply);
+            break;
+        case NPO__REQUEST__BODY_LIST_FINDINGS:
+            npo_findings_answer (self->db, &self->actor, self->target, sizeof self->target,
+                                 request, reply);
             break;
         default:
             npo_reply_error (reply, BAD, "unknown_command",

@@ -1948,10 +1948,9 @@ ctl_quality (ctl_t *ctl, int argc, char **argv)
     Npo__Request request = NPO__REQUEST__INIT;
     request.body_case = NPO__REQUEST__BODY_LIST_FINDINGS;
     request.list_findings = &cmd;
-    //  The registry keeps the findings of its sections; the other services'
-    //  come with their import commands (docs/import.md section 7). Page
-    //  after page into a file, printed once all came: one JSON document, as
-    //  a single reply would be, with the counts of the last page.
+    //  Each service keeps the findings of its sections (docs/import.md 6).
+    //  Page after page into a file, printed once all came: one JSON
+    //  document, as a single reply would be, with the counts summed.
     FILE *out = tmpfile ();
     if (!out) {
         fprintf (stderr, "npoctl quality: could not make a temporary file: %s\n",
@@ -1960,28 +1959,35 @@ ctl_quality (ctl_t *ctl, int argc, char **argv)
     }
     bool first = true;
     uint64_t open = 0, overdue_count = 0;
-    do {
-        Npo__Reply *reply = ctl_call (ctl, "registry", &request, &rc);
-        if (!reply)
-            break;
-        const Npo__FindingList *list = reply->findings;
-        if (reply->body_case != NPO__REPLY__BODY_FINDINGS || !list
-        ||  (list->next_cursor && list->next_cursor == cmd.after)) {
-            fprintf (stderr, "npoctl quality: the registry's answer is not a page of findings\n");
-            rc = EXIT_REFUSED;
-        }
-        else
-        if (s_findings_page (out, list, &first)) {
-            fprintf (stderr, "npoctl quality: could not write the temporary file\n");
-            rc = EXIT_REFUSED;
-        }
-        else {
-            open = list->open;
-            overdue_count = list->overdue;
-            cmd.after = list->next_cursor;
-        }
-        npo__reply__free_unpacked (reply, NULL);
-    } while (rc == 0 && cmd.after);
+    static const char *const services [] = { "registry", "inspection", "party", "credit" };
+    for (size_t s = 0; s < sizeof services / sizeof services [0] && rc == 0; s++) {
+        cmd.after = 0;
+        do {
+            Npo__Reply *reply = ctl_call (ctl, services [s], &request, &rc);
+            if (!reply)
+                break;
+            const Npo__FindingList *list = reply->findings;
+            if (reply->body_case != NPO__REPLY__BODY_FINDINGS || !list
+            ||  (list->next_cursor && list->next_cursor == cmd.after)) {
+                fprintf (stderr, "npoctl quality: %s's answer is not a page of findings\n",
+                         services [s]);
+                rc = EXIT_REFUSED;
+            }
+            else
+            if (s_findings_page (out, list, &first)) {
+                fprintf (stderr, "npoctl quality: could not write the temporary file\n");
+                rc = EXIT_REFUSED;
+            }
+            else {
+                if (!list->next_cursor) {
+                    open += list->open;
+                    overdue_count += list->overdue;
+                }
+                cmd.after = list->next_cursor;
+            }
+            npo__reply__free_unpacked (reply, NULL);
+        } while (rc == 0 && cmd.after);
+    }
     if (rc == 0) {
         rewind (out);
         char buffer [65536];

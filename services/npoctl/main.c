@@ -855,9 +855,10 @@ static const verb_t s_verbs [] = {
       "  holiday calendar; due_by_estimated when it lacked a year), and the\n"
       "  counts of open and overdue findings. --overdue: only those past due_by\n"
       "  (as of --as-of, default today); --all: fixed ones too, with fixed_on.\n"
-      "  Kept by the registry for its sections so far, and asked for a page at\n"
-      "  a time (--page-size N findings, 1 to 10000, default 10000) until all\n"
-      "  came; printed as one JSON document when they have." },
+      "  Each service keeps those of its sections (registry, inspection, party,\n"
+      "  credit) and is asked for a page at a time (--page-size N findings, 1\n"
+      "  to 10000, default 10000) until all came; printed as one JSON document,\n"
+      "  the counts summed, when they have." },
     { "export", ctl_export,
       "npoctl export (snapshot | delta --since SEQ) --out DIR [--format jsonl|csv]\n"
       "  The open data set: snapshot writes every public record to\n"

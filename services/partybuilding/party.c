@@ -9,6 +9,7 @@
 #include "codes.h"
 #include "log.h"
 #include "orgevent.h"
+#include "quality.h"
 #include "party.h"
 #include "pbjson.h"
 
@@ -436,6 +437,10 @@ party_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
             break;
         case NPO__REQUEST__BODY_IMPORT_RECORDS:
             party_import_records (self, request, reply);
+            break;
+        case NPO__REQUEST__BODY_LIST_FINDINGS:
+            npo_findings_answer (self->db, &self->actor, self->target, sizeof self->target,
+                                 request, reply);
             break;
         default:
             npo_reply_error (reply, BAD, "unknown_command", "party does not handle this command");

@@ -199,20 +199,6 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
     return rc;
 }
 
-void
-reg_list_findings (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
-{
-    const Npo__ListFindings *cmd = request->list_findings;
-    //  The ministry, auditors, and the province's registrar
-    npo_actor_t writer = self->actor;
-    if (strcmp (writer.role, "auditor") == 0)
-        snprintf (writer.role, sizeof writer.role, "ministry");
-    char scratch [64];
-    snprintf (self->target, sizeof self->target, "findings:%.8s", cmd->province);
-    if (npo_import_allowed (&writer, cmd->province, scratch, sizeof scratch, reply))
-        npo_findings_list (self->db, cmd, reply);
-}
-
 static int
 s_store_org (void *self, const Npo__Request *request, const void *body, const char *province,
              Npo__ImportOutcome *outcome)

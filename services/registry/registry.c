@@ -9,6 +9,7 @@
 #include "actor.h"
 #include "codes.h"
 #include "log.h"
+#include "quality.h"
 #include "registry.h"
 
 static const struct {
@@ -270,7 +271,8 @@ reg_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
             reg_import_records (self, request, reply);
             break;
         case NPO__REQUEST__BODY_LIST_FINDINGS:
-            reg_list_findings (self, request, reply);
+            npo_findings_answer (self->db, &self->actor, self->target, sizeof self->target,
+                                 request, reply);
             break;
         default:
             npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "unknown_command",

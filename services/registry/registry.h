@@ -91,11 +91,6 @@ void
 void
     reg_import_records (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
 
-//  The findings the registry keeps on a province's returned records (its
-//  sections 01-04, 07, 09): for the ministry, the province's registrars and
-//  auditors.
-void
-    reg_list_findings (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
 
 //  registry_db.c: SQL ------------------------------------------------------
 

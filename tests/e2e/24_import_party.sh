@@ -211,6 +211,10 @@ check_eq "each named by a keyed hash r1:, with its organization's code" \
             AND (record_ref !~ '^r1:[0-9a-f]{32}$' OR uscc !~ '^5[0-9A-Z]{17}$')")" 0
 check_eq "the register's findings table holds none of them" \
     "$(sql "SELECT count(*) FROM registry.findings WHERE section IN (5, 6)")" 0
+check_eq "npoctl quality report lists them with the registry's (ListFindings of each service)" \
+    "$($NPOCTL quality report --province 44 2>/dev/null \
+       | jq '[.findings[] | select(.section == 5 or .section == 6)] | length')" \
+    "$(sql "SELECT count(*) FROM party.findings WHERE province = '44' AND fixed_on IS NULL")"
 check_eq "a person's two findings share their record's ref" \
     "$(sql "SELECT count(DISTINCT record_ref) FROM party.findings WHERE section = 6
             AND line = 3 AND path LIKE '$R/%'")" 1
