@@ -200,12 +200,18 @@ s_record_changes (pub_t *self, const Npo__Envelope *event, const char *uscc,
     for (size_t i = 0; i < n; i++) {
         if (!NPO_STR_IN (changes [i]->item, s_public_items))
             continue;
-        const char *params [7] = { uscc, changes [i]->item, changes [i]->before,
+        const char *params [8] = { uscc, changes [i]->item, changes [i]->before,
                                    changes [i]->after, changes [i]->approved_on, event->event_id,
-                                   changes [i]->content };
-        if (npo_db_cmd (self->db, "INSERT INTO changes (uscc, item, before, after, approved_on,"
-                                  " source_event, content) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        7, params))
+                                   changes [i]->content, changes [i]->imported? "t": "f" };
+        //  Returned history (docs/import.md 09) replaces what an import said before
+        if ((changes [i]->imported
+             && npo_db_cmd (self->db, "DELETE FROM changes WHERE uscc = $1 AND item = $2"
+                            " AND approved_on = $3 AND imported", 3,
+                            (const char *const []) { uscc, changes [i]->item,
+                                                     changes [i]->approved_on }))
+        ||  npo_db_cmd (self->db, "INSERT INTO changes (uscc, item, before, after, approved_on,"
+                        " source_event, content, imported)"
+                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, params))
             return NULL;
     }
     const char *params [1] = { uscc };
