@@ -36,13 +36,22 @@ static const char *s_item_labels [][2] = {
     { "charter", "章程" },
 };
 
-static const char *
-s_item_label (const char *item)
+const char *
+reg_change_label (const char *item)
 {
     for (size_t i = 0; i < sizeof s_item_labels / sizeof s_item_labels [0]; i++)
         if (strcmp (item, s_item_labels [i][0]) == 0)
             return s_item_labels [i][1];
     return item;
+}
+
+const char *
+reg_change_item (const char *given)
+{
+    for (size_t i = 0; i < sizeof s_item_labels / sizeof s_item_labels [0]; i++)
+        if (strcmp (given, s_item_labels [i][0]) == 0 || strcmp (given, s_item_labels [i][1]) == 0)
+            return s_item_labels [i][0];
+    return NULL;
 }
 
 static void
@@ -560,7 +569,7 @@ s_approve_change (reg_t *self, const Npo__Request *request, s_app_t *app,
         npo__change__init (&storage [i]);
         changes [i] = &storage [i];
         storage [i].item = c->item;
-        storage [i].content = (char *) s_item_label (c->item);
+        storage [i].content = (char *) reg_change_label (c->item);
         storage [i].approved_on = (char *) decided_on;
         if (strcmp (c->item, "charter") == 0) {
             PGresult *res = npo_db_exec (self->db, "SELECT coalesce (max (version), 0)"

@@ -68,6 +68,56 @@ reg_cert_load (reg_t *self, Npo__Organization *org)
     return 0;
 }
 
+//  The certificate of org as printed from its register fields, numbered
+//  number and version, valid from to to, issued on issued_on.
+static npo_cert_t
+s_cert_of (const Npo__Organization *org, const char *number, uint32_t version,
+           const char *from, const char *to, const char *issued_on)
+{
+    const Npo__BasicInfo *b = org->basic;
+    return (npo_cert_t) {
+        .number = number, .version = version, .uscc = org->uscc, .name = b->name,
+        .legal_representative = b->legal_representative, .address = b->address,
+        .registered_capital = b->registered_capital, .business_scope = b->business_scope,
+        .activity_area = b->activity_area, .business_unit = b->business_unit,
+        .issuing_authority = b->registration_authority,
+        .authority_division = b->authority_division,
+        .valid_from = from, .valid_to = to, .issued_on = issued_on,
+    };
+}
+
+int
+reg_cert_default_to (reg_t *self, const char *from, char *to)
+{
+    //  Valid 5 years: to the day before the fifth anniversary
+    const char *params [1] = { from };
+    PGresult *res = npo_db_exec (self->db,
+        "SELECT ($1::date + interval '5 years' - interval '1 day')::date::text", 1, params);
+    if (!res)
+        return -1;
+    snprintf (to, 11, "%s", PQgetvalue (res, 0, 0));
+    PQclear (res);
+    return 0;
+}
+
+bool
+reg_cert_same (const Npo__Organization *org, const char *from, const char *to,
+               const char *issued_on)
+{
+    const Npo__Certificate *c = org->certificate;
+    if (!c)
+        return false;
+    npo_cert_t cert = s_cert_of (org, c->number, c->version, from, to, issued_on);
+    size_t len = npo_cert_canonical (&cert, NULL, 0);
+    char *canonical = malloc (len + 1);
+    if (!canonical)
+        abort ();
+    npo_cert_canonical (&cert, canonical, len + 1);
+    bool same = strcmp (canonical, c->canonical) == 0;
+    free (canonical);
+    return same;
+}
+
 int
 reg_cert_issue (reg_t *self, Npo__Organization *org, const char *valid_from,
                 const char *valid_to, const char *issued_on)
@@ -91,27 +141,11 @@ reg_cert_issue (reg_t *self, Npo__Organization *org, const char *valid_from,
     }
     if (!*from)             //  registered before certificates were kept here
         snprintf (from, sizeof from, "%s", org->approved_on);
-    if (!*to) {
-        //  Valid 5 years: to the day before the fifth anniversary
-        const char *params [1] = { from };
-        PGresult *res = npo_db_exec (self->db,
-            "SELECT ($1::date + interval '5 years' - interval '1 day')::date::text", 1, params);
-        if (!res)
-            return -1;
-        snprintf (to, sizeof to, "%s", PQgetvalue (res, 0, 0));
-        PQclear (res);
-    }
+    if (!*to && reg_cert_default_to (self, from, to))
+        return -1;
     char number [NPO_CERT_NUMBER_MAX + 1];
     snprintf (number, sizeof number, "%s-%u", org->uscc, version);
-    npo_cert_t cert = {
-        .number = number, .version = version, .uscc = org->uscc, .name = b->name,
-        .legal_representative = b->legal_representative, .address = b->address,
-        .registered_capital = b->registered_capital, .business_scope = b->business_scope,
-        .activity_area = b->activity_area, .business_unit = b->business_unit,
-        .issuing_authority = b->registration_authority,
-        .authority_division = b->authority_division,
-        .valid_from = from, .valid_to = to, .issued_on = issued_on,
-    };
+    npo_cert_t cert = s_cert_of (org, number, version, from, to, issued_on);
     unsigned char pk [32], sk [64];
     char token [NPO_CERT_TOKEN_MAX + 1], pk_hex [65];
     npo_cert_authority_keys (self->cert_master, b->authority_division, pk, sk);

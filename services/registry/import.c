@@ -794,6 +794,11 @@ s_post_key_of (const ProtobufCMessage *body, const char **key, const char **uscc
 static const npo_import_section_t s_sections [] = {
     { 2, &npo__appoint_officer__descriptor, NULL, s_officer_key, s_store_officers },
     { 3, &npo__work_post__descriptor, NULL, s_post_key_of, s_store_posts },
+    //  (import_more.c)
+    { 4, &npo__certificate_record__descriptor, reg_store_certificate, reg_certificate_key },
+    { 7, &npo__deregistration_record__descriptor, reg_store_deregistration,
+      reg_deregistration_key },
+    { 9, &npo__change_record__descriptor, reg_store_change, reg_change_key },
 };
 
 void

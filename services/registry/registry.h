@@ -49,6 +49,13 @@ int
 
 //  applications.c ---------------------------------------------------------
 
+//  The change item a name or a Chinese label stands for (its name, static),
+//  or NULL when it is not one a change application may change.
+const char *
+    reg_change_item (const char *given);
+//  变更内容: an item's label in words (the item itself when it has none).
+const char *
+    reg_change_label (const char *item);
 void
     reg_submit (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
 void
@@ -76,6 +83,16 @@ bool
 int
     reg_cert_issue (reg_t *self, Npo__Organization *org, const char *valid_from,
                     const char *valid_to, const char *issued_on);
+//  Writes into to (11 bytes) the default end of a certificate valid from
+//  from: 5 years, to the day before the fifth anniversary. 0 or -1.
+int
+    reg_cert_default_to (reg_t *self, const char *from, char *to);
+//  True when org's loaded certificate prints org's register fields now, with
+//  these dates (but for its own number and version): a re-issue would print
+//  nothing new.
+bool
+    reg_cert_same (const Npo__Organization *org, const char *from, const char *to,
+                   const char *issued_on);
 //  Sets org->certificate to its latest certificate (none: left NULL). 0 or -1.
 int
     reg_cert_load (reg_t *self, Npo__Organization *org);
@@ -87,9 +104,31 @@ int
 //  upserted by uscc under their own codes.
 void
     reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
-//  ImportRecords: sections 02 and 03 (officers, posts) of a return
+//  ImportRecords: sections 02 and 03 (officers, posts), 04, 07 and 09 of a
+//  return
 void
     reg_import_records (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+
+//  import_more.c: sections 04, 07 and 09 of a return (certificates,
+//  deregistrations, changes), for import.c's ImportRecords table: each
+//  store function is an npo_import_store_fn, each key function gives the
+//  record's key fields and organization (npo_import_section_t).
+int
+    reg_store_certificate (void *state, const Npo__Request *request, const void *body,
+                           const char *province, Npo__ImportOutcome *outcome);
+size_t
+    reg_certificate_key (const ProtobufCMessage *body, const char **key, const char **uscc);
+int
+    reg_store_deregistration (void *state, const Npo__Request *request, const void *body,
+                              const char *province, Npo__ImportOutcome *outcome);
+size_t
+    reg_deregistration_key (const ProtobufCMessage *body, const char **key,
+                            const char **uscc);
+int
+    reg_store_change (void *state, const Npo__Request *request, const void *body,
+                      const char *province, Npo__ImportOutcome *outcome);
+size_t
+    reg_change_key (const ProtobufCMessage *body, const char **key, const char **uscc);
 
 
 //  registry_db.c: SQL ------------------------------------------------------
