@@ -7,9 +7,9 @@
  *  the report of 6.6: counts per file and section, findings by rule with
  *  examples, every record refused. No personal value reaches the report.
  *
- *  Without --dry-run, the records of the sections built so far (01-03 to
- *  the registry, 05 and 06 to the party service) are sent to their
- *  service, S_BATCH a call (one transaction each): section 01 to the
+ *  Without --dry-run, the records of the sections built so far (01-04, 07
+ *  and 09 to the registry, 05 and 06 to the party service) are sent to
+ *  their service, S_BATCH a call (one transaction each): section 01 to the
  *  registry's ImportOrgs, which upserts them by uscc, the others as their
  *  section's message in ImportRecords. The service's
  *  answer per record (created, updated, unchanged, refused, and findings of
@@ -44,7 +44,7 @@
 
 typedef enum {
     T_TEXT, T_MTEXT, T_USCC, T_ORGCODE, T_DIVISION, T_DATE, T_PDATE, T_BOOL,
-    T_ENUM, T_PHONE, T_POSTAL, T_IDNUM, T_TIME, T_INT
+    T_ENUM, T_PHONE, T_POSTAL, T_IDNUM, T_TIME, T_INT, T_AMOUNT, T_DATE_PLUS
 } s_type_t;
 
 typedef enum { N_OPT, N_FULL, N_STORE, N_KEY } s_need_t;
@@ -136,6 +136,47 @@ static const s_field_t s_work_history [] = {
     F_END
 };
 
+static const s_field_t s_certificates [] = {
+    { "uscc", T_USCC, N_KEY },
+    { "registered_capital", T_AMOUNT, N_FULL },
+    { "activity_area", T_TEXT, N_FULL, 200 },
+    { "valid_from", T_DATE, N_FULL },
+    { "valid_to", T_DATE_PLUS, N_FULL },
+    { "issued_on", T_DATE, N_FULL },
+    { "name", T_TEXT, N_OPT, 200 },
+    { "address", T_TEXT, N_OPT, 200 },
+    { "legal_representative", T_TEXT, N_OPT, 200 },
+    { "business_scope", T_MTEXT, N_OPT, 2000 },
+    { "business_unit", T_TEXT, N_OPT, 200 },
+    { "issuing_authority", T_TEXT, N_OPT, 200 },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
+static const s_field_t s_deregistrations [] = {
+    { "uscc", T_USCC, N_KEY },
+    { "deregistered_on", T_DATE, N_STORE },
+    { "reason", T_MTEXT, N_FULL, 2000 },
+    { "liquidation_leader", T_TEXT, N_FULL, 200, NULL, true },
+    { "liquidation_phone", T_PHONE, N_OPT, 0, NULL, true },
+    { "name", T_TEXT, N_OPT, 200 },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
+//  (a change of contact person or phone carries them in before and after)
+static const s_field_t s_changes [] = {
+    { "uscc", T_USCC, N_KEY },
+    { "item", T_TEXT, N_KEY, 50 },
+    { "approved_on", T_DATE, N_KEY },
+    { "content", T_TEXT, N_OPT, 200 },
+    { "before", T_MTEXT, N_OPT, 2000, NULL, true },
+    { "after", T_MTEXT, N_FULL, 2000, NULL, true },
+    { "name", T_TEXT, N_OPT, 200 },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
 //  The fields of section 02 outside its message's officer (AppointOfficer)
 static const char *const s_post_dates [] = { "start_on", "appointed_on", NULL };
 
@@ -212,6 +253,12 @@ typedef struct {
 //  In the order they are read (docs/import.md 1.2)
 static const s_section_t s_sections [] = {
     { 1, "01-organizations", s_organizations, "uscc", false, "registry", NULL, NULL, NULL },
+    { 4, "04-certificates", s_certificates, "uscc", false, "registry",
+      &npo__certificate_record__descriptor, NULL, NULL },
+    { 9, "09-changes", s_changes, "uscc", false, "registry",
+      &npo__change_record__descriptor, NULL, NULL },
+    { 7, "07-deregistrations", s_deregistrations, "uscc", false, "registry",
+      &npo__deregistration_record__descriptor, NULL, NULL },
     { 3, "03-work-history", s_work_history, "org_uscc", true, "registry",
       &npo__work_post__descriptor, NULL, NULL },
     { 2, "02-officers", s_officers, "org_uscc", true, "registry",
@@ -536,6 +583,10 @@ s_check_value (s_run_t *run, const s_field_t *f, const char *v, const json_t *re
         case T_BOOL:
         case T_INT:
             return NULL;                //  (checked as it is read)
+        case T_AMOUNT:
+            return npo_amount_valid (v)? NULL: "invalid_format";
+        case T_DATE_PLUS:
+            return s_date_between (v, "1949-10-01", "2199-12-31")? NULL: "invalid_format";
     }
     return "invalid_format";
 }
@@ -633,6 +684,12 @@ s_check_record (s_rec_t *rec)
                 json_object_del (r, "gender");
             }
         }
+    }
+    if (section->number == 4) {
+        const char *from = json_string_value (json_object_get (r, "valid_from"));
+        const char *to = json_string_value (json_object_get (r, "valid_to"));
+        if (from && to && strcmp (to, from) < 0)
+            s_finding (rec, "date_order", &s_certificates [4], "flagged", NULL);
     }
     if (section->number == 3) {
         const char *start = json_string_value (json_object_get (r, "start_on"));
@@ -1121,6 +1178,13 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
         if (json_is_null (value) || (json_is_string (value) && !*json_string_value (value))) {
             json_object_del (record, f->name);
             value = NULL;
+        }
+        //  An amount may come as a JSON integer (docs/import.md 2.2)
+        if (value && f->type == T_AMOUNT && json_is_integer (value)) {
+            char digits [32];
+            snprintf (digits, sizeof digits, "%" JSON_INTEGER_FORMAT, json_integer_value (value));
+            json_object_set_new (record, f->name, json_string (digits));
+            value = json_object_get (record, f->name);
         }
         const char *rule = NULL;
         //  A resident ID carries the birth date: not missing with one
