@@ -276,6 +276,23 @@ orgcode_valid (const char *code)
     return expected != 0 && expected == check;
 }
 
+bool
+oldcert_valid (const char *number)
+{
+    if (number == NULL)
+        return false;
+    size_t n = strnlen (number, 41);
+    bool valid = n >= 1 && n <= 40 && strspn (number, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "abcdefghijklmnopqrstuvwxyz0123456789-_.") == n;
+    if (valid && n > USCC_LEN + 1 && number [USCC_LEN] == '-') {
+        char head [USCC_LEN + 1];
+        memcpy (head, number, USCC_LEN);
+        head [USCC_LEN] = '\0';
+        valid = !uscc_valid (head);
+    }
+    return valid;
+}
+
 int
 orgcode_assign (char *out, const char *division6, uint32_t seq)
 {
@@ -562,6 +579,19 @@ npo_codes_test (bool verbose)
     SELFTEST_CHECK (orgcode_check_char ("D214356") == 0);
     SELFTEST_CHECK (orgcode_check_char ("D214356-") == 0);
     SELFTEST_CHECK (orgcode_check_char (NULL) == 0);
+
+    //  Old certificate numbers: never one this register issues
+    SELFTEST_CHECK (oldcert_valid ("SZ0123456"));
+    SELFTEST_CHECK (oldcert_valid ("A-b_c.9"));
+    SELFTEST_CHECK (oldcert_valid ("1234567890123456789012345678901234567890"));
+    SELFTEST_CHECK (!oldcert_valid ("12345678901234567890123456789012345678901"));
+    SELFTEST_CHECK (!oldcert_valid (""));
+    SELFTEST_CHECK (!oldcert_valid (NULL));
+    SELFTEST_CHECK (!oldcert_valid ("a b"));
+    SELFTEST_CHECK (!oldcert_valid ("粤123"));
+    SELFTEST_CHECK (!oldcert_valid ("53100000500019795A-1"));
+    SELFTEST_CHECK (oldcert_valid ("53100000500019795B-1"));
+    SELFTEST_CHECK (oldcert_valid ("53100000500019795A-"));
 
     //  uscc_build
     SELFTEST_CHECK (uscc_build (buf, '5', '3', "100000", "500019795") == 0);

@@ -46,6 +46,13 @@ char
 bool
     orgcode_valid (const char *code);
 
+//  Returns true for a pre-2016 registration certificate number as the
+//  register keeps it: 1 to 40 of A-Z a-z 0-9 - _ . (what the gateway takes in
+//  /v1/orgs/by-certificate/), and not in the form of the numbers this register
+//  issues, "<uscc>-<n>", so that it never finds another organization.
+bool
+    oldcert_valid (const char *number);
+
 //  Builds the organization code the registry assigns: 4 base-31 chars that
 //  encode the authority's division, 4 that encode seq (1 .. 923520), then the
 //  GB 11714 check char; every char is in the USCC alphabet, so the code can sit

@@ -522,6 +522,9 @@ s_check_value (s_run_t *run, const s_field_t *f, const char *v, const json_t *re
             //  An organization's name: two Chinese characters' worth at least
             if (f == &s_organizations [1] && n < 4)
                 return "invalid_format";
+            //  The characters the gateway looks up, and never a number of ours
+            if (strcmp (f->name, "old_certificate_number") == 0 && !oldcert_valid (v))
+                return "invalid_format";
             return s_text (v, f->max, false)? NULL: "invalid_format";
         case T_MTEXT:
             return s_text (v, f->max, true)? NULL: "invalid_format";
