@@ -1,7 +1,6 @@
 /*  registry.c - npo-registry command dispatch: the actor's role and division
  *  scope, the audit trail, and reads
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,41 +68,119 @@ s_get (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
         reg_db_failed (self, reply);
 }
 
+bool
+reg_old_org_code (const char *given, char *code)
+{
+    if (!orgcode_valid (given))
+        return false;
+    //  Printed codes carry a dash before the check character: kept without
+    size_t n = 0;
+    for (const char *p = given; *p; p++)
+        if (*p != '-')
+            code [n++] = *p;
+    code [n] = 0;
+    return true;
+}
+
+int
+reg_old_codes_record (reg_t *self, const char *uscc, const char *division, const char *code,
+                      const char *cert, bool all_or_none, const char *actor,
+                      reg_old_code_t old [2])
+{
+    const char *given [2] = { code, cert };
+    const char *params [3] = { uscc, *code? code: NULL, *cert? cert: NULL };
+    //  The organization's row locked: one recording of its old codes at a
+    //  time. Its codes, and who holds the given ones
+    PGresult *res = npo_db_exec (self->db,
+        "SELECT c.old_org_code, c.old_certificate_number,"
+        " (SELECT t.uscc FROM old_codes t WHERE t.old_org_code = $2 AND t.uscc <> $1),"
+        " (SELECT t.uscc FROM old_codes t WHERE t.old_certificate_number = $3"
+        "  AND t.uscc <> $1)"
+        " FROM organizations o LEFT JOIN old_codes c USING (uscc)"
+        " WHERE o.uscc = $1 FOR NO KEY UPDATE OF o", 3, params);
+    if (!res)
+        return -1;
+    if (PQntuples (res) != 1) {
+        PQclear (res);
+        log_error ("old codes for %s, which the registry does not hold", uscc);
+        return -1;
+    }
+    bool refused = false, any = false;
+    for (int i = 0; i < 2; i++) {
+        old [i].held [0] = 0;
+        if (!*given [i])
+            old [i].state = REG_OLD_NONE;
+        else
+        if (!PQgetisnull (res, 0, i)) {
+            bool same = strcmp (PQgetvalue (res, 0, i), given [i]) == 0;
+            old [i].state = same? REG_OLD_SAME: REG_OLD_DIFFERS;
+            snprintf (old [i].held, sizeof old [i].held, "%s", PQgetvalue (res, 0, i));
+        }
+        else
+        if (!PQgetisnull (res, 0, 2 + i)) {
+            old [i].state = REG_OLD_TAKEN;
+            snprintf (old [i].held, sizeof old [i].held, "%s", PQgetvalue (res, 0, 2 + i));
+        }
+        else
+            old [i].state = REG_OLD_NEW;
+        refused = refused || old [i].state == REG_OLD_DIFFERS || old [i].state == REG_OLD_TAKEN;
+        any = any || old [i].state == REG_OLD_NEW;
+    }
+    PQclear (res);
+    if (!any || (refused && all_or_none))
+        return 0;
+    //  A code another transaction took since: its constraint says which,
+    //  and the others are recorded without it
+    if (npo_db_cmd (self->db, "SAVEPOINT old_codes", 0, NULL))
+        return -1;
+    while (any) {
+        params [1] = old [0].state == REG_OLD_NEW? code: NULL;
+        params [2] = old [1].state == REG_OLD_NEW? cert: NULL;
+        if (npo_db_cmd (self->db,
+                "INSERT INTO old_codes (uscc, old_org_code, old_certificate_number)"
+                " VALUES ($1, $2, $3) ON CONFLICT (uscc) DO UPDATE SET"
+                " old_org_code = coalesce (old_codes.old_org_code, EXCLUDED.old_org_code),"
+                " old_certificate_number = coalesce (old_codes.old_certificate_number,"
+                "                                    EXCLUDED.old_certificate_number)",
+                3, params) == 0)
+            break;
+        const char *constraint = npo_db_constraint (self->db);
+        int i = strcmp (constraint, "old_codes_old_org_code_key") == 0? 0:
+                strcmp (constraint, "old_codes_old_certificate_number_key") == 0? 1: -1;
+        if (i < 0 || old [i].state != REG_OLD_NEW
+        ||  npo_db_cmd (self->db, "ROLLBACK TO SAVEPOINT old_codes", 0, NULL))
+            return -1;
+        old [i].state = REG_OLD_TAKEN;
+        any = old [1 - i].state == REG_OLD_NEW && !all_or_none;
+    }
+    if (npo_db_cmd (self->db, "RELEASE SAVEPOINT old_codes", 0, NULL))
+        return -1;
+    if (!any)
+        return 0;
+    //  What was recorded now
+    Npo__OldCodes event = NPO__OLD_CODES__INIT;
+    event.uscc = (char *) uscc;
+    event.old_org_code = (char *) (old [0].state == REG_OLD_NEW? code: "");
+    event.old_certificate_number = (char *) (old [1].state == REG_OLD_NEW? cert: "");
+    return npo_outbox_append (self->outbox, "registry.old_codes_recorded", uscc, division,
+                              actor, &event.base)? 0: -1;
+}
+
 //  Maps an organization's pre-2016 organization code and certificate number
 //  to its code. Both are unique for life: a code already mapped elsewhere is
-//  refused.
+//  refused, and so is one that differs from the one recorded.
 static void
 s_old_codes (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
     const Npo__OldCodes *cmd = request->record_old_codes;
     char code [10] = "";
-    //  Printed codes carry a dash before the check character: stored without
-    if (*cmd->old_org_code) {
-        if (!orgcode_valid (cmd->old_org_code)) {
-            npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_org_code",
-                             "old_org_code: not a valid organization code (GB 11714)");
-            return;
-        }
-        size_t n = 0;
-        for (const char *p = cmd->old_org_code; *p && n < 9; p++)
-            if (*p != '-')
-                code [n++] = *p;
-        code [n] = 0;
+    if (*cmd->old_org_code && !reg_old_org_code (cmd->old_org_code, code)) {
+        npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_org_code",
+                         "old_org_code: not a valid organization code (GB 11714)");
+        return;
     }
-    size_t len = strlen (cmd->old_certificate_number);
-    bool printable = len <= 40;
-    //  The characters the gateway takes in /v1/orgs/by-certificate/{number}
-    for (size_t i = 0; i < len && printable; i++)
-        printable = isalnum ((unsigned char) cmd->old_certificate_number [i])
-                 || strchr ("-_.", cmd->old_certificate_number [i]);
-    //  Numbers this register issues are "<uscc>-<n>": never an old number
-    if (len > USCC_LEN + 1 && cmd->old_certificate_number [USCC_LEN] == '-') {
-        char head [USCC_LEN + 1];
-        memcpy (head, cmd->old_certificate_number, USCC_LEN);
-        head [USCC_LEN] = 0;
-        printable = printable && !uscc_valid (head);
-    }
-    if (!printable || (!*code && len == 0)) {
+    const char *cert = cmd->old_certificate_number;
+    if ((*cert && !oldcert_valid (cert)) || (!*code && !*cert)) {
         npo_reply_error (reply, NPO__STATUS__STATUS_BAD_REQUEST, "invalid_field",
                          "old_org_code or old_certificate_number required; a certificate number"
                          " is 1 to 40 letters, digits, '-', '_' or '.', and not one this"
@@ -124,45 +201,27 @@ s_old_codes (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     snprintf (self->target, sizeof self->target, "%s", org->uscc);
     if (!reg_may_write (self, org->basic->authority_division, reply))
         goto done;
-    const char *params [3] = { org->uscc, *code? code: NULL,
-                               len? cmd->old_certificate_number: NULL };
-    Npo__OldCodes event = NPO__OLD_CODES__INIT;
-    event.uscc = org->uscc;
-    event.old_org_code = code;
-    event.old_certificate_number = cmd->old_certificate_number;
-    PGresult *res = NULL;
+    reg_old_code_t old [2];
     if (npo_db_begin (self->db)
-    ||  !(res = npo_db_exec (self->db,
-            "INSERT INTO old_codes (uscc, old_org_code, old_certificate_number)"
-            " VALUES ($1, $2, $3) ON CONFLICT (uscc) DO UPDATE SET"
-            " old_org_code = coalesce (old_codes.old_org_code, EXCLUDED.old_org_code),"
-            " old_certificate_number = coalesce (old_codes.old_certificate_number,"
-            "                                    EXCLUDED.old_certificate_number)"
-            //  Recorded once: a different code for the same organization is refused
-            " WHERE coalesce (old_codes.old_org_code = EXCLUDED.old_org_code, true)"
-            " AND coalesce (old_codes.old_certificate_number"
-            "               = EXCLUDED.old_certificate_number, true)", 3, params))) {
-        if (strncmp (npo_db_constraint (self->db), "old_codes_old", 13) == 0) {
-            npo_db_rollback (self->db);
-            npo_reply_error (reply, NPO__STATUS__STATUS_CONFLICT, "old_code_taken",
-                             "this old code is already mapped to another organization");
-        }
-        else
-            reg_db_failed (self, reply);
+    ||  reg_old_codes_record (self, org->uscc, org->basic->authority_division, code, cert, true,
+                              request->actor, old)) {
+        reg_db_failed (self, reply);
         goto done;
     }
-    bool stored = strcmp (PQcmdTuples (res), "1") == 0;
-    PQclear (res);
-    if (!stored) {
+    if (old [0].state == REG_OLD_DIFFERS || old [1].state == REG_OLD_DIFFERS) {
         npo_db_rollback (self->db);
         npo_reply_error (reply, NPO__STATUS__STATUS_CONFLICT, "old_codes_differ",
                          "%s already has other old codes recorded; they are kept for life",
                          org->uscc);
-        goto done;
     }
-    if (!npo_outbox_append (self->outbox, "registry.old_codes_recorded", org->uscc,
-                            org->basic->authority_division, request->actor, &event.base)
-    ||  npo_db_commit (self->db))
+    else
+    if (old [0].state == REG_OLD_TAKEN || old [1].state == REG_OLD_TAKEN) {
+        npo_db_rollback (self->db);
+        npo_reply_error (reply, NPO__STATUS__STATUS_CONFLICT, "old_code_taken",
+                         "this old code is already mapped to another organization");
+    }
+    else
+    if (npo_db_commit (self->db))
         reg_db_failed (self, reply);
 done:
     npo__organization__free_unpacked (org, NULL);

@@ -41,6 +41,36 @@ void
 char
     reg_type_code (const char *type);
 
+//  What became of one old code given to reg_old_codes_record.
+typedef enum {
+    REG_OLD_NONE,               //  none given
+    REG_OLD_NEW,                //  recorded now
+    REG_OLD_SAME,               //  recorded before: nothing to do
+    REG_OLD_DIFFERS,            //  another is recorded (held): kept, this one dropped
+    REG_OLD_TAKEN               //  another organization's (held; "" when unknown): dropped
+} reg_old_state_t;
+
+typedef struct {
+    reg_old_state_t state;
+    char held [48];             //  the code recorded, or the organization holding it
+} reg_old_code_t;
+
+//  True when given is an organization code (GB 11714, with or without the
+//  dash of its printed form); writes it without the dash into code (10 bytes).
+bool
+    reg_old_org_code (const char *given, char *code);
+
+//  Records an organization's old codes in the open transaction (old_codes:
+//  each once for life, never another organization's). code is reg_old_org_code's,
+//  cert is oldcert_valid (codes.h); "" for none. Sets what became of each in
+//  old [0] (code) and old [1] (cert); with all_or_none, one differing or taken
+//  records neither. Emits registry.old_codes_recorded with the codes recorded
+//  now, when there are some. Returns 0, or -1 when the database failed.
+int
+    reg_old_codes_record (reg_t *self, const char *uscc, const char *division,
+                          const char *code, const char *cert, bool all_or_none,
+                          const char *actor, reg_old_code_t old [2]);
+
 //  validate.c -------------------------------------------------------------
 
 //  Checks a BasicInfo. Returns 0, or -1 with the refusal in reply.
