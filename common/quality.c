@@ -337,11 +337,10 @@ s_name (const char *s, bool empty_ok)
     return (n || empty_ok) && n <= 64 && strspn (s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
-//  A record's findings as the batch keeps them: npoctl's, and the service's
-//  own refusal, kept status and other findings.
+//  A record's findings as the batch keeps them: npoctl's, the service's
+//  refusal, and the service's own findings on it.
 typedef struct {
-    Npo__Finding refusal, status;
-    char detail [64];
+    Npo__Finding refusal;
     Npo__Finding **all;
 } s_kept_t;
 
@@ -354,8 +353,7 @@ s_gather (const npo_import_record_t *rec, const Npo__ImportOutcome *outcome, s_k
     if (!rec->ref)
         return false;
     npo__finding__init (&kept->refusal);
-    npo__finding__init (&kept->status);
-    kept->all = calloc (rec->n_findings + outcome->n_findings + 2, sizeof *kept->all);
+    kept->all = calloc (rec->n_findings + outcome->n_findings + 1, sizeof *kept->all);
     if (!kept->all)
         abort ();
     size_t n = 0;
@@ -379,16 +377,6 @@ s_gather (const npo_import_record_t *rec, const Npo__ImportOutcome *outcome, s_k
         kept->refusal.path = (char *) rec->path;
         kept->refusal.line = rec->line;
         kept->all [n++] = &kept->refusal;
-    }
-    if (*outcome->kept_status) {
-        snprintf (kept->detail, sizeof kept->detail, "the register holds it as %s",
-                  outcome->kept_status);
-        kept->status.rule = "inconsistent_status";
-        kept->status.outcome = "flagged";
-        kept->status.detail = kept->detail;
-        kept->status.path = (char *) rec->path;
-        kept->status.line = rec->line;
-        kept->all [n++] = &kept->status;
     }
     for (size_t i = 0; i < outcome->n_findings; i++) {
         outcome->findings [i]->path = npo_strdup (rec->path);

@@ -900,12 +900,6 @@ s_send (s_run_t *run)
         }
         //  The service's own findings on the record it stored
         bool flagged = sent->flagged;
-        if (o && *o->kept_status) {
-            char detail [64];
-            snprintf (detail, sizeof detail, "the register holds it as %s", o->kept_status);
-            s_finding (&rec, "inconsistent_status", NULL, "flagged", detail);
-            flagged = true;
-        }
         for (size_t k = 0; o && k < o->n_findings; k++) {
             s_finding (&rec, o->findings [k]->rule, s_field (section, o->findings [k]->field),
                        "flagged", o->findings [k]->detail);

@@ -137,8 +137,11 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
         basic.registered_capital = stored->basic->registered_capital;
         basic.activity_area = stored->basic->activity_area;
         org.status = stored->status;
-        if (strcmp (org.status, rec->status))
-            outcome->kept_status = npo_strdup (stored->status);
+        if (strcmp (org.status, rec->status)) {
+            char detail [64];
+            snprintf (detail, sizeof detail, "the register holds it as %s", stored->status);
+            npo_import_flag (outcome, "inconsistent_status", "", detail);
+        }
         if (s_same (stored, &basic, rec->approved_on, org.status)) {
             outcome->outcome = npo_strdup ("unchanged");
             npo__organization__free_unpacked (stored, NULL);
