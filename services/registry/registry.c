@@ -90,12 +90,12 @@ reg_old_codes_record (reg_t *self, const char *uscc, const char *division, const
     const char *given [2] = { code, cert };
     const char *params [3] = { uscc, *code? code: NULL, *cert? cert: NULL };
     //  The organization's row locked: one recording of its old codes at a
-    //  time. Its codes, and who holds the given ones
+    //  time. Its codes, who holds the given ones, and whether it has a row
     PGresult *res = npo_db_exec (self->db,
         "SELECT c.old_org_code, c.old_certificate_number,"
         " (SELECT t.uscc FROM old_codes t WHERE t.old_org_code = $2 AND t.uscc <> $1),"
         " (SELECT t.uscc FROM old_codes t WHERE t.old_certificate_number = $3"
-        "  AND t.uscc <> $1)"
+        "  AND t.uscc <> $1), c.uscc IS NOT NULL"
         " FROM organizations o LEFT JOIN old_codes c USING (uscc)"
         " WHERE o.uscc = $1 FOR NO KEY UPDATE OF o", 3, params);
     if (!res)
@@ -105,7 +105,7 @@ reg_old_codes_record (reg_t *self, const char *uscc, const char *division, const
         log_error ("old codes for %s, which the registry does not hold", uscc);
         return -1;
     }
-    bool refused = false, any = false;
+    bool refused = false, any = false, row = strcmp (PQgetvalue (res, 0, 4), "t") == 0;
     for (int i = 0; i < 2; i++) {
         old [i].held [0] = 0;
         if (!*given [i])
@@ -129,11 +129,25 @@ reg_old_codes_record (reg_t *self, const char *uscc, const char *division, const
     PQclear (res);
     if (!any || (refused && all_or_none))
         return 0;
-    //  A code another transaction took since: its constraint says which,
-    //  and the others are recorded without it
-    if (npo_db_cmd (self->db, "SAVEPOINT old_codes", 0, NULL))
+    params [1] = old [0].state == REG_OLD_NEW? code: NULL;
+    params [2] = old [1].state == REG_OLD_NEW? cert: NULL;
+    bool stored = false;
+    if (!row) {
+        //  The usual case in one statement: a code another transaction took
+        //  since leaves the row out, without an error
+        res = npo_db_exec (self->db,
+            "INSERT INTO old_codes (uscc, old_org_code, old_certificate_number)"
+            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", 3, params);
+        if (!res)
+            return -1;
+        stored = strcmp (PQcmdTuples (res), "1") == 0;
+        PQclear (res);
+    }
+    //  Else code by code: a code taken since is named by its constraint,
+    //  and the other recorded without it
+    if (!stored && npo_db_cmd (self->db, "SAVEPOINT old_codes", 0, NULL))
         return -1;
-    while (any) {
+    while (!stored && any) {
         params [1] = old [0].state == REG_OLD_NEW? code: NULL;
         params [2] = old [1].state == REG_OLD_NEW? cert: NULL;
         if (npo_db_cmd (self->db,
@@ -142,8 +156,12 @@ reg_old_codes_record (reg_t *self, const char *uscc, const char *division, const
                 " old_org_code = coalesce (old_codes.old_org_code, EXCLUDED.old_org_code),"
                 " old_certificate_number = coalesce (old_codes.old_certificate_number,"
                 "                                    EXCLUDED.old_certificate_number)",
-                3, params) == 0)
+                3, params) == 0) {
+            if (npo_db_cmd (self->db, "RELEASE SAVEPOINT old_codes", 0, NULL))
+                return -1;
+            stored = true;
             break;
+        }
         const char *constraint = npo_db_constraint (self->db);
         int i = strcmp (constraint, "old_codes_old_org_code_key") == 0? 0:
                 strcmp (constraint, "old_codes_old_certificate_number_key") == 0? 1: -1;
@@ -152,10 +170,10 @@ reg_old_codes_record (reg_t *self, const char *uscc, const char *division, const
             return -1;
         old [i].state = REG_OLD_TAKEN;
         any = old [1 - i].state == REG_OLD_NEW && !all_or_none;
+        if (!any && npo_db_cmd (self->db, "RELEASE SAVEPOINT old_codes", 0, NULL))
+            return -1;
     }
-    if (npo_db_cmd (self->db, "RELEASE SAVEPOINT old_codes", 0, NULL))
-        return -1;
-    if (!any)
+    if (!stored)
         return 0;
     //  What was recorded now
     Npo__OldCodes event = NPO__OLD_CODES__INIT;
