@@ -1118,9 +1118,12 @@ s_queue_org (s_run_t *run, const s_rec_t *rec)
         s_finding (&copy, "invalid_format", NULL, "refused", err);
         return;
     }
-    const char *fields [3] = { "uscc", "approved_on", "status" };
-    char **slots [3] = { &org->uscc, &org->approved_on, &org->status };
-    for (int i = 0; i < 3; i++)
+    //  (old codes go to the registry's old-code map, not the basic information)
+    const char *fields [5] = { "uscc", "approved_on", "status", "old_org_code",
+                               "old_certificate_number" };
+    char **slots [5] = { &org->uscc, &org->approved_on, &org->status, &org->old_org_code,
+                         &org->old_certificate_number };
+    for (int i = 0; i < 5; i++)
         *slots [i] = npo_strdup (json_string_value (json_object_get (rec->record, fields [i]))
                                  ?: "");
     org->path = npo_strdup (run->files [rec->file].path);

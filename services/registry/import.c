@@ -4,7 +4,10 @@
  *  the province's system assigned, in one transaction a batch. A record
  *  equal to the stored one writes nothing and emits nothing, so a file
  *  imported twice changes nothing; a new one emits registry.org_registered,
- *  a changed one registry.org_changed, as the registry's own commands do.
+ *  a changed one registry.org_changed, as the registry's own commands do;
+ *  its old codes go to the old-code map as the old-codes command's do
+ *  (reg_old_codes_record), one code at a time, after the record itself (a
+ *  record refused records none).
  *  npoctl has checked each record already; here only what storing needs is
  *  checked again, and what the tables refuse (a code or an active name
  *  already another organization's) is refused for that record alone. The
@@ -94,6 +97,63 @@ s_refusal (const char *constraint, Npo__ImportOutcome *outcome)
     }
 }
 
+//  Adds a finding of the registry's own to outcome, flagged: the record is
+//  stored (value: a non-personal field's value, or "").
+static void
+s_flag (Npo__ImportOutcome *outcome, const Npo__ImportedOrg *rec, const char *rule,
+        const char *field, const char *value, const char *detail)
+{
+    (void) rec;                     //  (the runner gives it the record's path and line)
+    npo_import_flag (outcome, rule, field, detail);
+    outcome->findings [outcome->n_findings - 1]->value = npo_strdup (value);
+}
+
+//  Records the record's old codes in the open transaction, as the old-codes
+//  command does (docs/registry.md, "Old codes"), each once for life: one that
+//  differs from the one recorded, or is another organization's, is dropped
+//  and said in outcome. Sets *recorded when one is recorded now. Returns 0,
+//  or -1 when the database failed.
+static int
+s_old_codes (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *rec,
+             Npo__ImportOutcome *outcome, bool *recorded)
+{
+    static const char *const fields [2] = { "old_org_code", "old_certificate_number" };
+    const char *given [2] = { rec->old_org_code, rec->old_certificate_number };
+    char code [10] = "";
+    const char *cert = given [1];
+    *recorded = false;
+    //  (npoctl has checked both: only what storing needs, again)
+    if (*given [0] && !reg_old_org_code (given [0], code))
+        s_flag (outcome, rec, "invalid_format", fields [0], "",
+                "not an organization code (GB 11714)");
+    if (*cert && !oldcert_valid (cert)) {
+        s_flag (outcome, rec, "invalid_format", fields [1], "",
+                "not a certificate number the register keeps");
+        cert = "";
+    }
+    if (!*code && !*cert)
+        return 0;
+    reg_old_code_t old [2];
+    if (reg_old_codes_record (self, rec->uscc, rec->basic->authority_division, code, cert,
+                              false, request->actor, old))
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        char detail [96];
+        if (old [i].state == REG_OLD_DIFFERS) {
+            snprintf (detail, sizeof detail, "the register holds %s, for life", old [i].held);
+            s_flag (outcome, rec, "not_updatable", fields [i], given [i], detail);
+        }
+        else
+        if (old [i].state == REG_OLD_TAKEN) {
+            snprintf (detail, sizeof detail, "another organization's%s%s",
+                      *old [i].held? ", ": "", old [i].held);
+            s_flag (outcome, rec, "duplicate_code", fields [i], given [i], detail);
+        }
+        *recorded = *recorded || old [i].state == REG_OLD_NEW;
+    }
+    return 0;
+}
+
 //  Stores one record; fills outcome. Returns 0, or -1 when the database
 //  failed (the batch is rolled back).
 static int
@@ -143,8 +203,12 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
             npo_import_flag (outcome, "inconsistent_status", "", detail);
         }
         if (s_same (stored, &basic, rec->approved_on, org.status)) {
-            outcome->outcome = npo_strdup ("unchanged");
+            //  Its old codes may be new still
             npo__organization__free_unpacked (stored, NULL);
+            bool recorded;
+            if (s_old_codes (self, request, rec, outcome, &recorded))
+                return -1;
+            outcome->outcome = npo_strdup (recorded? "updated": "unchanged");
             return 0;
         }
         org.version = stored->version + 1;
@@ -177,11 +241,10 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
         s_refusal (constraint, outcome);
         return 0;
     }
-    if (rc == 0)
-        rc = npo_db_cmd (self->db, "RELEASE SAVEPOINT import_one", 0, NULL);
     if (rc == 0) {
-        //  The events the registry's own commands emit
-        bool ok;
+        //  The events the registry's own commands emit (the organization's
+        //  first: its old codes name it)
+        bool ok, recorded;
         if (stored) {
             Npo__OrgChanged event = NPO__ORG_CHANGED__INIT;
             event.organization = &org;
@@ -194,8 +257,10 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
             ok = npo_outbox_append (self->outbox, "registry.org_registered", org.uscc,
                                     basic.authority_division, request->actor, &event.base);
         }
-        rc = ok? 0: -1;
+        rc = ok? s_old_codes (self, request, rec, outcome, &recorded): -1;
     }
+    if (rc == 0)
+        rc = npo_db_cmd (self->db, "RELEASE SAVEPOINT import_one", 0, NULL);
     npo__organization__free_unpacked (stored, NULL);
     if (rc == 0)
         outcome->outcome = npo_strdup (kind);

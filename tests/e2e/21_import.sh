@@ -313,6 +313,134 @@ for secret in 梁小敏 020-38621234; do
         "$(sql "SELECT count(*) FROM registry.findings WHERE detail || value LIKE '%$secret%'")" 0
 done
 
+# -- Old codes (section 01): to the registry's old-code map, once for life
+O=$TMP/old
+mkdir -p "$O"
+mk() { echo "$1" | awk -f "$ROOT/tests/lib/uscc_make.awk"; }
+oc() { mk "51440106$1" | cut -c9-17; }       # an organization code with its check
+o1=$(mk 51440106MP000001) o2=$(mk 51440106MP000002) o3=$(mk 51440106MP000003)
+o4=$(mk 51440106MP000004)
+c1=$(oc T2100001) c2=$(oc T2100002) c3=$(oc T2100003) c4=$(oc T2100004)
+oldorg() { org "$1" "广州市天河区旧码$2协会" social_group 440106 "${3:-.}"; }
+mapping() {
+    sql "SELECT coalesce (old_org_code, '-') || ' ' || coalesce (old_certificate_number, '-')
+         FROM registry.old_codes WHERE uscc = '$1'"
+}
+import_old() { $NPOCTL import --province 44 --as-of $ASOF "$O" 2>/dev/null; }
+recorded_events() {
+    sql "SELECT count(*) FROM registry.outbox WHERE seq > $1
+         AND topic LIKE '%registry.old_codes_recorded' AND org_uscc = '$2'"
+}
+{
+    oldorg "$o1" 一 ".old_org_code = \"${c1:0:8}-${c1:8}\" |
+                    .old_certificate_number = \"YSZ-2009.0001\""
+    oldorg "$o2" 二
+} > "$O/01-organizations.jsonl"
+seq_before=$(events)
+out=$(import_old)
+check_eq "old codes: the organizations created, no finding" \
+    "$(jq -c '[.sections["1"].created, .findings]' <<< "$out")" '[2,[]]'
+check_eq "the old codes mapped, the printed dash dropped" "$(mapping "$o1")" \
+    "$c1 YSZ-2009.0001"
+check_eq "one registry.old_codes_recorded, as npoctl old-codes emits" \
+    "$(recorded_events "$seq_before" "$o1")" 1
+check "the gateway finds it by its old organization code" wait_until 10 \
+    '[[ "$(http_get /v1/orgs/by-old-code/$c1)" == *"\"uscc\":\"$o1\""* ]]'
+check_match "and by its old certificate number" \
+    "$(http_get /v1/orgs/by-certificate/YSZ-2009.0001)" "\"uscc\":\"$o1\""
+seq_before=$(events)
+out=$(import_old)
+check_eq "the same old codes again: unchanged" \
+    "$(jq -c '.sections["1"] | [.created, .updated, .unchanged]' <<< "$out")" '[0,0,2]'
+check_eq "no event" "$(events)" "$seq_before"
+# o1 brings another old code; o2 o1's certificate number and a code of its
+# own; o3 o1's old code; o4 o1's name (refused by the tables) with a new code
+{
+    oldorg "$o1" 一 ".old_org_code = \"$c2\" | .old_certificate_number = \"YSZ-2009.0001\""
+    oldorg "$o2" 二 ".old_org_code = \"$c3\" | .old_certificate_number = \"YSZ-2009.0001\""
+    oldorg "$o3" 三 ".old_org_code = \"$c1\""
+    oldorg "$o4" 一 ".old_org_code = \"$c4\""
+} > "$O/01-organizations.jsonl"
+seq_before=$(events)
+out=$(import_old)
+check_eq "old codes recorded once: another is not_updatable, another's duplicate_code" \
+    "$(jq -r '.findings[] | select(.rule == "not_updatable" or .rule == "duplicate_code")
+              | .examples[] | "\(.line) \(.field) \(.value)"' <<< "$out" | sort | tr '\n' ' ')" \
+    "1 old_org_code $c2 2 old_certificate_number YSZ-2009.0001 3 old_org_code $c1 "
+check_eq "counted as findings of the registry's, flagged" \
+    "$(jq -c '[.findings[] | select(.rule == "not_updatable" or .rule == "duplicate_code")
+               | "\(.rule)/\(.outcome)/\(.count)"] | sort' <<< "$out")" \
+    '["duplicate_code/flagged/2","not_updatable/flagged/1"]'
+check_eq "the records stored all the same (o2 updated: its new old code)" \
+    "$(jq -c '.sections["1"] | [.created, .updated, .unchanged, .refused, .flagged]' \
+       <<< "$out")" '[1,1,1,1,3]'
+check_eq "the stored old codes kept" "$(mapping "$o1")" "$c1 YSZ-2009.0001"
+check_eq "the new one recorded, the other's number not" "$(mapping "$o2")" "$c3 -"
+check_eq "another's old code not stored" "$(mapping "$o3")" ""
+check_eq "a record the tables refuse: its old code neither (one savepoint)" \
+    "$(sql "SELECT count(*) FROM registry.old_codes WHERE old_org_code = '$c4'")" 0
+check_eq "one event: o2's new old code" \
+    "$(sql "SELECT count(*) FROM registry.outbox WHERE seq > $seq_before
+            AND topic LIKE '%registry.old_codes_recorded'")" 1
+check "which the gateway finds" wait_until 10 \
+    '[[ "$(http_get /v1/orgs/by-old-code/$c3)" == *"\"uscc\":\"$o2\""* ]]'
+check_eq "the dropped one is found nowhere" "$(http_code /v1/orgs/by-old-code/$c2)" 404
+check_match "the certificate number still finds its own" \
+    "$(http_get /v1/orgs/by-certificate/YSZ-2009.0001)" "\"uscc\":\"$o1\""
+open_old() {
+    sql "SELECT line || ' ' || rule || ' ' || field || ' ' || outcome FROM registry.findings
+         WHERE uscc IN ('$o1', '$o2', '$o3') AND fixed_on IS NULL ORDER BY line"
+}
+check_eq "the findings kept with the records" "$(open_old | tr '\n' ',')" \
+    "$(printf '%s flagged,' '1 not_updatable old_org_code' \
+       '2 duplicate_code old_certificate_number' '3 duplicate_code old_org_code')"
+check_match "saying what the register holds" \
+    "$(sql "SELECT detail FROM registry.findings WHERE uscc = '$o1' AND fixed_on IS NULL")" \
+    "$c1"
+out=$(import_old)
+check_eq "found again: still one each" "$(open_old | wc -l)" 3
+# Corrected: an absent old code keeps the stored one; o2's certificate
+# number comes later than its code
+{
+    oldorg "$o1" 一
+    oldorg "$o2" 二 ".old_org_code = \"$c3\" | .old_certificate_number = \"YSZ-2009.0002\""
+    oldorg "$o3" 三
+} > "$O/01-organizations.jsonl"
+seq_before=$(events)
+out=$(import_old)
+check_eq "corrected records close them" "$(open_old)" ""
+check_eq "and the old codes stay" "$(mapping "$o1")" "$c1 YSZ-2009.0001"
+check_eq "one recorded later joins the other" "$(mapping "$o2")" "$c3 YSZ-2009.0002"
+check_eq "its event, the report's update" \
+    "$(recorded_events "$seq_before" "$o2") $(jq -c '.sections["1"].updated' <<< "$out")" "1 1"
+# A code another transaction takes while the import runs: its constraint
+# drops it, and the record's other old code is recorded all the same
+o5=$(mk 51440106MP000005) c5=$(oc T2100005)
+( "$PSQL" "$NPO_PG_DSN" -Xqc "BEGIN; INSERT INTO registry.old_codes (uscc, old_org_code)
+    VALUES ('$o3', '$c5'); SELECT pg_sleep (5) /* t21_race */; COMMIT" > /dev/null ) &
+racer=$!
+racing() {
+    sql "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid ()
+         AND query LIKE '%t21_race%' AND state = 'active'"
+}
+wait_until 10 '[ "$(racing)" = 1 ]'
+oldorg "$o5" 五 ".old_org_code = \"$c5\" | .old_certificate_number = \"YSZ-2009.0005\"" \
+    > "$O/01-organizations.jsonl"
+out=$(import_old)
+wait $racer
+check_eq "taken meanwhile: duplicate_code, found by the constraint" \
+    "$(jq -r '.findings[] | select(.rule == "duplicate_code") | .examples[]
+              | "\(.field) \(.detail)"' <<< "$out")" "old_org_code another organization's"
+check_eq "the record stored, its other old code recorded" \
+    "$(jq -c '.sections["1"].created' <<< "$out") $(mapping "$o5") / $(mapping "$o3")" \
+    "1 - YSZ-2009.0005 / $c5 -"
+org "$o2" 广州市天河区旧码二协会 social_group 440106 ".old_certificate_number = \"$o1-1\"" \
+    > "$O/01-organizations.jsonl"
+out=$($NPOCTL import --province 44 --dry-run --as-of $ASOF "$O" 2>/dev/null)
+check_eq "a certificate number of the register's own form: flagged (--dry-run)" \
+    "$(jq -r '.findings[] | "\(.rule) \(.examples[0].field)"' <<< "$out")" \
+    "invalid_format old_certificate_number"
+
 # The registry's own codes go past a code a return brought
 alpha=0123456789ABCDEFGHJKLMNPQRTUWXY
 u1=$(make_apps 1 t21a 440305 | $NPOCTL register --file - --approve | uscc_of)
