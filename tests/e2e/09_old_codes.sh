@@ -16,7 +16,8 @@ check_match "found by the old certificate number" "$(http_get /v1/orgs/by-certif
 seq=$(sql "SELECT last FROM registry.outbox_seq")
 out=$($NPOCTL old-codes --uscc "$uscc" --org-code D2143569X --certificate SZ0123456)
 check_match "the same old codes again: answered" "$out" '"status":"recorded"'
-check_eq "and nothing recorded twice: no event" "$(sql "SELECT last FROM registry.outbox_seq")" "$seq"
+check_eq "and nothing recorded twice: no event" \
+    "$(sql "SELECT last FROM registry.outbox_seq")" "$seq"
 check_match "found by its current certificate number" "$(http_get /v1/orgs/by-certificate/$uscc-1)" "\"uscc\":\"$uscc\""
 check_eq "a wrong check character: 400" "$(http_code /v1/orgs/by-old-code/D21435690)" 400
 check_match "invalid_org_code" "$(http_get /v1/orgs/by-old-code/D21435690)" '"code":"invalid_org_code"'
