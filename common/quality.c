@@ -134,7 +134,8 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
         return -1;
     //  The refs (a ref given twice: its last), the keys found, and the rows
     //  to write, open ones and stale ones apart
-    npo_db_array_t refs = { 0 }, keys = { 0 }, open [C_COLS] = { { 0 } }, stale [C_COLS] = { { 0 } };
+    npo_db_array_t refs = { 0 }, keys = { 0 };
+    npo_db_array_t open [C_COLS] = { { 0 } }, stale [C_COLS] = { { 0 } };
     for (size_t i = n; i-- > 0;) {
         const npo_record_findings_t *r = &records [i];
         bool seen = false;
@@ -169,7 +170,7 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
                               npo_db_array_end (&keys) };
     int rc = npo_db_cmd (db,
         "UPDATE findings SET fixed_on = $3 WHERE province = $1 AND section = $2"
-        " AND fixed_on IS NULL AND record_ref = ANY ($4::text[])"
+        " AND fixed_on IS NULL AND NOT cross_source AND record_ref = ANY ($4::text[])"
         " AND NOT (record_ref || chr (31) || rule || '/' || field = ANY ($5::text[]))",
         5, close);
     for (int pass = 0; pass < 2; pass++) {
@@ -386,6 +387,46 @@ s_gather (const npo_import_record_t *rec, const Npo__ImportOutcome *outcome, s_k
     *entry = (npo_record_findings_t) { .ref = rec->ref, .uscc = rec->uscc,
                                        .found = kept->all, .n = n };
     return true;
+}
+
+int
+npo_findings_cross (npo_db_t *db, const char *province, int section, const char *rule,
+                    const char *field, const char *query, const char *today,
+                    Npo__RuleCount *count)
+{
+    char section_text [12], due [11];
+    bool estimated;
+    snprintf (section_text, sizeof section_text, "%d", section);
+    if (npo_workdays_add (today, S_DUE_DAYS, due, &estimated))
+        return -1;
+    const char *params [7] = { province, section_text, rule, today, due, field,
+                               estimated? "t": "f" };
+    char sql [4096];
+    snprintf (sql, sizeof sql,
+        "WITH found AS (%s),"
+        " closed AS (UPDATE findings f SET fixed_on = $4::date WHERE province = $1"
+        "   AND section = $2::int AND rule = $3 AND field = $6 AND fixed_on IS NULL"
+        "   AND cross_source AND NOT EXISTS (SELECT 1 FROM found WHERE found.ref = f.record_ref)"
+        "   RETURNING 1),"
+        " opened AS (INSERT INTO findings (province, section, record_ref, uscc, rule, field,"
+        "   detail, outcome, found_on, due_by, due_by_estimated, cross_source)"
+        "   SELECT $1, $2::int, ref, uscc, $3, $6, detail, 'flagged', $4::date, $5::date,"
+        "   $7::boolean, true FROM found"
+        "   ON CONFLICT (province, section, record_ref, rule, field) WHERE fixed_on IS NULL"
+        "   DO UPDATE SET detail = EXCLUDED.detail"
+        "   WHERE findings.detail IS DISTINCT FROM EXCLUDED.detail"
+        "   RETURNING xmax = 0 AS inserted)"
+        " SELECT (SELECT count(*) FROM found), (SELECT count(*) FROM opened WHERE inserted),"
+        " (SELECT count(*) FROM closed)", query);
+    PGresult *res = npo_db_exec (db, sql, 7, params);
+    if (!res)
+        return -1;
+    count->rule = npo_strdup (rule);
+    count->open = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+    count->opened = strtoull (PQgetvalue (res, 0, 1), NULL, 10);
+    count->closed = strtoull (PQgetvalue (res, 0, 2), NULL, 10);
+    PQclear (res);
+    return 0;
 }
 
 void

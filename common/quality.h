@@ -78,6 +78,18 @@ int
 void
     npo_findings_list (npo_db_t *db, const Npo__ListFindings *cmd, Npo__Reply *reply);
 
+//  Reconciles the findings of a rule across records (docs/import.md 6.1)
+//  with what query finds now over all of the province's organizations:
+//  query is a SELECT of (ref, uscc, detail) rows, $1 the province ("NN").
+//  One found is opened (due 10 working days after today) or kept open with
+//  its found_on; an open one not found is closed (fixed_on = today). These
+//  findings are apart from the records' own (cross_source): reading a
+//  record again does not close them. Fills count. Returns 0, or -1.
+int
+    npo_findings_cross (npo_db_t *db, const char *province, int section, const char *rule,
+                        const char *field, const char *query, const char *today,
+                        Npo__RuleCount *count);
+
 //  Answers ListFindings for the ministry, auditors and the province's
 //  registrar (target: the audit target, set); refuses anyone else.
 void

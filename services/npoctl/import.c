@@ -317,6 +317,7 @@ typedef struct {
     size_t nbuckets;
     json_t *orgs;                   //  uscc -> authority_division, from section 01
     json_t *synced;                 //  services known to have caught up (s_sync)
+    json_t *cross;                  //  the rules across records, checked at the end
     bool progress;                  //  standard error is a terminal
     long long read;                 //  records read, for the progress line
     ctl_t *ctl;                     //  NULL: --dry-run
@@ -901,8 +902,13 @@ s_send (s_run_t *run)
         //  The service's own findings on the record it stored
         bool flagged = sent->flagged;
         for (size_t k = 0; o && k < o->n_findings; k++) {
-            s_finding (&rec, o->findings [k]->rule, s_field (section, o->findings [k]->field),
-                       "flagged", o->findings [k]->detail);
+            //  (its value, for a field that is not personal, is shown as npoctl's are)
+            const Npo__Finding *f = o->findings [k];
+            const s_field_t *field = s_field (section, f->field);
+            rec.record = field && *f->value? json_pack ("{s:s}", f->field, f->value): NULL;
+            s_finding (&rec, f->rule, field, "flagged", *f->detail? f->detail: NULL);
+            json_decref (rec.record);
+            rec.record = NULL;
             flagged = true;
         }
         file->flagged += flagged && !sent->flagged;
@@ -1769,11 +1775,13 @@ s_report (s_run_t *run)
     json_t *entry;
     json_object_foreach (run->findings, name, entry)
         json_array_append (findings, entry);
-    json_t *report = json_pack ("{s:s, s:s, s:s, s:b, s:o, s:O, s:O, s:O, s:O, s:o, s:O}",
+    json_t *report = json_pack ("{s:s, s:s, s:s, s:b, s:o, s:O, s:O, s:O, s:O, s:o, s:O,"
+                                " s:O}",
         "province", run->province, "arrival_at", arrival, "finished_at", finished,
         "dry_run", run->ctl == NULL, "files", files, "ignored_files", run->ignored,
         "refused_files", run->refused_files, "unknown_fields", run->unknown_fields,
-        "sections", sections, "findings", findings, "refused", run->refused);
+        "sections", sections, "findings", findings, "refused", run->refused,
+        "cross_checks", run->cross);
     char *text = report? json_dumps (report, JSON_COMPACT): NULL;
     json_decref (report);
     if (!text || printf ("%s\n", text) < 0 || fflush (stdout)) {
@@ -1792,6 +1800,13 @@ s_report (s_run_t *run)
                  (long long) json_integer_value (json_object_get (entry, "flagged")),
                  (long long) json_integer_value (json_object_get (entry, "refused")),
                  (long long) json_integer_value (json_object_get (entry, "not_stored")));
+    size_t k;
+    json_array_foreach (run->cross, k, entry)
+        fprintf (stderr, "across records: %s %lld open (%lld new), %lld closed\n",
+                 json_string_value (json_object_get (entry, "rule")),
+                 (long long) json_integer_value (json_object_get (entry, "open")),
+                 (long long) json_integer_value (json_object_get (entry, "opened")),
+                 (long long) json_integer_value (json_object_get (entry, "closed")));
     json_object_foreach (run->findings, name, entry)
         fprintf (stderr, "  %-32s section %2d  %-10s %8lld\n",
                  json_string_value (json_object_get (entry, "rule")),
@@ -1800,6 +1815,41 @@ s_report (s_run_t *run)
                  (long long) json_integer_value (json_object_get (entry, "count")));
     json_decref (sections);
     return refused? EXIT_REFUSED: 0;
+}
+
+//  After the files: each service checks the rules across records over all
+//  of the province's organizations it holds (docs/import.md 6.1). Returns
+//  the counts by rule ([] with --dry-run or after a failure; a service that
+//  does not answer sets run->failed).
+static json_t *
+s_cross_checks (s_run_t *run)
+{
+    json_t *checks = json_array ();
+    if (!run->ctl || run->failed)
+        return checks;
+    static const char *const services [] = { "registry" };
+    for (size_t i = 0; i < sizeof services / sizeof services [0]; i++) {
+        Npo__CheckReturn cmd = NPO__CHECK_RETURN__INIT;
+        cmd.province = (char *) run->province;
+        cmd.found_on = run->today;
+        Npo__Request request = NPO__REQUEST__INIT;
+        request.body_case = NPO__REQUEST__BODY_CHECK_RETURN;
+        request.check_return = &cmd;
+        int status;
+        Npo__Reply *reply = ctl_call (run->ctl, services [i], &request, &status);
+        if (!reply) {
+            run->failed = status? status: EXIT_UNREACHABLE;
+            break;
+        }
+        for (size_t r = 0; reply->check_return && r < reply->check_return->n_rules; r++) {
+            const Npo__RuleCount *c = reply->check_return->rules [r];
+            json_array_append_new (checks, json_pack ("{s:s, s:s, s:I, s:I, s:I}",
+                "service", services [i], "rule", c->rule, "open", (json_int_t) c->open,
+                "opened", (json_int_t) c->opened, "closed", (json_int_t) c->closed));
+        }
+        npo__reply__free_unpacked (reply, NULL);
+    }
+    return checks;
 }
 
 //  ---------------------------------------------------------------------
@@ -1941,6 +1991,7 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
         fprintf (stderr, "npoctl import: --findings %s: %s\n", every, strerror (errno));
         rc = rc? rc: EXIT_REFUSED;
     }
+    run.cross = s_cross_checks (&run);
     if (rc == 0)
         rc = s_report (&run);
     if (run.failed)
@@ -1958,6 +2009,7 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
     json_decref (run.findings);
     json_decref (run.orgs);
     json_decref (run.synced);
+    json_decref (run.cross);
     return rc;
 }
 

@@ -875,3 +875,59 @@ reg_import_records (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
     npo_import_records (self->db, &self->actor, self->target, sizeof self->target, self,
                         request, reply, s_sections, sizeof s_sections / sizeof s_sections [0]);
 }
+
+//  ---------------------------------------------------------------------
+//  The rules across records, over all of a province's organizations
+
+//  legal_rep_mismatch (docs/import.md 6.1, note 7): an active organization
+//  with at least one held post whose held legal_representative posts are
+//  not exactly one, or whose one holder is not section 01's legal
+//  representative. The detail never names a person.
+static const char s_legal_rep [] =
+    "SELECT o.uscc AS ref, o.uscc AS uscc,"
+    " CASE count (*) FILTER (WHERE p.position = 'legal_representative')"
+    "   WHEN 0 THEN 'no held legal_representative post'"
+    "   WHEN 1 THEN 'the legal_representative post''s holder is not section 01''s"
+    " legal_representative'"
+    "   ELSE count (*) FILTER (WHERE p.position = 'legal_representative')::text"
+    "        || ' held legal_representative posts' END AS detail"
+    " FROM organizations o JOIN officer_posts p ON p.org_uscc = o.uscc AND p.end_on IS NULL"
+    " WHERE o.status = 'active' AND o.authority_division LIKE $1 || '%'"
+    " GROUP BY o.uscc, o.legal_representative"
+    " HAVING count (*) FILTER (WHERE p.position = 'legal_representative') <> 1"
+    "   OR NOT coalesce (bool_or (p.position = 'legal_representative'"
+    "                             AND p.name = o.legal_representative), false)";
+
+void
+reg_check_return (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
+{
+    const Npo__CheckReturn *cmd = request->check_return;
+    if (!npo_import_allowed (&self->actor, cmd->province, self->target, sizeof self->target,
+                             reply))
+        return;
+    char today [11];
+    if (npo_calendar_date (cmd->found_on))
+        snprintf (today, sizeof today, "%s", cmd->found_on);
+    else
+        npo_today (today);
+    Npo__CheckReply *body = malloc (sizeof *body);
+    Npo__RuleCount *count = malloc (sizeof *count);
+    if (!body || !count)
+        abort ();
+    npo__check_reply__init (body);
+    npo__rule_count__init (count);
+    body->rules = malloc (sizeof *body->rules);
+    if (!body->rules)
+        abort ();
+    body->rules [body->n_rules++] = count;
+    if (npo_db_begin (self->db)
+    ||  npo_findings_cross (self->db, cmd->province, 1, "legal_rep_mismatch", "officers",
+                            s_legal_rep, today, count)
+    ||  npo_db_commit (self->db)) {
+        npo__check_reply__free_unpacked (body, NULL);
+        reg_db_failed (self, reply);
+        return;
+    }
+    reply->body_case = NPO__REPLY__BODY_CHECK_RETURN;
+    reply->check_return = body;
+}

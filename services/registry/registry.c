@@ -347,6 +347,9 @@ reg_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
         case NPO__REQUEST__BODY_IMPORT_RECORDS:
             reg_import_records (self, request, reply);
             break;
+        case NPO__REQUEST__BODY_CHECK_RETURN:
+            reg_check_return (self, request, reply);
+            break;
         case NPO__REQUEST__BODY_LIST_FINDINGS:
             npo_findings_answer (self->db, &self->actor, self->target, sizeof self->target,
                                  request, reply);

@@ -134,6 +134,10 @@ int
 //  upserted by uscc under their own codes.
 void
     reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
+//  CheckReturn: the rules across records over the province's organizations
+//  (legal_rep_mismatch), after an import
+void
+    reg_check_return (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
 //  ImportRecords: sections 02 and 03 (officers, posts), 04, 07 and 09 of a
 //  return
 void

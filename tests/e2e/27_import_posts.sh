@@ -10,7 +10,7 @@
 ASOF=2026-11-22T03:00:00Z
 S=$TMP/s && mkdir -p "$S"
 # Three organizations: A and B social groups, D deregistered
-read -r A B D < <(printf '%s\n' 5144010 6MP000001 5144010 6MP000002 5144010 6MP000003 \
+read -r A B D < <(printf '%s\n' 5144010 6MW000001 5144010 6MW000002 5144010 6MW000003 \
     | paste -d '' - - | awk -f "$ROOT/tests/lib/uscc_make.awk" | paste -sd ' ')
 for u in "$A:甲" "$B:乙" "$D:丁"; do
     code=${u%:*} n=${u#*:}
@@ -105,6 +105,35 @@ check_eq "imported twice: unchanged" \
     '[[0,0,2],[0,0,6]]'
 check_eq "imported twice: no row changed, no event" \
     "$(posts)|$(sql "SELECT last FROM registry.outbox_seq")" "$before|$seq1"
+
+# Across records (at the end of every import): an active organization's
+# held legal representative posts are exactly one, held by section 01's
+# legal representative. A has none named in section 01: flagged, once
+NOT01="the legal_representative post's holder is not section 01's legal_representative"
+lr() {
+    sql "SELECT coalesce (string_agg (detail || ' ' || (fixed_on IS NULL), ', ' ORDER BY id), '-')
+         FROM registry.findings WHERE rule = 'legal_rep_mismatch' AND record_ref = '$1'"
+}
+check_eq "legal_rep_mismatch: A's post holder is not section 01's legal representative" \
+    "$(lr "$A")" "$NOT01 true"
+check_eq "not for B (no held post) nor D (not active)" "$(lr "$B") $(lr "$D")" "- -"
+check_eq "the report counts the check" \
+    "$(jq -c '[.cross_checks[] | [.service, .rule, .open > 0]]' <<< "$again")" \
+    '[["registry","legal_rep_mismatch",true]]'
+L=$TMP/l && mkdir -p "$L"
+jq -cn --arg u "$A" '{uscc: $u, name: "天河区回传任职甲协会", type: "social_group",
+    authority_division: "440106", approved_on: "2015-03-02", status: "active",
+    legal_representative: "陈志强"}' > "$L/01-organizations.jsonl"
+fixed=$($NPOCTL import --province 44 --as-of $ASOF "$L" 2>/dev/null)
+check_eq "section 01 naming the holder closes it" "$(lr "$A")" \
+    "$NOT01 false"
+check_eq "and the report says one closed" \
+    "$(jq '[.cross_checks[] | .closed] | add >= 1' <<< "$fixed")" true
+post "$A" "$P3" legal_representative 2023-01-01 > "$L/03-work-history.jsonl"
+rm "$L/01-organizations.jsonl"
+$NPOCTL import --province 44 --as-of $ASOF "$L" > /dev/null 2>&1
+check_eq "a second held legal representative post: flagged again, a new finding" \
+    "$(lr "$A")" "$NOT01 false, 2 held legal_representative posts true"
 
 # A changed tenure is updated; one whose change the rules refuse (ending no
 # more while a later one is held) is refused alone, the rest of its batch kept
