@@ -12,11 +12,11 @@
 #define BAD         NPO__STATUS__STATUS_BAD_REQUEST
 #define CONFLICT    NPO__STATUS__STATUS_CONFLICT
 
-static const char *s_grades [] = { "1A", "2A", "3A", "4A", "5A" };
-static const char *s_categories [] = {
+const char *const insp_grades [5] = { "1A", "2A", "3A", "4A", "5A" };
+const char *const insp_categories [6] = {
     "", "trade_association", "academic", "professional", "federation", "other"
 };
-static const char *s_audit_reasons [] = {
+const char *const insp_audit_reasons [5] = {
     "annual", "leaving_office", "deregistration", "special", "other"
 };
 
@@ -58,34 +58,52 @@ static const struct {
       "not eligible: under investigation (case %s)" },
 };
 
-//  Refuses (conflict) when a ground applies. Returns 0, or -1 with reply set.
-static int
-s_check_eligible (insp_t *self, const char *uscc, const char *on, Npo__Reply *reply)
+//  The grounds the service knows only as they are now, not as of a date
+#define S_NOW_GROUNDS   2
+
+int
+insp_eligibility (insp_t *self, const char *uscc, const char *on, bool now, const char **code,
+                  char *why, size_t size)
 {
     char year [8];
     snprintf (year, sizeof year, "%.4s", on);
     const char *params [3] = { uscc, on, year };
     PGresult *res = npo_db_exec (self->db, s_eligibility_sql, 3, params);
-    if (!res) {
-        npo_reply_db_failed (self->db, reply);
+    if (!res)
         return -1;
-    }
-    int rc = 0;
-    for (int i = 0; i < (int) (sizeof s_grounds / sizeof s_grounds [0]) && rc == 0; i++)
+    int n = (int) (sizeof s_grounds / sizeof s_grounds [0]) - (now? 0: S_NOW_GROUNDS);
+    int found = 0;
+    for (int i = 0; i < n && !found; i++)
         if (PQntuples (res) && !PQgetisnull (res, 0, i)) {
-            npo_reply_error (reply, CONFLICT, s_grounds [i].code, s_grounds [i].message,
-                             PQgetvalue (res, 0, i));
-            rc = -1;
+            *code = s_grounds [i].code;
+            int len = snprintf (why, size, s_grounds [i].message, PQgetvalue (res, 0, i));
+            //  A long list of facts is cut before its last character, which
+            //  may be cut in two
+            size_t end = size - 1;
+            while (len >= (int) size && end > 0 && (why [--end] & 0xC0) == 0x80)
+                ;
+            if (len >= (int) size)
+                why [end] = 0;
+            found = 1;
         }
     PQclear (res);
-    return rc;
+    return found;
 }
 
-//  The evaluation columns, in Evaluation order after the id
-#define EVALUATION_COLUMNS \
-    "id, uscc, name, type, coalesce (social_group_category, ''), is_charity," \
-    " registration_authority, business_unit, evaluator, grade, valid_from::text," \
-    " valid_to::text, state"
+//  Refuses (conflict) when a ground applies. Returns 0, or -1 with reply set.
+static int
+s_check_eligible (insp_t *self, const char *uscc, const char *on, Npo__Reply *reply)
+{
+    const char *code;
+    char why [1024];
+    int rc = insp_eligibility (self, uscc, on, true, &code, why, sizeof why);
+    if (rc < 0)
+        npo_reply_db_failed (self->db, reply);
+    else
+    if (rc > 0)
+        npo_reply_error (reply, CONFLICT, code, "%s", why);
+    return rc? -1: 0;
+}
 
 static Npo__Evaluation *
 s_evaluation_from (PGresult *res, int row)
@@ -102,6 +120,19 @@ s_evaluation_from (PGresult *res, int row)
             *texts [i] = npo_strdup (PQgetvalue (res, row, i + 1));
     e->is_charity = *PQgetvalue (res, row, 5) == 't';
     return e;
+}
+
+int
+insp_evaluation_event (insp_t *self, PGresult *res, int row, const char *type,
+                       const char *division, const char *actor)
+{
+    Npo__EvaluationRecorded event = NPO__EVALUATION_RECORDED__INIT;
+    event.evaluation = s_evaluation_from (res, row);
+    event.evaluation_id = strtoull (PQgetvalue (res, row, 0), NULL, 10);
+    bool ok = npo_outbox_append (self->outbox, type, event.evaluation->uscc, division, actor,
+                                 &event.base) != 0;
+    npo__evaluation__free_unpacked (event.evaluation, NULL);
+    return ok? 0: -1;
 }
 
 static void
@@ -128,7 +159,7 @@ insp_record_evaluation (insp_t *self, const Npo__Request *request, Npo__Reply *r
     if (!npo_uscc_ok (e->uscc, reply))
         return;
     snprintf (self->target, sizeof self->target, "%s", e->uscc);
-    if (!NPO_STR_IN (e->grade, s_grades)) {
+    if (!NPO_STR_IN (e->grade, insp_grades)) {
         npo_reply_error (reply, BAD, "invalid_grade", "grade: 1A, 2A, 3A, 4A or 5A");
         return;
     }
@@ -138,7 +169,7 @@ insp_record_evaluation (insp_t *self, const Npo__Request *request, Npo__Reply *r
                          "evaluator: required, text of at most 200 characters");
         return;
     }
-    if (!NPO_STR_IN (e->social_group_category, s_categories)) {
+    if (!NPO_STR_IN (e->social_group_category, insp_categories)) {
         npo_reply_error (reply, BAD, "invalid_field",
                          "social_group_category: trade_association, academic, professional,"
                          " federation or other");
@@ -172,7 +203,7 @@ insp_record_evaluation (insp_t *self, const Npo__Request *request, Npo__Reply *r
     }
     //  The same evaluation again (a retry) answers the record
     PGresult *res = npo_db_exec (self->db,
-        "SELECT " EVALUATION_COLUMNS " FROM evaluations WHERE uscc = $1 AND grade = $2"
+        "SELECT " INSP_EVALUATION_COLUMNS " FROM evaluations WHERE uscc = $1 AND grade = $2"
         " AND evaluator = $3 AND valid_from = $4 AND state = 'valid' FOR UPDATE", 4, params);
     if (!res) {
         npo_reply_db_failed (self->db, reply);
@@ -199,19 +230,15 @@ insp_record_evaluation (insp_t *self, const Npo__Request *request, Npo__Reply *r
         " SELECT $1, o.name, o.type, $5, $6, o.registration_authority, o.business_unit, $3, $2,"
         "   $4, ($4::date + interval '5 years' - interval '1 day')::date, 'valid', $7"
         " FROM orgs o WHERE o.uscc = $1"
-        " RETURNING " EVALUATION_COLUMNS, 7, params): NULL;
+        " RETURNING " INSP_EVALUATION_COLUMNS, 7, params): NULL;
     if (!res || PQntuples (res) != 1) {
         PQclear (res);
         npo_reply_db_failed (self->db, reply);
         return;
     }
-    Npo__EvaluationRecorded event = NPO__EVALUATION_RECORDED__INIT;
-    event.evaluation = s_evaluation_from (res, 0);
-    event.evaluation_id = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
-    bool ok = npo_outbox_append (self->outbox, "inspection.evaluation_recorded", org.uscc,
-                                 org.division, request->actor, &event.base) != 0;
-    npo__evaluation__free_unpacked (event.evaluation, NULL);
-    if (!ok || npo_db_commit (self->db)) {
+    if (insp_evaluation_event (self, res, 0, "inspection.evaluation_recorded", org.division,
+                               request->actor)
+    ||  npo_db_commit (self->db)) {
         PQclear (res);
         npo_reply_db_failed (self->db, reply);
         return;
@@ -234,16 +261,9 @@ insp_expire_grades (insp_t *self, const char *as_of, const char *actor, uint64_t
         " e.is_charity, e.registration_authority, e.business_unit, e.evaluator, e.grade,"
         " e.valid_from::text, e.valid_to::text, e.state, o.authority_division", 1, params);
     int rc = res? 0: -1;
-    for (int i = 0; res && i < PQntuples (res) && rc == 0; i++) {
-        Npo__EvaluationRecorded event = NPO__EVALUATION_RECORDED__INIT;
-        event.evaluation = s_evaluation_from (res, i);
-        event.evaluation_id = strtoull (PQgetvalue (res, i, 0), NULL, 10);
-        if (!npo_outbox_append (self->outbox, "inspection.evaluation_expired",
-                                event.evaluation->uscc, PQgetvalue (res, i, 13), actor,
-                                &event.base))
-            rc = -1;
-        npo__evaluation__free_unpacked (event.evaluation, NULL);
-    }
+    for (int i = 0; res && i < PQntuples (res) && rc == 0; i++)
+        rc = insp_evaluation_event (self, res, i, "inspection.evaluation_expired",
+                                    PQgetvalue (res, i, 13), actor);
     if (rc == 0)
         *expired = (uint64_t) PQntuples (res);
     PQclear (res);
@@ -255,13 +275,8 @@ insp_expire_grades (insp_t *self, const char *as_of, const char *actor, uint64_t
 //  ---------------------------------------------------------------------
 //  Audits
 
-#define AUDIT_COLUMNS \
-    "id, uscc, name, reason_category, coalesce (firm, ''), coalesce (accountant, '')," \
-    " coalesce (occurred_on::text, ''), coalesce (content, ''), coalesce (result, '')," \
-    " status, coalesce (due_since::text, '')"
-
-static Npo__Audit *
-s_audit_from (PGresult *res)
+Npo__Audit *
+insp_audit_from (PGresult *res)
 {
     Npo__Audit *a = malloc (sizeof *a);
     if (!a)
@@ -275,6 +290,44 @@ s_audit_from (PGresult *res)
     return a;
 }
 
+PGresult *
+insp_audit_write (insp_t *self, const char *const params [8])
+{
+    //  An audit that is due is done by this one (the oldest first), unless
+    //  it was made due after the audit took place: a report dated before a
+    //  change of legal representative is not that change's audit
+    return npo_db_exec (self->db,
+        "WITH due AS (SELECT id FROM org_audits WHERE uscc = $1 AND reason_category = $2"
+        "   AND status = 'due' AND (due_since IS NULL OR due_since <= $5::date)"
+        "   ORDER BY due_since, id LIMIT 1 FOR UPDATE),"
+        " done AS (UPDATE org_audits SET status = 'done', firm = nullif ($3::text, ''),"
+        "   accountant = nullif ($4::text, ''), occurred_on = $5::date,"
+        "   content = nullif ($6::text, ''), result = nullif ($7::text, ''),"
+        "   recorded_by = $8::text, recorded_at = now ()"
+        "   WHERE id IN (SELECT id FROM due) RETURNING *),"
+        " ins AS (INSERT INTO org_audits"
+        " (uscc, name, reason_category, status, firm, accountant,"
+        "   occurred_on, content, result, recorded_by, recorded_at)"
+        "   SELECT $1, o.name, $2, 'done', nullif ($3::text, ''), nullif ($4::text, ''), $5,"
+        "   nullif ($6::text, ''), nullif ($7::text, ''), $8, now () FROM orgs o"
+        "   WHERE o.uscc = $1 AND NOT EXISTS (SELECT 1 FROM due) RETURNING *)"
+        " SELECT " INSP_AUDIT_COLUMNS ", true FROM done"
+        " UNION ALL SELECT " INSP_AUDIT_COLUMNS ", true FROM ins", 8, params);
+}
+
+int
+insp_audit_event (insp_t *self, const Npo__Audit *audit, const char *division,
+                  const char *actor)
+{
+    //  The event leaves the accountant (a person) out
+    Npo__Audit shown = *audit;
+    shown.accountant = "";
+    Npo__AuditEvent event = NPO__AUDIT_EVENT__INIT;
+    event.audit = &shown;
+    return npo_outbox_append (self->outbox, "inspection.audit_recorded", audit->uscc, division,
+                              actor, &event.base)? 0: -1;
+}
+
 void
 insp_record_audit (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
@@ -286,7 +339,7 @@ insp_record_audit (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
     if (!npo_uscc_ok (a->uscc, reply))
         return;
     snprintf (self->target, sizeof self->target, "%s", a->uscc);
-    if (!NPO_STR_IN (a->reason_category, s_audit_reasons)) {
+    if (!NPO_STR_IN (a->reason_category, insp_audit_reasons)) {
         npo_reply_error (reply, BAD, "invalid_field",
                          "reason_category: annual, leaving_office, deregistration, special"
                          " or other");
@@ -316,28 +369,15 @@ insp_record_audit (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
         npo_reply_db_failed (self->db, reply);
         return;
     }
-    //  A retry answers the first record; an audit that is due is done by
-    //  this one (the oldest first); otherwise a new record
+    //  A retry answers the first record; otherwise it is recorded
     PGresult *res = npo_db_exec (self->db,
-        "SELECT " AUDIT_COLUMNS ", false FROM org_audits WHERE uscc = $1 AND reason_category = $2"
-        " AND status = 'done' AND firm = $3 AND accountant IS NOT DISTINCT FROM $4::text"
-        " AND occurred_on = $5 AND content = $6 AND result = $7", 7, params);
+        "SELECT " INSP_AUDIT_COLUMNS ", false FROM org_audits WHERE uscc = $1"
+        " AND reason_category = $2 AND status = 'done' AND firm = $3"
+        " AND accountant IS NOT DISTINCT FROM $4::text AND occurred_on = $5 AND content = $6"
+        " AND result = $7", 7, params);
     if (res && PQntuples (res) == 0) {
         PQclear (res);
-        res = npo_db_exec (self->db,
-            "WITH due AS (SELECT id FROM org_audits WHERE uscc = $1 AND reason_category = $2"
-            "   AND status = 'due' ORDER BY due_since, id LIMIT 1 FOR UPDATE),"
-            " done AS (UPDATE org_audits SET status = 'done', firm = $3::text,"
-            "   accountant = $4::text, occurred_on = $5::date, content = $6::text,"
-            "   result = $7::text, recorded_by = $8::text,"
-            "   recorded_at = now () WHERE id IN (SELECT id FROM due) RETURNING *),"
-            " ins AS (INSERT INTO org_audits"
-            " (uscc, name, reason_category, status, firm, accountant,"
-            "   occurred_on, content, result, recorded_by, recorded_at)"
-            "   SELECT $1, o.name, $2, 'done', $3, $4, $5, $6, $7, $8, now () FROM orgs o"
-            "   WHERE o.uscc = $1 AND NOT EXISTS (SELECT 1 FROM due) RETURNING *)"
-            " SELECT " AUDIT_COLUMNS ", true FROM done"
-            " UNION ALL SELECT " AUDIT_COLUMNS ", true FROM ins", 8, params);
+        res = insp_audit_write (self, params);
     }
     if (!res || PQntuples (res) != 1) {
         PQclear (res);
@@ -348,16 +388,10 @@ insp_record_audit (insp_t *self, const Npo__Request *request, Npo__Reply *reply)
     if (!body)
         abort ();
     npo__audit_reply__init (body);
-    body->audit = s_audit_from (res);
+    body->audit = insp_audit_from (res);
     bool fresh = *PQgetvalue (res, 0, 11) == 't';
     PQclear (res);
-    //  The event leaves the accountant (a person) out
-    Npo__Audit shown = *body->audit;
-    shown.accountant = "";
-    Npo__AuditEvent event = NPO__AUDIT_EVENT__INIT;
-    event.audit = &shown;
-    if ((fresh && !npo_outbox_append (self->outbox, "inspection.audit_recorded", org.uscc,
-                                      org.division, request->actor, &event.base))
+    if ((fresh && insp_audit_event (self, body->audit, org.division, request->actor))
     ||  npo_db_commit (self->db)) {
         npo__audit_reply__free_unpacked (body, NULL);
         npo_reply_db_failed (self->db, reply);

@@ -62,6 +62,57 @@ void
 void
     insp_record_audit (insp_t *self, const Npo__Request *request, Npo__Reply *reply);
 
+//  The evaluation columns, in Evaluation order after the id
+#define INSP_EVALUATION_COLUMNS \
+    "id, uscc, name, type, coalesce (social_group_category, ''), is_charity," \
+    " registration_authority, business_unit, evaluator, grade, valid_from::text," \
+    " valid_to::text, state"
+
+//  The audit columns insp_audit_from reads
+#define INSP_AUDIT_COLUMNS \
+    "id, uscc, name, reason_category, coalesce (firm, ''), coalesce (accountant, '')," \
+    " coalesce (occurred_on::text, ''), coalesce (content, ''), coalesce (result, '')," \
+    " status, coalesce (due_since::text, '')"
+
+//  Emits an inspection.evaluation_* event of type for the grade in row of
+//  res (INSP_EVALUATION_COLUMNS). Returns 0 or -1.
+int
+    insp_evaluation_event (insp_t *self, PGresult *res, int row, const char *type,
+                           const char *division, const char *actor);
+
+//  The values the service takes (evaluations.c); "" in categories: none.
+extern const char *const insp_grades [5];
+extern const char *const insp_categories [6];
+extern const char *const insp_audit_reasons [5];
+
+//  Finds the first ground (docs/inspection.md) on which uscc may not be
+//  evaluated on date on; the grounds known only as they are now (a list, an
+//  open case) count only when now is set. Returns 1 with the ground's code
+//  in *code (static) and why it applies in why, 0 when none applies, -1 when
+//  the database failed.
+int
+    insp_eligibility (insp_t *self, const char *uscc, const char *on, bool now,
+                      const char **code, char *why, size_t size);
+
+//  Records a done audit, in the caller's transaction (params: uscc,
+//  reason_category, firm, accountant, occurred_on, content, result, actor;
+//  "" or NULL for an absent text): it completes the oldest audit of its
+//  category due by occurred_on, else it is a new one. Returns the row (the
+//  audit's columns as insp_audit_from reads them), NULL when the database
+//  failed; the caller PQclears it.
+PGresult *
+    insp_audit_write (insp_t *self, const char *const params [8]);
+
+//  Returns a new Audit from the row of insp_audit_write (the caller frees).
+Npo__Audit *
+    insp_audit_from (PGresult *res);
+
+//  Emits inspection.audit_recorded for audit, without its accountant.
+//  Returns 0 or -1.
+int
+    insp_audit_event (insp_t *self, const Npo__Audit *audit, const char *division,
+                      const char *actor);
+
 //  inspection.c: shared helpers
 //  Loads the organization (uscc already valid); fills org. Returns 0, or -1
 //  with the refusal or failure in reply (rolled back when in a transaction).
