@@ -620,14 +620,23 @@ pub_apply_inspection (void *state, const Npo__Envelope *event)
         const Npo__Evaluation *e = m->evaluation;
         char id [24];
         snprintf (id, sizeof id, "%llu", (unsigned long long) m->evaluation_id);
-        const char *params [7] = { id, e->uscc, e->grade, e->evaluator, e->valid_from,
-                                   e->valid_to, event->event_id };
+        const char *params [8] = { id, e->uscc, e->grade, e->evaluator, e->valid_from,
+                                   e->valid_to, event->event_id, e->state };
+        //  The grade as the service holds it: a new one in force supersedes
+        //  the one before, as does a returned latest grade already expired;
+        //  a returned older grade supersedes nothing, and a returned record
+        //  changes its grade (docs/import.md 10)
         rc = npo_db_cmd (self->db,
             "WITH old AS (UPDATE evaluations SET state = 'superseded' WHERE uscc = $2"
-            "  AND state = 'valid' AND evaluation_id < $1::bigint)"
+            "  AND state = 'valid' AND evaluation_id < $1::bigint"
+            "  AND (coalesce (nullif ($8, ''), 'valid') = 'valid'"
+            "       OR ($8 = 'expired' AND valid_from < $5)))"
             " INSERT INTO evaluations (evaluation_id, uscc, grade, evaluator, valid_from,"
-            "  valid_to, state, source_event) VALUES ($1, $2, $3, $4, $5, $6, 'valid', $7)"
-            " ON CONFLICT (evaluation_id) DO NOTHING", 7, params)
+            "  valid_to, state, source_event)"
+            " VALUES ($1, $2, $3, $4, $5, $6, coalesce (nullif ($8, ''), 'valid'), $7)"
+            " ON CONFLICT (evaluation_id) DO UPDATE SET grade = EXCLUDED.grade,"
+            "  evaluator = EXCLUDED.evaluator, state = EXCLUDED.state,"
+            "  source_event = EXCLUDED.source_event", 8, params)
           || !s_public_change (self, event, e->uscc, H_EVALUATIONS, &e->base);
         npo__evaluation_recorded__free_unpacked (m, NULL);
     }
