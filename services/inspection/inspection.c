@@ -178,6 +178,9 @@ insp_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
             npo_findings_answer (self->db, &self->actor, self->target, sizeof self->target,
                                  request, reply);
             break;
+        case NPO__REQUEST__BODY_IMPORT_RECORDS:
+            insp_import_records (self, request, reply);
+            break;
         default:
             npo_reply_error (reply, BAD, "unknown_command",
                              "inspection does not handle this command");

@@ -113,6 +113,10 @@ int
     insp_audit_event (insp_t *self, const Npo__Audit *audit, const char *division,
                       const char *actor);
 
+//  import.c: ImportRecords, sections 08 and 10 (docs/import.md)
+void
+    insp_import_records (insp_t *self, const Npo__Request *request, Npo__Reply *reply);
+
 //  inspection.c: shared helpers
 //  Loads the organization (uscc already valid); fills org. Returns 0, or -1
 //  with the refusal or failure in reply (rolled back when in a transaction).

@@ -177,6 +177,46 @@ static const s_field_t s_changes [] = {
     F_END
 };
 
+static const char *const s_audit_reasons [] = {
+    "annual", "leaving_office", "deregistration", "special", "other", NULL
+};
+
+static const s_field_t s_audits [] = {
+    { "uscc", T_USCC, N_KEY },
+    { "reason_category", T_ENUM, N_KEY, 0, s_audit_reasons },
+    { "occurred_on", T_DATE, N_KEY },
+    { "firm", T_TEXT, N_FULL, 200 },
+    { "accountant", T_TEXT, N_OPT, 100, NULL, true },
+    { "content", T_MTEXT, N_FULL, 4000 },
+    { "result", T_MTEXT, N_FULL, 2000 },
+    { "name", T_TEXT, N_OPT, 200 },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
+static const char *const s_grades [] = { "1A", "2A", "3A", "4A", "5A", NULL };
+static const char *const s_group_categories [] = {
+    "trade_association", "academic", "professional", "federation", "other", NULL
+};
+static const char *const s_grade_states [] = { "valid", "superseded", "expired", NULL };
+
+static const s_field_t s_evaluations [] = {
+    { "uscc", T_USCC, N_KEY },
+    { "valid_from", T_DATE, N_KEY },
+    { "grade", T_ENUM, N_STORE, 0, s_grades },
+    { "evaluator", T_TEXT, N_FULL, 200 },
+    { "social_group_category", T_ENUM, N_OPT, 0, s_group_categories },
+    { "is_charity", T_BOOL, N_OPT },
+    { "valid_to", T_DATE_PLUS, N_OPT },
+    { "state", T_ENUM, N_OPT, 0, s_grade_states },
+    { "name", T_TEXT, N_OPT, 200 },
+    { "type", T_ENUM, N_OPT, 0, s_types },
+    { "registration_authority", T_TEXT, N_OPT, 200 },
+    { "business_unit", T_TEXT, N_OPT, 200 },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
 //  The fields of section 02 outside its message's officer (AppointOfficer)
 static const char *const s_post_dates [] = { "start_on", "appointed_on", NULL };
 
@@ -267,6 +307,10 @@ static const s_section_t s_sections [] = {
       &npo__party_org__descriptor, NULL, NULL },
     { 6, "06-party-members", s_party_members, "uscc", true, "party",
       &npo__party_member__descriptor, NULL, NULL },
+    { 8, "08-audits", s_audits, "uscc", false, "inspection", &npo__audit__descriptor, NULL,
+      NULL },
+    { 10, "10-evaluations", s_evaluations, "uscc", false, "inspection",
+      &npo__evaluation__descriptor, NULL, NULL },
 };
 #define S_SECTIONS (sizeof s_sections / sizeof s_sections [0])
 
@@ -710,6 +754,16 @@ s_check_record (s_rec_t *rec)
     }
     if (section->number == 6)
         s_check_member (rec);
+    if (section->number == 10) {
+        //  valid_to is the service's to compute and compare; one before the
+        //  start is out of order, and not compared again (its only finding)
+        const char *from = json_string_value (json_object_get (r, "valid_from"));
+        const char *to = json_string_value (json_object_get (r, "valid_to"));
+        if (from && to && strcmp (to, from) < 0) {
+            s_finding (rec, "date_order", &s_evaluations [6], "flagged", NULL);
+            json_object_del (r, "valid_to");
+        }
+    }
 }
 
 //  ---------------------------------------------------------------------
