@@ -22,6 +22,7 @@ C=$(mk 51440106MH500003)      # deregistered
 D=$(mk 51440106MH500004)      # a code of 44, registered by province 45's authority
 E=$(mk 51440106MH500005)      # never registered
 F=$(mk 51440106MH500006)      # an old grade, expired
+H=$(mk 51440106MH500007)      # A's grades, in date order
 AUTH44=11440106MB2C90354U
 AUTH45=$(echo 11450102MB2C0010 | awk -f "$ROOT/tests/lib/uscc_make.awk")
 
@@ -69,14 +70,16 @@ rm -rf "$R" && mkdir -p "$R/44" "$R/45"
     org "$B" 广州市天河区检测乙服务中心 social_service 440106 $AUTH44 2025-06-01 active
     org "$C" 广州市天河区检测丙学会 social_group 440106 $AUTH44 2012-03-01 deregistered
     org "$F" 广州市天河区检测己学会 social_group 440106 $AUTH44 2010-03-01 active
+    org "$H" 广州市天河区检测庚学会 social_group 440106 $AUTH44 2010-03-01 active
 } > "$R/44/01-organizations.jsonl"
 org "$D" 南宁市兴宁区检测丁学会 social_group 450102 "$AUTH45" 2015-03-01 active \
     > "$R/45/01-organizations.jsonl"
 $NPOCTL import --province 44 --as-of $ASOF "$R/44" > "$TMP/r44" 2>/dev/null
 check_eq "province 44's organizations are registered" \
     "$(jq -c '.sections["1"] | [.created, .updated, .unchanged, .refused]' < "$TMP/r44")" \
-    '[4,0,0,0]'
-NPO_ACTOR=registrar:45:nn $NPOCTL import --province 45 --as-of $ASOF "$R/45" > "$TMP/r45" 2>/dev/null
+    '[5,0,0,0]'
+NPO_ACTOR=registrar:45:nn $NPOCTL import --province 45 --as-of $ASOF "$R/45" \
+    > "$TMP/r45" 2>/dev/null
 check_eq "and province 45's" "$(jq -c '.sections["1"].created' < "$TMP/r45")" 1
 # A change of legal representative makes a leaving-office audit due
 $NPOCTL change --uscc "$A" --set legal_representative=郑新 --approve > /dev/null
@@ -244,8 +247,8 @@ check_eq "nor in an event" \
 
 # --- publication: the grade in force and the history
 in_force() { http_get "/v1/orgs/$1" | jq -c '.evaluation'; }
-check "the grade in force is public" wait_until 20 \
-    '[ "$(in_force $A)" = '"'"'{"grade":"4A","valid_from":"2024-11-15","valid_to":"2029-11-14"}'"'"' ]'
+want='{"grade":"4A","valid_from":"2024-11-15","valid_to":"2029-11-14"}'
+check "the grade in force is public" wait_until 20 '[ "$(in_force $A)" = "$want" ]'
 check_eq "the history: every grade with its state" \
     "$(http_get "/v1/orgs/$A/evaluations" | jq -r '[.[] | "\(.valid_from) \(.grade) \(.state)"]
                                                    | join(", ")')" \
@@ -284,12 +287,28 @@ mv "$TMP/08" "$S/08-audits.jsonl"
     grep -v '"valid_from":"2024-11-15"' "$S/10-evaluations.jsonl"
     grade "$A" 2024-11-15 5A '.social_group_category = "academic"'
     grade "$A" 2026-03-01 4A
+    grade "$A" 2020-01-01 1A                   # between 2016 (now ending after it) and 2022
+    for on in 2016-05-10 2020-01-01 2022-01-01 2024-11-15 2026-03-01; do
+        grade "$H" $on 3A
+    done
 } > "$TMP/10" && mv "$TMP/10" "$S/10-evaluations.jsonl"
 seq2=$(events)
 out=$($NPOCTL import --province 44 --as-of $ASOF "$S" 2>/dev/null)
 check_eq "audits: two updated" "$(counts 8 <<< "$out")" "[0,2,4,3]"
-check_eq "grades: one updated, one created" "$(counts 10 <<< "$out")" "[1,1,7,3]"
-check_eq "an event each" "$(( $(events) - seq2 ))" 4
+check_eq "grades: one updated, two created for A, five for H" \
+    "$(counts 10 <<< "$out")" "[7,1,7,3]"
+# (A's 2016 grade restated; H's 2016 and 2020 grades, each the latest and
+# expired when it came, restated superseded by the next)
+check_eq "an event each, and one a grade restated" "$(( $(events) - seq2 ))" 13
+check_eq "the grade before one returned between two is restated: superseded, not expired" \
+    "$(sql "SELECT state FROM inspection.evaluations WHERE uscc = '$A'
+            AND valid_from = '2016-05-10'")" superseded
+states() {
+    sql "SELECT string_agg (valid_from || ' ' || state, ', ' ORDER BY valid_from)
+         FROM inspection.evaluations WHERE uscc = '$1'"
+}
+check_eq "the states do not depend on the order the grades came in" "$(states $A)" \
+    "$(states $H)"
 check_eq "the firm added closes its finding" \
     "$(sql "SELECT fixed_on IS NOT NULL FROM inspection.findings WHERE section = 8
             AND rule = 'missing_required'")" t
@@ -298,9 +317,11 @@ check_eq "the newer grade supersedes the one in force" \
                                ORDER BY valid_from) FROM inspection.evaluations
             WHERE uscc = '$A' AND valid_from >= '2024-01-01'")" \
     "2024-11-15 5A superseded, 2026-03-01 4A valid"
-grades_of() { http_get "/v1/orgs/$1/evaluations" | jq -r '[.[] | "\(.grade) \(.state)"] | join(",")'; }
+grades_of() {
+    http_get "/v1/orgs/$1/evaluations" | jq -r '[.[] | "\(.grade) \(.state)"] | join(",")'
+}
 check "publication follows" wait_until 20 \
-    '[ "$(grades_of $A)" = "4A valid,5A superseded,2A superseded,3A expired" ]'
+    '[ "$(grades_of $A)" = "4A valid,5A superseded,2A superseded,1A superseded,3A superseded" ]'
 check_eq "the public record shows the newer grade" \
     "$(http_get "/v1/orgs/$A" | jq -c '.evaluation')" \
     '{"grade":"4A","valid_from":"2026-03-01","valid_to":"2031-02-28"}'
