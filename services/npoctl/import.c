@@ -8,12 +8,13 @@
  *  examples, every record refused. No personal value reaches the report.
  *
  *  Without --dry-run, the records of the sections built so far (01-04, 07
- *  and 09 to the registry, 05 and 06 to the party service) are sent to
- *  their service, S_BATCH a call (one transaction each): section 01 to the
- *  registry's ImportOrgs, which upserts them by uscc, the others as their
- *  section's message in ImportRecords. The service's
- *  answer per record (created, updated, unchanged, refused, and findings of
- *  its own) goes in the report; the service keeps the findings.
+ *  and 09 to the registry, 05 and 06 to the party service, 08 and 10 to
+ *  inspection) are sent to their service, S_BATCH a call (one transaction
+ *  each): section 01 to the registry's ImportOrgs, which upserts them by
+ *  uscc, the others as their section's message in ImportRecords. The
+ *  service's answer per record (created, updated, unchanged, refused, and
+ *  findings of its own) goes in the report; the service keeps the findings.
+ *  At the end each service checks the rules across records (CheckReturn).
  */
 #include <ctype.h>
 #include <dirent.h>

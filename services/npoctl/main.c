@@ -841,9 +841,11 @@ static const verb_t s_verbs [] = {
       "  already read. Prints the report as one JSON document (counts per file and\n"
       "  section, findings by rule with examples, every record refused; never a\n"
       "  personal value) and a summary on standard error; --findings FILE writes\n"
-      "  every finding, a JSON line each. The records of sections 01-03 are\n"
-      "  stored in the registry, of 05 and 06 in the party service (upserted by\n"
-      "  their keys: a file imported twice changes nothing); the other sections\n"
+      "  every finding, a JSON line each. The records of sections 01-10 are\n"
+      "  stored by their services (01-04, 07, 09 the registry; 05, 06 party;\n"
+      "  08, 10 inspection), upserted by their keys: a file imported twice\n"
+      "  changes nothing; then each service checks the rules across records\n"
+      "  over the province's organizations (cross_checks). The other sections\n"
       "  can only be checked, with --dry-run, which stores nothing. Exit 1 when a\n"
       "  record or file was refused, 3 when a service did not answer." },
     { "quality", ctl_quality,

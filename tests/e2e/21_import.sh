@@ -244,21 +244,22 @@ check_nomatch "without its value in the report" "$out" '38621234'
 check_eq "nor in the findings kept" \
     "$(sql "SELECT count(*) FROM registry.findings WHERE value || detail LIKE '%38621234%'")" 0
 
-# -- Findings kept with the records (province 45: a clean slate)
+# -- Findings kept with the records (province 63: a clean slate; 45 holds
+# 14_guard's officers, which the check across records reads)
 Q=$TMP/quality
 mkdir -p "$Q"
-AUTH[450102]=$(echo 1145010 2MB2C0010 | tr -d ' ' | awk -f "$ROOT/tests/lib/uscc_make.awk")
-q1=$(echo 51450102MQ000001 | awk -f "$ROOT/tests/lib/uscc_make.awk")
-q2=$(echo 51450102MQ000002 | awk -f "$ROOT/tests/lib/uscc_make.awk")
-q3=$(echo 51450102MQ000003 | awk -f "$ROOT/tests/lib/uscc_make.awk")
+AUTH[630102]=$(echo 1163010 2MB2C0010 | tr -d ' ' | awk -f "$ROOT/tests/lib/uscc_make.awk")
+q1=$(echo 51630102MQ000001 | awk -f "$ROOT/tests/lib/uscc_make.awk")
+q2=$(echo 51630102MQ000002 | awk -f "$ROOT/tests/lib/uscc_make.awk")
+q3=$(echo 51630102MQ000003 | awk -f "$ROOT/tests/lib/uscc_make.awk")
 {
-    org "$q1" 南宁市兴宁区质量一协会 social_group 450102 'del(.address)'
-    org "$q2" 南宁市兴宁区质量二协会 social_group 450102 \
+    org "$q1" 西宁市城东区质量一协会 social_group 630102 'del(.address)'
+    org "$q2" 西宁市城东区质量二协会 social_group 630102 \
         '.source_updated_at = "2026-11-19T10:00:00+08:00"'
-    org "$q3" 南宁市兴宁区质量三协会 social_group 450102 'del(.approved_on)'
+    org "$q3" 西宁市城东区质量三协会 social_group 630102 'del(.approved_on)'
 } > "$Q/01-organizations.jsonl"
-report() { $NPOCTL quality report --province 45 "$@" 2>/dev/null; }
-$NPOCTL import --province 45 --as-of $ASOF "$Q" > /dev/null 2>&1
+report() { $NPOCTL quality report --province 63 "$@" 2>/dev/null; }
+$NPOCTL import --province 63 --as-of $ASOF "$Q" > /dev/null 2>&1
 r=$(report)
 open_of() {
     jq -r '[.findings[] | "\(.uscc) \(.finding.rule) \(.finding.field) \(.finding.outcome)"]
@@ -285,28 +286,28 @@ check_eq "two a page: the same" "$(report --all --page-size 2)" "$all"
 check_eq "one document, without the cursor" "$(jq -c 'keys' <<< "$all")" \
     '["findings","open","overdue"]'
 check_match "--page-size 0: a usage error" \
-    "$($NPOCTL quality report --province 45 --page-size 0 2>&1; echo "exit $?")" 'exit 2$'
+    "$($NPOCTL quality report --province 63 --page-size 0 2>&1; echo "exit $?")" 'exit 2$'
 check_eq "overdue after the due date" \
     "$(report --overdue --as-of 2026-12-07 | jq -c '[.open, .overdue, (.findings | length)]')" \
     '[2,2,2]'
-$NPOCTL import --province 45 --as-of $ASOF "$Q" > /dev/null 2>&1
+$NPOCTL import --province 63 --as-of $ASOF "$Q" > /dev/null 2>&1
 check_eq "found again: still one each, the clock not restarted" \
     "$(report | jq -c '[.open, (.findings | map(.found_on) | unique)]')" '[2,["2026-11-22"]]'
 check_eq "and stale_source not counted twice" \
     "$(sql "SELECT count(*) FROM registry.findings WHERE rule = 'stale_source'
             AND record_ref = '$q2'")" 1
 {
-    org "$q1" 南宁市兴宁区质量一协会 social_group 450102
-    org "$q3" 南宁市兴宁区质量三协会 social_group 450102
+    org "$q1" 西宁市城东区质量一协会 social_group 630102
+    org "$q3" 西宁市城东区质量三协会 social_group 630102
 } > "$Q/01-organizations.jsonl"
-$NPOCTL import --province 45 --as-of 2026-11-24T03:00:00Z "$Q" > /dev/null 2>&1
+$NPOCTL import --province 63 --as-of 2026-11-24T03:00:00Z "$Q" > /dev/null 2>&1
 check_eq "corrected records close their findings" "$(report | jq -c '.open')" 0
 check_eq "on the date of the import that read them right" \
     "$(report --all | jq -r '[.findings[] | select(.finding.rule == "missing_required")
                                | .fixed_on] | unique | join(" ")')" "2026-11-24"
 check_eq "and the refused one is stored now" \
     "$(sql "SELECT count(*) FROM registry.organizations WHERE uscc = '$q3'")" 1
-err=$(NPO_ACTOR=registrar:44:gd $NPOCTL quality report --province 45 2>&1)
+err=$(NPO_ACTOR=registrar:44:gd $NPOCTL quality report --province 63 2>&1)
 check_match "another province's registrar may not read them" "$err" 'out_of_division'
 for secret in 梁小敏 020-38621234; do
     check_eq "no personal value kept in a finding: $secret" \
