@@ -322,6 +322,8 @@ typedef struct {
     char *path;
     const s_section_t *section;
     bool csv;
+    dev_t dev;                              //  the file, however reached
+    ino_t ino;
     long long lines, records, stored, refused, flagged, not_stored, no_source_time;
     long long created, updated, unchanged;  //  what the service did (not --dry-run)
     long long unsent;                       //  checked, never stored: the service failed
@@ -1391,9 +1393,13 @@ s_progress (s_run_t *run, const s_file_t *file, bool done)
                  done? "\n": "");
 }
 
+//  Reads a JSON Lines file. *why: NULL, or why the whole file is refused (a
+//  first line that is not UTF-8: a GBK or GB 18030 export, docs/import.md
+//  2.1).
 static void
-s_read_jsonl (s_run_t *run, size_t file_index, FILE *in)
+s_read_jsonl (s_run_t *run, size_t file_index, FILE *in, const char **why)
 {
+    *why = NULL;
     s_file_t *file = &run->files [file_index];
     char *buf = NULL;
     size_t cap = 0;
@@ -1415,6 +1421,10 @@ s_read_jsonl (s_run_t *run, size_t file_index, FILE *in)
         }
         if (s_blank (text))
             continue;
+        if (!npo_utf8_valid (text, true, NULL) && line == 1) {
+            *why = "invalid_encoding";
+            break;
+        }
         if (!npo_utf8_valid (text, true, NULL)) {
             s_refuse_line (run, file_index, line, "invalid_encoding");
             continue;
@@ -1735,12 +1745,22 @@ s_add_file (s_run_t *run, const char *path, bool named)
         json_array_append_new (run->ignored, json_string (path));
         return 0;
     }
+    //  The same file reached twice (named, and in a directory named) is
+    //  read once: its records are not duplicates of themselves
+    struct stat st = { 0 };
+    if (stat (path, &st) == 0)
+        for (size_t i = 0; i < run->nfiles; i++)
+            if (run->files [i].dev == st.st_dev && run->files [i].ino == st.st_ino) {
+                json_array_append_new (run->ignored, json_string (path));
+                return 0;
+            }
     s_file_t *files = realloc (run->files, (run->nfiles + 1) * sizeof *files);
     if (!files)
         abort ();
     run->files = files;
     run->files [run->nfiles++] = (s_file_t) { .path = strdup (path), .section = section,
-                                              .csv = csv };
+                                              .csv = csv, .dev = st.st_dev,
+                                              .ino = st.st_ino };
     return 0;
 }
 
@@ -1936,10 +1956,11 @@ s_scan (s_run_t *run)
         if (file->csv)
             s_read_csv (run, i, in, &why);
         else
-            s_read_jsonl (run, i, in);
+            s_read_jsonl (run, i, in, &why);
         fclose (in);
         //  Counted again by the pass that stores
-        s_file_t fresh = { .path = file->path, .section = file->section, .csv = file->csv };
+        s_file_t fresh = { .path = file->path, .section = file->section, .csv = file->csv,
+                           .dev = file->dev, .ino = file->ino };
         *file = fresh;
     }
     run->winners = run->keys;
@@ -2027,7 +2048,7 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
         if (file->csv)
             s_read_csv (&run, i, in, &why);
         else
-            s_read_jsonl (&run, i, in);
+            s_read_jsonl (&run, i, in, &why);
         if (ferror (in))
             why = "unreadable";
         fclose (in);

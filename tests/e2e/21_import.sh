@@ -146,6 +146,24 @@ check_match "the summary says what came in" "$(cat "$TMP/summary")" \
 check_eq "the same run twice: the same report" \
     "$($NPOCTL import --province 44 --dry-run --as-of $ASOF "$R" 2>/dev/null \
        | jq -c 'del(.finished_at)')" "$(jq -c 'del(.finished_at)' <<< "$rep")"
+twice=$($NPOCTL import --province 44 --dry-run --as-of $ASOF "$R" "$R/01-organizations.jsonl" \
+        2>/dev/null)
+check_eq "a file reached twice is read once (listed as ignored the second time)" \
+    "$(jq -c --arg f "$R/01-organizations.jsonl" \
+          'del(.finished_at) | .ignored_files |= map(select(. != $f))' <<< "$twice")" \
+    "$(jq -c 'del(.finished_at)' <<< "$rep")"
+check_eq "and said so" "$(jq -c --arg f "$R/01-organizations.jsonl" \
+                         '[.ignored_files[] | select(. == $f)] | length' <<< "$twice")" 1
+# A GBK export (its first line not UTF-8): the whole file refused, not its lines
+G=$TMP/gbk && mkdir -p "$G"
+{
+    printf '{"uscc":"51440106MJL060123X","name":"\xb9\xe3\xd6\xdd\xca\xd0"}\n'
+    org 51440106MJL060123X 广州市天河区青少年科技教育协会 social_group 440106
+} > "$G/01-organizations.jsonl"
+gbk=$($NPOCTL import --province 44 --dry-run --as-of $ASOF "$G" 2>/dev/null)
+check_eq "a GBK file is refused whole: invalid_encoding, no record read" \
+    "$(jq -c '[.refused_files[].code, .sections["1"].records]' <<< "$gbk")" \
+    '["invalid_encoding",0]'
 
 # A clean return: exit 0, no finding
 mkdir -p "$TMP/clean"
