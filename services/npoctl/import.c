@@ -2067,7 +2067,7 @@ ctl_import (ctl_t *ctl, int argc, char **argv)
         fprintf (stderr, "npoctl import: --findings %s: %s\n", every, strerror (errno));
         rc = rc? rc: EXIT_REFUSED;
     }
-    run.cross = s_cross_checks (&run);
+    run.cross = rc == 0? s_cross_checks (&run): json_array ();
     if (rc == 0)
         rc = s_report (&run);
     if (run.failed)
