@@ -343,6 +343,20 @@ s_post_key (const char *uscc, const char *id_type, const char *id_number, const 
     return NULL;
 }
 
+//  A record of a batch of posts: what it is to do, and what it is.
+enum { P_NONE, P_SAME, P_UPDATE, P_INSERT };
+
+typedef struct {
+    int todo;                       //  P_*
+    int org;                        //  its organization's row
+    char id [24];                   //  the post it takes (P_SAME, P_UPDATE)
+    bool no_start;                  //  that post has no start date
+    const char *uscc;               //  its organization, once its key is valid
+    const char *key [5];            //  organization, person, position (, start)
+    const char *action;             //  officer_changed's, when written
+    char birth [11];                //  section 02: the birth date stored
+} s_post_t;
+
 //  The organizations of a batch's posts, from one query: row r of res is
 //  uscc, type, status, authority_division.
 typedef struct {
@@ -351,12 +365,12 @@ typedef struct {
 
 //  Loads the organizations the batch's records name. Returns 0, or -1.
 static int
-s_orgs_load (reg_t *self, const char *const *usccs, size_t n, s_orgs_t *orgs)
+s_orgs_load (reg_t *self, const s_post_t *posts, size_t n, s_orgs_t *orgs)
 {
     npo_db_array_t list = { 0 };
     for (size_t i = 0; i < n; i++)
-        if (usccs [i])
-            npo_db_array_add (&list, usccs [i]);
+        if (posts [i].uscc)
+            npo_db_array_add (&list, posts [i].uscc);
     const char *params [1] = { npo_db_array_end (&list) };
     orgs->res = npo_db_exec (self->db, "SELECT uscc, type, status, authority_division"
                              " FROM organizations WHERE uscc = ANY ($1::text[])", 1, params);
@@ -382,17 +396,6 @@ s_orgs_find (const s_orgs_t *orgs, const char *uscc, const char *province,
                        "the organization is not in the register (docs/import.md 3.3)");
     return -1;
 }
-
-//  The posts of a batch: what each record is to do, and the statements'
-//  columns.
-enum { P_NONE, P_SAME, P_UPDATE, P_INSERT };
-
-typedef struct {
-    int todo;                       //  P_*
-    int org;                        //  its organization's row
-    char id [24];                   //  the post it takes (P_SAME, P_UPDATE)
-    bool no_start;                  //  that post has no start date
-} s_post_t;
 
 //  Reads the match query's rows (record index, post id, no start, same)
 //  into posts: a record with a match is P_SAME or P_UPDATE, the others
@@ -439,11 +442,10 @@ s_exec_columns (reg_t *self, const char *sql, npo_db_array_t *columns, int n)
 
 //  Marks the inserts the INSERT ... RETURNING left out as refused: a
 //  uniqueness rule of the table (store_conflict, detail the rule's code).
-//  keys: the RETURNING columns of each insert, n_key of them. Returns 0, or
+//  The RETURNING columns are the first n_key of each insert's key. Returns 0, or
 //  -1 when the database failed.
 static int
-s_posts_inserted (reg_t *self, PGresult *res, s_post_t *posts,
-                  const char *const (*keys) [5], int n_key, size_t n,
+s_posts_inserted (reg_t *self, PGresult *res, s_post_t *posts, int n_key, size_t n,
                   Npo__ImportOutcome **outcomes)
 {
     for (size_t i = 0; i < n; i++) {
@@ -453,7 +455,7 @@ s_posts_inserted (reg_t *self, PGresult *res, s_post_t *posts,
         for (int r = 0; r < PQntuples (res) && !in; r++) {
             in = true;
             for (int c = 0; c < n_key && in; c++)
-                in = strcmp (PQgetvalue (res, r, c), keys [i] [c]? keys [i] [c]: "") == 0;
+                in = strcmp (PQgetvalue (res, r, c), posts [i].key [c]? posts [i].key [c]: "") == 0;
         }
         if (in)
             continue;
@@ -461,7 +463,7 @@ s_posts_inserted (reg_t *self, PGresult *res, s_post_t *posts,
         PGresult *held = npo_db_exec (self->db, "SELECT 1 FROM officer_posts"
                                       " WHERE org_uscc = $1 AND id_type = $2"
                                       " AND id_number = $3 AND position = $4"
-                                      " AND end_on IS NULL", 4, keys [i]);
+                                      " AND end_on IS NULL", 4, posts [i].key);
         if (!held)
             return -1;
         npo_import_refuse (outcomes [i], "store_conflict", PQntuples (held)?
@@ -476,8 +478,7 @@ s_posts_inserted (reg_t *self, PGresult *res, s_post_t *posts,
 //  registry.officer_changed (no personal field) a post created or changed.
 static int
 s_posts_end (reg_t *self, const Npo__Request *request, const s_orgs_t *orgs, s_post_t *posts,
-             const char *const (*keys) [5], size_t n, Npo__ImportOutcome **outcomes,
-             const char *const *actions)
+             size_t n, Npo__ImportOutcome **outcomes)
 {
     npo_outbox_event_t *events = calloc (n + 1, sizeof *events);
     Npo__OfficerChanged *changed = calloc (n + 1, sizeof *changed);
@@ -495,11 +496,11 @@ s_posts_end (reg_t *self, const Npo__Request *request, const s_orgs_t *orgs, s_p
             continue;
         Npo__OfficerChanged *event = &changed [n_events];
         npo__officer_changed__init (event);
-        event->org_uscc = (char *) keys [i] [0];
-        event->position = (char *) keys [i] [3];
-        event->action = (char *) actions [i];
+        event->org_uscc = (char *) posts [i].key [0];
+        event->position = (char *) posts [i].key [3];
+        event->action = (char *) posts [i].action;
         events [n_events++] = (npo_outbox_event_t) {
-            .type = "registry.officer_changed", .org_uscc = keys [i] [0],
+            .type = "registry.officer_changed", .org_uscc = posts [i].key [0],
             .division = PQgetvalue (orgs->res, posts [i].org, 3), .payload = &event->base
         };
     }
@@ -522,10 +523,7 @@ s_store_posts (void *state, const Npo__Request *request, void *const *bodies, si
 {
     reg_t *self = state;
     s_post_t *posts = calloc (n + 1, sizeof *posts);
-    const char *(*keys) [5] = calloc (n + 1, sizeof *keys);
-    const char **usccs = calloc (n + 1, sizeof *usccs);
-    const char **actions = calloc (n + 1, sizeof *actions);
-    if (!posts || !keys || !usccs || !actions)
+    if (!posts)
         abort ();
     for (size_t i = 0; i < n; i++) {
         const Npo__WorkPost *p = bodies [i];
@@ -540,22 +538,22 @@ s_store_posts (void *state, const Npo__Request *request, void *const *bodies, si
             npo_import_refuse (outcomes [i], why, "the record cannot be stored"
                                " (docs/import.md 3.1)");
         else
-            usccs [i] = p->org_uscc;
+            posts [i].uscc = p->org_uscc;
     }
     s_orgs_t orgs = { NULL };
-    int rc = s_orgs_load (self, usccs, n, &orgs);
+    int rc = s_orgs_load (self, posts, n, &orgs);
     npo_db_array_t cols [10] = { { 0 } };
     char index [24];
     for (size_t i = 0; i < n && rc == 0; i++) {
         const Npo__WorkPost *p = bodies [i];
-        if (!usccs [i] || (posts [i].org = s_orgs_find (&orgs, p->org_uscc, province,
+        if (!posts [i].uscc || (posts [i].org = s_orgs_find (&orgs, p->org_uscc, province,
                                                         outcomes [i])) < 0)
             continue;
         posts [i].todo = P_INSERT;
         const char *key [5] = { p->org_uscc, p->id_type, p->id_number, p->position,
                                 p->start_on };
-        memcpy (keys [i], key, sizeof key);
-        actions [i] = *p->end_on? "ended": "appointed";
+        memcpy (posts [i].key, key, sizeof key);
+        posts [i].action = *p->end_on? "ended": "appointed";
         snprintf (index, sizeof index, "%zu", i);
         const char *row [10] = { p->org_uscc, p->id_type, p->id_number, p->position,
                                  p->start_on, p->name,
@@ -654,8 +652,7 @@ s_store_posts (void *state, const Npo__Request *request, void *const *bodies, si
         " RETURNING org_uscc, id_type, id_number, position, start_on::text", cols, 10);
     rc = rc || !res? -1: 0;
     if (res)
-        rc = s_posts_inserted (self, res, posts, (const char *const (*) [5]) keys, 5, n,
-                               outcomes);
+        rc = s_posts_inserted (self, res, posts, 5, n, outcomes);
     PQclear (res);
     //  A post held in an organization that is not active
     for (size_t i = 0; i < n && rc == 0; i++)
@@ -664,15 +661,11 @@ s_store_posts (void *state, const Npo__Request *request, void *const *bodies, si
             npo_import_flag (outcomes [i], "inconsistent_status", "end_on",
                              "a post held in an organization that is not active");
     if (rc == 0)
-        rc = s_posts_end (self, request, &orgs, posts, (const char *const (*) [5]) keys, n,
-                          outcomes, actions);
+        rc = s_posts_end (self, request, &orgs, posts, n, outcomes);
     for (int c = 0; c < 10; c++)
         free (cols [c].text);
     PQclear (orgs.res);
     free (posts);
-    free (keys);
-    free (usccs);
-    free (actions);
     return rc;
 }
 
@@ -687,11 +680,7 @@ s_store_officers (void *state, const Npo__Request *request, void *const *bodies,
 {
     reg_t *self = state;
     s_post_t *posts = calloc (n + 1, sizeof *posts);
-    const char *(*keys) [5] = calloc (n + 1, sizeof *keys);
-    const char **usccs = calloc (n + 1, sizeof *usccs);
-    const char **actions = calloc (n + 1, sizeof *actions);
-    char (*births) [11] = calloc (n + 1, sizeof *births);
-    if (!posts || !keys || !usccs || !actions || !births)
+    if (!posts)
         abort ();
     for (size_t i = 0; i < n; i++) {
         const Npo__AppointOfficer *cmd = bodies [i];
@@ -717,32 +706,32 @@ s_store_officers (void *state, const Npo__Request *request, void *const *bodies,
                                " (docs/import.md 3.1)");
             continue;
         }
-        usccs [i] = o->org_uscc;
+        posts [i].uscc = o->org_uscc;
         //  A resident ID carries the birth date (docs/import.md 02)
         if (*o->birth_date)
-            snprintf (births [i], sizeof births [i], "%s", o->birth_date);
+            snprintf (posts [i].birth, sizeof posts [i].birth, "%s", o->birth_date);
         else
         if (strcmp (o->id_type, "resident_id") == 0)
-            snprintf (births [i], sizeof births [i], "%.4s-%.2s-%.2s", o->id_number + 6,
+            snprintf (posts [i].birth, sizeof posts [i].birth, "%.4s-%.2s-%.2s", o->id_number + 6,
                       o->id_number + 10, o->id_number + 12);
     }
     s_orgs_t orgs = { NULL };
-    int rc = s_orgs_load (self, usccs, n, &orgs);
+    int rc = s_orgs_load (self, posts, n, &orgs);
     npo_db_array_t cols [18] = { { 0 } };
     char index [24];
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const Npo__Officer *o = usccs [i]? ((const Npo__AppointOfficer *) bodies [i])->officer:
+        const Npo__Officer *o = posts [i].uscc? ((const Npo__AppointOfficer *) bodies [i])->officer:
                                            NULL;
         if (!o || (posts [i].org = s_orgs_find (&orgs, o->org_uscc, province,
                                                 outcomes [i])) < 0)
             continue;
         posts [i].todo = P_INSERT;
         const char *key [5] = { o->org_uscc, o->id_type, o->id_number, o->position, NULL };
-        memcpy (keys [i], key, sizeof key);
+        memcpy (posts [i].key, key, sizeof key);
         snprintf (index, sizeof index, "%zu", i);
         const char *row [16] = {
             o->org_uscc, o->id_type, o->id_number, o->position, o->name,
-            *births [i]? births [i]: NULL, o->gender, o->ethnicity, o->nationality,
+            *posts [i].birth? posts [i].birth: NULL, o->gender, o->ethnicity, o->nationality,
             o->political_status, o->mail_address, o->postal_code, o->mobile, o->phone,
             o->full_time? "true": "false", index
         };
@@ -782,10 +771,10 @@ s_store_officers (void *state, const Npo__Request *request, void *const *bodies,
             const char *appointed = *cmd->appointed_on? cmd->appointed_on: start;
             if (pass)
                 posts [i].no_start = !start;
-            actions [i] = pass? "appointed": "updated";
+            posts [i].action = pass? "appointed": "updated";
             const char *row [18] = {
                 pass? o->org_uscc: posts [i].id, o->id_type, o->id_number, o->position,
-                o->name, *births [i]? births [i]: NULL, o->gender, o->ethnicity,
+                o->name, *posts [i].birth? posts [i].birth: NULL, o->gender, o->ethnicity,
                 o->nationality, o->political_status, o->mail_address, o->postal_code,
                 o->mobile, o->phone, o->full_time? "true": "false", start, appointed,
                 PQgetvalue (orgs.res, posts [i].org, 1)
@@ -816,8 +805,7 @@ s_store_officers (void *state, const Npo__Request *request, void *const *bodies,
         res = s_exec_columns (self, sql, cols, 18);
         rc = res? 0: -1;
         if (res && pass)
-            rc = s_posts_inserted (self, res, posts, (const char *const (*) [5]) keys, 4, n,
-                                   outcomes);
+            rc = s_posts_inserted (self, res, posts, 4, n, outcomes);
         PQclear (res);
     }
     for (size_t i = 0; i < n && rc == 0; i++)
@@ -825,16 +813,11 @@ s_store_officers (void *state, const Npo__Request *request, void *const *bodies,
             npo_import_flag (outcomes [i], "missing_related", "start_on",
                              "a post with no start date: give its section 03 record");
     if (rc == 0)
-        rc = s_posts_end (self, request, &orgs, posts, (const char *const (*) [5]) keys, n,
-                          outcomes, actions);
+        rc = s_posts_end (self, request, &orgs, posts, n, outcomes);
     for (int c = 0; c < 18; c++)
         free (cols [c].text);
     PQclear (orgs.res);
     free (posts);
-    free (keys);
-    free (usccs);
-    free (actions);
-    free (births);
     return rc;
 }
 
