@@ -429,6 +429,16 @@ npo_findings_cross (npo_db_t *db, const char *province, int section, const char 
     return 0;
 }
 
+const char *
+npo_import_found_on (const npo_actor_t *actor, const char *given, char *buf)
+{
+    if (strcmp (actor->role, "ministry") == 0 && npo_calendar_date (given))
+        snprintf (buf, 11, "%s", given);
+    else
+        npo_today (buf);
+    return buf;
+}
+
 void
 npo_findings_answer (npo_db_t *db, const npo_actor_t *actor, char *target, size_t size,
                      const Npo__Request *request, Npo__Reply *reply)
@@ -613,8 +623,9 @@ npo_import_records (npo_db_t *db, const npo_actor_t *actor, char *target, size_t
             .line = r->line
         };
     }
+    char today [11];
     npo_import_batch (db, self, request, reply, cmd->province, section->section,
-                      cmd->found_on, records, (void *const *) bodies, n, section->store,
+                      npo_import_found_on (actor, cmd->found_on, today), records, (void *const *) bodies, n, section->store,
                       section->store_batch);
     for (size_t i = 0; i < n; i++)
         protobuf_c_message_free_unpacked (bodies [i], NULL);

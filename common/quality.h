@@ -146,6 +146,13 @@ typedef struct {
     uint64_t line;
 } npo_import_record_t;
 
+//  The date an import's findings are found on: given (the import's Beijing
+//  date, from npoctl --as-of) when the ministry imports, else the service's
+//  today into buf (11 bytes): a province cannot move the due dates of its
+//  own findings. Returns the date.
+const char *
+    npo_import_found_on (const npo_actor_t *actor, const char *given, char *buf);
+
 //  Checks the province and the writer of an import (target: the audit
 //  target, set). Returns true, or false with the refusal in reply.
 bool

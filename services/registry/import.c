@@ -292,7 +292,9 @@ reg_import_orgs (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
                                               .refused = o->refused, .path = o->path,
                                               .line = o->line };
     }
-    npo_import_batch (self->db, self, request, reply, cmd->province, 1, cmd->found_on, records,
+    char today [11];
+    npo_import_batch (self->db, self, request, reply, cmd->province, 1,
+                      npo_import_found_on (&self->actor, cmd->found_on, today), records,
                       (void *const *) cmd->orgs, cmd->n_orgs, s_store_org, NULL);
     free (records);
 }
@@ -889,10 +891,7 @@ reg_check_return (reg_t *self, const Npo__Request *request, Npo__Reply *reply)
                              reply))
         return;
     char today [11];
-    if (npo_calendar_date (cmd->found_on))
-        snprintf (today, sizeof today, "%s", cmd->found_on);
-    else
-        npo_today (today);
+    npo_import_found_on (&self->actor, cmd->found_on, today);
     Npo__CheckReply *body = malloc (sizeof *body);
     Npo__RuleCount *count = malloc (sizeof *count);
     if (!body || !count)

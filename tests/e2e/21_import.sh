@@ -327,6 +327,17 @@ check_eq "and the refused one is stored now" \
     "$(sql "SELECT count(*) FROM registry.organizations WHERE uscc = '$q3'")" 1
 err=$(NPO_ACTOR=registrar:44:gd $NPOCTL quality report --province 63 2>&1)
 check_match "another province's registrar may not read them" "$err" 'out_of_division'
+# A province's own import is dated by the service, whatever its --as-of: it
+# cannot move the due dates of its own findings
+mkdir -p "$Q/own"
+org "$q2" 西宁市城东区质量二协会 social_group 630102 'del(.postal_code)' \
+    > "$Q/own/01-organizations.jsonl"
+NPO_ACTOR=registrar:63:xn $NPOCTL import --province 63 --as-of 2027-03-01T03:00:00Z \
+    "$Q/own" > /dev/null 2>&1
+check_eq "a registrar's import: found on the service's date, not --as-of" \
+    "$(sql "SELECT found_on FROM registry.findings WHERE record_ref = '$q2'
+            AND rule = 'missing_required' AND field = 'postal_code'")" \
+    "$(TZ=Asia/Shanghai date +%F)"
 for secret in 梁小敏 020-38621234; do
     check_eq "no personal value kept in a finding: $secret" \
         "$(sql "SELECT count(*) FROM registry.findings WHERE detail || value LIKE '%$secret%'")" 0
