@@ -34,6 +34,19 @@ s_case_from (PGresult *res)
     return c;
 }
 
+//  A reply with the case in res (CASE_COLUMNS, one row); the caller frees it.
+static Npo__CaseReply *
+s_case_reply (PGresult *res)
+{
+    Npo__CaseReply *body = malloc (sizeof *body);
+    if (!body)
+        abort ();
+    npo__case_reply__init (body);
+    body->case_id = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+    body->filing = s_case_from (res);
+    return body;
+}
+
 void
 credit_record_case (credit_t *self, const Npo__Request *request, Npo__Reply *reply)
 {
@@ -77,16 +90,14 @@ credit_record_case (credit_t *self, const Npo__Request *request, Npo__Reply *rep
     if (credit_org (self, c->uscc, name, sizeof name, division, reply)
     ||  !npo_actor_may_write (&self->actor, division, reply))
         return;
-    const char *params [10] = { c->uscc, name, c->case_number, c->filed_on, c->stage,
-                                c->authority_code, c->authority, c->authority_division,
-                                closed? c->closed_on: NULL, request->actor };
     if (npo_db_begin (self->db)) {
         npo_reply_db_failed (self->db, reply);
         return;
     }
     //  One row per case number, for one organization; a closed case stays closed
     const char *key [7] = { c->case_number, c->filed_on, c->stage, c->authority_code,
-                            c->authority, c->authority_division, params [8] };
+                            c->authority, c->authority_division,
+                            closed? c->closed_on: NULL };
     PGresult *res = npo_db_exec (self->db,
         "SELECT uscc, stage, (filed_on, stage, authority_code, authority, authority_division,"
         "  closed_on) IS NOT DISTINCT FROM ($2::date, $3::text, $4::text, $5::text, $6::text,"
@@ -111,9 +122,36 @@ credit_record_case (credit_t *self, const Npo__Request *request, Npo__Reply *rep
         npo_reply_error (reply, CONFLICT, "case_conflict", "%s", refusal);
         return;
     }
-    res = same? npo_db_exec (self->db, "SELECT " CASE_COLUMNS " FROM cases"
-                             " WHERE case_number = $1", 1, key):
-          npo_db_exec (self->db,
+    Npo__CaseReply *body = NULL;
+    if (same) {
+        //  A retry: the case as it is, no event
+        res = npo_db_exec (self->db, "SELECT " CASE_COLUMNS " FROM cases"
+                           " WHERE case_number = $1", 1, key);
+        if (res && PQntuples (res) == 1)
+            body = s_case_reply (res);
+        PQclear (res);
+    }
+    else
+        credit_case_write (self, c, name, division, exists, request->actor, &body);
+    if (!body || npo_db_commit (self->db)) {
+        if (body)
+            npo__case_reply__free_unpacked (body, NULL);
+        npo_reply_db_failed (self->db, reply);
+        return;
+    }
+    reply->body_case = NPO__REPLY__BODY_CASE_FILING;
+    reply->case_filing = body;
+}
+
+int
+credit_case_write (credit_t *self, const Npo__CaseFiling *c, const char *name,
+                   const char *division, bool exists, const char *actor, Npo__CaseReply **out)
+{
+    bool closed = strcmp (c->stage, "closed") == 0;
+    const char *params [10] = { c->uscc, name, c->case_number, c->filed_on, c->stage,
+                                c->authority_code, c->authority, c->authority_division,
+                                closed? c->closed_on: NULL, actor };
+    PGresult *res = npo_db_exec (self->db,
         "INSERT INTO cases (uscc, name, case_number, filed_on, stage, authority_code, authority,"
         "  authority_division, closed_on, recorded_by)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
@@ -125,36 +163,94 @@ credit_record_case (credit_t *self, const Npo__Request *request, Npo__Reply *rep
         " RETURNING " CASE_COLUMNS, 10, params);
     if (!res || PQntuples (res) != 1) {
         PQclear (res);
-        npo_reply_db_failed (self->db, reply);
-        return;
+        return -1;
     }
-    Npo__CaseReply *body = malloc (sizeof *body);
-    if (!body)
-        abort ();
-    npo__case_reply__init (body);
-    body->case_id = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
-    body->filing = s_case_from (res);
+    Npo__CaseReply *body = s_case_reply (res);
     PQclear (res);
     Npo__CaseEvent event = NPO__CASE_EVENT__INIT;
     event.filing = body->filing;
     event.case_id = body->case_id;
-    if ((!same && !npo_outbox_append (self->outbox, exists? "credit.case_updated":
-                                      "credit.case_filed", c->uscc, division, request->actor,
-                                      &event.base))
-    ||  npo_db_commit (self->db)) {
-        npo__case_reply__free_unpacked (body, NULL);
-        npo_reply_db_failed (self->db, reply);
-        return;
-    }
-    reply->body_case = NPO__REPLY__BODY_CASE_FILING;
-    reply->case_filing = body;
-    if (!same)
+    int rc = npo_outbox_append (self->outbox, exists? "credit.case_updated": "credit.case_filed",
+                                c->uscc, division, actor, &event.base)? 0: -1;
+    if (rc == 0)
         log_info ("case %llu of %s: %s", (unsigned long long) body->case_id, c->uscc, c->stage);
+    if (rc == 0 && out)
+        *out = body;
+    else
+        npo__case_reply__free_unpacked (body, NULL);
+    return rc;
 }
 
 //  ---------------------------------------------------------------------
 //  Fundraising penalties on persons: stored, never published
 
+
+int
+credit_person_penalty_valid (const Npo__FundraisingPenalty *f, bool complete, Npo__Reply *reply)
+{
+    const npo_text_t texts [] = {
+        { "party_name", f->party_name, 100, complete },
+        { "contact", f->contact, 200, false },
+        { "penalty_name", f->penalty_name, 200, complete },
+        { "decision_number", f->decision_number, 100, true },
+        { "facts", f->facts, 4000, complete },
+        { "legal_basis", f->legal_basis, 2000, complete },
+        { "authority", f->authority, 200, complete },
+    };
+    if (npo_check_texts (texts, sizeof texts / sizeof texts [0], reply))
+        return -1;
+    if (*f->party_uscc) {
+        npo_reply_error (reply, BAD, "invalid_field", "party_uscc: for an organization only");
+        return -1;
+    }
+    if (npo_identity_check (f->id_type, f->id_number, NULL, reply))
+        return -1;
+    if (!NPO_STR_IN (f->result, ((const char *[]) { "warning", "fine", "confiscation", "other" }))
+    ||  (strcmp (f->result, "fine") == 0) != (*f->fine_amount != 0)
+    ||  (*f->fine_amount && !npo_amount_valid (f->fine_amount)) || f->stop_months) {
+        npo_reply_error (reply, BAD, "invalid_result",
+                         "result: warning, fine (with fine_amount), confiscation or other");
+        return -1;
+    }
+    if (!npo_date_valid (f->decided_on)) {
+        npo_reply_error (reply, BAD, "invalid_date", "decided_on: a date YYYY-MM-DD up to today");
+        return -1;
+    }
+    return 0;
+}
+
+int
+credit_person_penalty_insert (credit_t *self, const Npo__FundraisingPenalty *f,
+                              const char *actor, uint64_t *id, bool *fresh)
+{
+    const char *params [13] = { f->party_name, f->id_type, f->id_number,
+                                *f->contact? f->contact: NULL, f->penalty_name,
+                                f->decision_number, f->facts, f->legal_basis, f->result,
+                                *f->fine_amount? f->fine_amount: NULL, f->authority,
+                                f->decided_on, actor };
+    PGresult *res = npo_db_exec (self->db,
+        "WITH ins AS (INSERT INTO person_penalties (party_name, id_type, id_number, contact,"
+        "  penalty_name, decision_number, facts, legal_basis, result, fine_amount, authority,"
+        "  decided_on, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+        "  $13) ON CONFLICT (decision_number) DO NOTHING RETURNING id, true AS new)"
+        " SELECT id, new FROM ins UNION ALL SELECT id, false FROM person_penalties"
+        " WHERE decision_number = $6 AND id_number = $3 AND NOT EXISTS (SELECT 1 FROM ins)",
+        13, params);
+    int rc = credit_penalty_row (res, id, fresh);
+    if (rc || !*fresh)
+        return rc;
+    Npo__PersonPenaltyRecorded event = NPO__PERSON_PENALTY_RECORDED__INIT;
+    event.penalty_id = *id;
+    event.decision_number = f->decision_number;
+    event.result = f->result;
+    event.authority = f->authority;
+    event.decided_on = f->decided_on;
+    if (!npo_outbox_append (self->outbox, "credit.person_penalty_recorded", "", "", actor,
+                            &event.base))
+        return -1;
+    log_info ("recorded fundraising penalty %llu on a person", (unsigned long long) *id);
+    return 0;
+}
 
 void
 credit_record_person_penalty (credit_t *self, const Npo__Request *request,
@@ -166,64 +262,22 @@ credit_record_person_penalty (credit_t *self, const Npo__Request *request,
                          "only the ministry and registrars record penalties");
         return;
     }
-    const npo_text_t texts [] = {
-        { "party_name", f->party_name, 100, true },
-        { "contact", f->contact, 200, false },
-        { "penalty_name", f->penalty_name, 200, true },
-        { "decision_number", f->decision_number, 100, true },
-        { "facts", f->facts, 4000, true },
-        { "legal_basis", f->legal_basis, 2000, true },
-        { "authority", f->authority, 200, true },
-    };
-    if (npo_check_texts (texts, sizeof texts / sizeof texts [0], reply))
+    if (credit_person_penalty_valid (f, true, reply))
         return;
-    if (*f->party_uscc) {
-        npo_reply_error (reply, BAD, "invalid_field", "party_uscc: for an organization only");
-        return;
-    }
-    if (npo_identity_check (f->id_type, f->id_number, NULL, reply))
-        return;
-    if (!NPO_STR_IN (f->result, ((const char *[]) { "warning", "fine", "confiscation", "other" }))
-    ||  (strcmp (f->result, "fine") == 0) != (*f->fine_amount != 0)
-    ||  (*f->fine_amount && !npo_amount_valid (f->fine_amount)) || f->stop_months) {
-        npo_reply_error (reply, BAD, "invalid_result",
-                         "result: warning, fine (with fine_amount), confiscation or other");
-        return;
-    }
-    if (!npo_date_valid (f->decided_on)) {
-        npo_reply_error (reply, BAD, "invalid_date", "decided_on: a date YYYY-MM-DD up to today");
-        return;
-    }
-    const char *params [13] = { f->party_name, f->id_type, f->id_number,
-                                *f->contact? f->contact: NULL, f->penalty_name,
-                                f->decision_number, f->facts, f->legal_basis, f->result,
-                                *f->fine_amount? f->fine_amount: NULL, f->authority,
-                                f->decided_on, request->actor };
     if (npo_db_begin (self->db)) {
         npo_reply_db_failed (self->db, reply);
         return;
     }
-    PGresult *res = npo_db_exec (self->db,
-        "WITH ins AS (INSERT INTO person_penalties (party_name, id_type, id_number, contact,"
-        "  penalty_name, decision_number, facts, legal_basis, result, fine_amount, authority,"
-        "  decided_on, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-        "  $13) ON CONFLICT (decision_number) DO NOTHING RETURNING id, true AS new)"
-        " SELECT id, new FROM ins UNION ALL SELECT id, false FROM person_penalties"
-        " WHERE decision_number = $6 AND id_number = $3 AND NOT EXISTS (SELECT 1 FROM ins)",
-        13, params);
     uint64_t id;
     bool fresh;
-    if (credit_penalty_row (self, res, &id, &fresh, reply))
+    int rc = credit_person_penalty_insert (self, f, request->actor, &id, &fresh);
+    if (rc == 1) {
+        npo_db_rollback (self->db);
+        npo_reply_error (reply, CONFLICT, "decision_number_taken",
+                         "decision_number: already names another penalty");
         return;
-    Npo__PersonPenaltyRecorded event = NPO__PERSON_PENALTY_RECORDED__INIT;
-    event.penalty_id = id;
-    event.decision_number = f->decision_number;
-    event.result = f->result;
-    event.authority = f->authority;
-    event.decided_on = f->decided_on;
-    if ((fresh && !npo_outbox_append (self->outbox, "credit.person_penalty_recorded", "", "",
-                                      request->actor, &event.base))
-    ||  npo_db_commit (self->db)) {
+    }
+    if (rc || npo_db_commit (self->db)) {
         npo_reply_db_failed (self->db, reply);
         return;
     }
@@ -235,6 +289,4 @@ credit_record_person_penalty (credit_t *self, const Npo__Request *request,
     body->decision_number = npo_strdup (f->decision_number);
     reply->body_case = NPO__REPLY__BODY_PENALTY;
     reply->penalty = body;
-    if (fresh)
-        log_info ("recorded fundraising penalty %llu on a person", (unsigned long long) id);
 }

@@ -72,23 +72,18 @@ credit_org (credit_t *self, const char *uscc, char *name, size_t name_size, char
 }
 
 int
-credit_penalty_row (credit_t *self, PGresult *res, uint64_t *id, bool *fresh, Npo__Reply *reply)
+credit_penalty_row (PGresult *res, uint64_t *id, bool *fresh)
 {
-    if (!res) {
-        npo_reply_db_failed (self->db, reply);
+    if (!res)
         return -1;
+    int rc = 1;
+    if (PQntuples (res) == 1) {
+        *id = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+        *fresh = *PQgetvalue (res, 0, 1) == 't';
+        rc = 0;
     }
-    if (PQntuples (res) == 0) {
-        PQclear (res);
-        npo_db_rollback (self->db);
-        npo_reply_error (reply, CONFLICT, "decision_number_taken",
-                         "decision_number: already names another penalty");
-        return -1;
-    }
-    *id = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
-    *fresh = *PQgetvalue (res, 0, 1) == 't';
     PQclear (res);
-    return 0;
+    return rc;
 }
 
 //  The result and its amount or period. Returns 0, or -1 with the refusal.
@@ -118,18 +113,17 @@ s_check_result (const char *result, const char *fine_amount, uint32_t stop_month
     return 0;
 }
 
-//  Checks a penalty. Returns 0, or -1 with the refusal in reply.
-static int
-s_validate (const Npo__Penalty *p, Npo__Reply *reply)
+int
+credit_penalty_valid (const Npo__Penalty *p, bool complete, Npo__Reply *reply)
 {
     if (!npo_uscc_ok (p->uscc, reply))
         return -1;
     const npo_text_t texts [] = {
-        { "penalty_name", p->penalty_name, 200, true },
+        { "penalty_name", p->penalty_name, 200, complete },
         { "decision_number", p->decision_number, 100, true },
-        { "facts", p->facts, 4000, true },
-        { "legal_basis", p->legal_basis, 2000, true },
-        { "authority", p->authority, 200, true },
+        { "facts", p->facts, 4000, complete },
+        { "legal_basis", p->legal_basis, 2000, complete },
+        { "authority", p->authority, 200, complete },
         { "name", p->name, 200, false },
     };
     if (npo_check_texts (texts, sizeof texts / sizeof texts [0], reply)
@@ -156,33 +150,17 @@ s_reply_penalty (Npo__Reply *reply, uint64_t id, const char *decision_number)
     reply->penalty = body;
 }
 
-//  Records a penalty on an organization (administrative, or a fundraising
-//  penalty whose party is one) with its event and the listings it calls for.
-static void
-s_record_penalty (credit_t *self, const Npo__Request *request, const Npo__Penalty *p,
-                  Npo__Reply *reply)
+int
+credit_penalty_insert (credit_t *self, const Npo__Penalty *p, const char *division,
+                       const char *actor, uint64_t *id, bool *fresh)
 {
-    if (s_validate (p, reply))
-        return;
-    snprintf (self->target, sizeof self->target, "%s", p->uscc);
-    char name [800], division [8];
-    if (credit_org (self, p->uscc, name, sizeof name, division, reply)
-    ||  !npo_actor_may_write (&self->actor, division, reply))
-        return;
-    if (*p->name)
-        snprintf (name, sizeof name, "%s", p->name);
-    const char *kind = *p->kind? p->kind: "administrative";
     char months [12];
     snprintf (months, sizeof months, "%u", p->stop_months);
     const char *params [13] = {
-        p->uscc, name, p->penalty_name, p->decision_number, p->facts, p->legal_basis,
+        p->uscc, p->name, p->penalty_name, p->decision_number, p->facts, p->legal_basis,
         p->result, *p->fine_amount? p->fine_amount: NULL, p->stop_months? months: NULL,
-        p->authority, p->decided_on, request->actor, kind
+        p->authority, p->decided_on, actor, p->kind
     };
-    if (npo_db_begin (self->db)) {
-        npo_reply_db_failed (self->db, reply);
-        return;
-    }
     //  A decision number names one penalty: a retry answers the first record
     PGresult *res = npo_db_exec (self->db,
         "WITH ins AS (INSERT INTO penalties (uscc, name, penalty_name, decision_number, facts,"
@@ -192,38 +170,81 @@ s_record_penalty (credit_t *self, const Npo__Request *request, const Npo__Penalt
         " SELECT id, new FROM ins UNION ALL SELECT id, false FROM penalties"
         " WHERE kind = $13 AND decision_number = $4 AND uscc = $1 AND result = $7"
         " AND NOT EXISTS (SELECT 1 FROM ins)", 13, params);
+    int rc = credit_penalty_row (res, id, fresh);
+    if (rc || !*fresh)
+        return rc;
+    Npo__PenaltyRecorded event = NPO__PENALTY_RECORDED__INIT;
+    event.penalty = (Npo__Penalty *) p;
+    event.penalty_id = *id;
+    uint64_t seq = npo_outbox_append (self->outbox, "credit.penalty_recorded", p->uscc,
+                                      division, actor, &event.base);
+    char event_id [40], id_text [24];
+    snprintf (event_id, sizeof event_id, "credit:%llu", (unsigned long long) seq);
+    snprintf (id_text, sizeof id_text, "%llu", (unsigned long long) *id);
+    const char *p2 [2] = { id_text, event_id };
+    if (!seq
+    ||  npo_db_cmd (self->db, "UPDATE penalties SET event_id = $2 WHERE id = $1", 2, p2)
+    ||  credit_rules_penalty (self, p, event_id, division, actor))
+        return -1;
+    log_info ("recorded %s penalty %llu (%s) for %s", p->kind, (unsigned long long) *id,
+              p->result, p->uscc);
+    return 0;
+}
+
+//  Records a penalty on an organization (administrative, or a fundraising
+//  penalty whose party is one) with its event and the listings it calls for.
+static void
+s_record_penalty (credit_t *self, const Npo__Request *request, const Npo__Penalty *p,
+                  Npo__Reply *reply)
+{
+    if (credit_penalty_valid (p, true, reply))
+        return;
+    snprintf (self->target, sizeof self->target, "%s", p->uscc);
+    char name [800], division [8];
+    if (credit_org (self, p->uscc, name, sizeof name, division, reply)
+    ||  !npo_actor_may_write (&self->actor, division, reply))
+        return;
+    Npo__Penalty recorded = *p;
+    if (*p->name)
+        snprintf (name, sizeof name, "%s", p->name);
+    recorded.name = name;
+    recorded.kind = *p->kind? p->kind: "administrative";
+    if (npo_db_begin (self->db)) {
+        npo_reply_db_failed (self->db, reply);
+        return;
+    }
     uint64_t id;
     bool fresh;
-    if (credit_penalty_row (self, res, &id, &fresh, reply))
+    int rc = credit_penalty_insert (self, &recorded, division, request->actor, &id, &fresh);
+    if (rc == 1) {
+        npo_db_rollback (self->db);
+        npo_reply_error (reply, CONFLICT, "decision_number_taken",
+                         "decision_number: already names another penalty");
         return;
-    if (fresh) {
-        Npo__Penalty recorded = *p;
-        recorded.name = name;
-        recorded.kind = (char *) kind;
-        Npo__PenaltyRecorded event = NPO__PENALTY_RECORDED__INIT;
-        event.penalty = &recorded;
-        event.penalty_id = id;
-        uint64_t seq = npo_outbox_append (self->outbox, "credit.penalty_recorded", p->uscc,
-                                          division, request->actor, &event.base);
-        char event_id [40], id_text [24];
-        snprintf (event_id, sizeof event_id, "credit:%llu", (unsigned long long) seq);
-        snprintf (id_text, sizeof id_text, "%llu", (unsigned long long) id);
-        const char *p2 [2] = { id_text, event_id };
-        if (!seq
-        ||  npo_db_cmd (self->db, "UPDATE penalties SET event_id = $2 WHERE id = $1", 2, p2)
-        ||  credit_rules_penalty (self, &recorded, event_id, division, request->actor)) {
-            npo_reply_db_failed (self->db, reply);
-            return;
-        }
     }
-    if (npo_db_commit (self->db)) {
+    if (rc || npo_db_commit (self->db)) {
         npo_reply_db_failed (self->db, reply);
         return;
     }
     s_reply_penalty (reply, id, p->decision_number);
-    if (fresh)
-        log_info ("recorded %s penalty %llu (%s) for %s", kind, (unsigned long long) id,
-                  p->result, p->uscc);
+}
+
+void
+credit_fundraising_as_penalty (const Npo__FundraisingPenalty *f, Npo__Penalty *p)
+{
+    npo__penalty__init (p);
+    p->uscc = f->party_uscc;
+    p->name = f->party_name;
+    p->penalty_name = f->penalty_name;
+    p->decision_number = f->decision_number;
+    p->facts = f->facts;
+    p->legal_basis = f->legal_basis;
+    p->result = f->result;
+    p->fine_amount = f->fine_amount;
+    p->stop_months = f->stop_months;
+    p->authority = f->authority;
+    p->decided_on = f->decided_on;
+    p->kind = "fundraising";
 }
 
 //  A fundraising penalty: on an organization, a penalty of kind fundraising;
@@ -250,19 +271,8 @@ s_record_fundraising (credit_t *self, const Npo__Request *request, Npo__Reply *r
                          " by party_uscc");
         return;
     }
-    Npo__Penalty p = NPO__PENALTY__INIT;
-    p.uscc = f->party_uscc;
-    p.name = f->party_name;
-    p.penalty_name = f->penalty_name;
-    p.decision_number = f->decision_number;
-    p.facts = f->facts;
-    p.legal_basis = f->legal_basis;
-    p.result = f->result;
-    p.fine_amount = f->fine_amount;
-    p.stop_months = f->stop_months;
-    p.authority = f->authority;
-    p.decided_on = f->decided_on;
-    p.kind = "fundraising";
+    Npo__Penalty p;
+    credit_fundraising_as_penalty (f, &p);
     s_record_penalty (self, request, &p, reply);
 }
 

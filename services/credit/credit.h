@@ -68,12 +68,30 @@ int
                                const char *actor);
 
 //  credit.c: the row of a penalty insert that answers a retry with the first
-//  record (id, and whether it is new): none means the decision number names
-//  another penalty (refused, rolled back). Clears res. Returns 0 or -1 with
-//  reply filled.
+//  record (id, and whether it is new). Clears res. Returns 0; 1 when there
+//  is none: the decision number names another penalty; -1 when the
+//  database failed.
 int
-    credit_penalty_row (credit_t *self, PGresult *res, uint64_t *id, bool *fresh,
-                        Npo__Reply *reply);
+    credit_penalty_row (PGresult *res, uint64_t *id, bool *fresh);
+
+//  credit.c: checks a penalty (complete: the fields a command requires, which
+//  an import may lack). Returns 0, or -1 with the refusal in reply.
+int
+    credit_penalty_valid (const Npo__Penalty *p, bool complete, Npo__Reply *reply);
+
+//  credit.c: records a checked penalty (name and kind set) in the caller's
+//  transaction: credit.penalty_recorded and the listings the rules call for
+//  when it is new. Returns 0 (*fresh: new), 1 when its decision number names
+//  another organization's penalty or another result, -1 when the database
+//  failed.
+int
+    credit_penalty_insert (credit_t *self, const Npo__Penalty *p, const char *division,
+                           const char *actor, uint64_t *id, bool *fresh);
+
+//  credit.c: the penalty (kind fundraising) of a fundraising penalty whose
+//  party is an organization; its texts are f's.
+void
+    credit_fundraising_as_penalty (const Npo__FundraisingPenalty *f, Npo__Penalty *p);
 
 //  Commands, by file. lists.c:
 void
@@ -89,6 +107,28 @@ void
 void
     credit_record_person_penalty (credit_t *self, const Npo__Request *request,
                                   const Npo__FundraisingPenalty *p, Npo__Reply *reply);
+
+//  cases.c: writes a checked case (name: the organization's) in the caller's
+//  transaction, with credit.case_filed (exists: credit.case_updated).
+//  Returns 0 with the case in *out (optional; the caller frees it), or -1.
+int
+    credit_case_write (credit_t *self, const Npo__CaseFiling *c, const char *name,
+                       const char *division, bool exists, const char *actor,
+                       Npo__CaseReply **out);
+
+//  cases.c: checks a fundraising penalty on a person (complete: as for
+//  credit_penalty_valid). Returns 0, or -1 with the refusal in reply.
+int
+    credit_person_penalty_valid (const Npo__FundraisingPenalty *f, bool complete,
+                                 Npo__Reply *reply);
+
+//  cases.c: records a checked penalty on a person in the caller's
+//  transaction, with credit.person_penalty_recorded (no person in it) when
+//  new. Returns 0 (*fresh: new), 1 when its decision number names another
+//  person's penalty, -1 when the database failed.
+int
+    credit_person_penalty_insert (credit_t *self, const Npo__FundraisingPenalty *f,
+                                  const char *actor, uint64_t *id, bool *fresh);
 
 //  credit.c: the organization's name and division (rolled back and reply
 //  filled when unknown or on failure). Returns 0 or -1.
