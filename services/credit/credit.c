@@ -360,6 +360,9 @@ credit_handle (void *state, const Npo__Request *request, Npo__Reply *reply)
             npo_findings_answer (self->db, &self->actor, self->target, sizeof self->target,
                                  request, reply);
             break;
+        case NPO__REQUEST__BODY_IMPORT_RECORDS:
+            credit_import_records (self, request, reply);
+            break;
         default:
             npo_reply_error (reply, BAD, "unknown_command", "credit does not handle this command");
     }

@@ -130,6 +130,10 @@ int
     credit_person_penalty_insert (credit_t *self, const Npo__FundraisingPenalty *f,
                                   const char *actor, uint64_t *id, bool *fresh);
 
+//  import.c: ImportRecords, sections 11, 12 and 13 (docs/import.md).
+void
+    credit_import_records (credit_t *self, const Npo__Request *request, Npo__Reply *reply);
+
 //  credit.c: the organization's name and division (rolled back and reply
 //  filled when unknown or on failure). Returns 0 or -1.
 int
