@@ -54,6 +54,17 @@ void
 int
     credit_list (credit_t *self, const credit_listing_t *listing, const char *actor);
 
+//  lists.c: true for the grounds an authority lists by hand (abnormal 2, 3,
+//  4, 6, 7; serious 2, 6, 8); the others follow from recorded facts.
+bool
+    credit_manual_ground (const char *list, uint32_t ground);
+
+//  lists.c: removes listing id (if still open) as of on, with its event, in
+//  the caller's transaction. Returns 0 or -1.
+int
+    credit_unlist (credit_t *self, const char *id, const char *on, const char *reason,
+                   const char *removal, const char *actor);
+
 //  lists.c: the listings a recorded penalty calls for (abnormal 5; serious 3,
 //  4, 5, 7), in the caller's transaction. Returns 0 or -1.
 //  event_id: the penalty's credit.penalty_recorded, the fact listings rest on.
@@ -130,7 +141,7 @@ int
     credit_person_penalty_insert (credit_t *self, const Npo__FundraisingPenalty *f,
                                   const char *actor, uint64_t *id, bool *fresh);
 
-//  import.c: ImportRecords, sections 11, 12 and 13 (docs/import.md).
+//  import.c: ImportRecords, sections 11 to 15 (docs/import.md).
 void
     credit_import_records (credit_t *self, const Npo__Request *request, Npo__Reply *reply);
 

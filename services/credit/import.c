@@ -1,5 +1,5 @@
-/*  import.c - npo-credit: penalties and cases a province returns
- *  (docs/import.md sections 11, 12 and 13)
+/*  import.c - npo-credit: penalties, cases and listings a province returns
+ *  (docs/import.md sections 11 to 15)
  *
  *  ImportRecords stores a batch of one section in one transaction
  *  (common/quality.c keeps each record's findings with it). A record is
@@ -15,6 +15,11 @@
  *  that differ are not applied (not_updatable). A case moves forward only,
  *  and a closed case stays closed.
  *
+ *  A listing on a ground listed by hand is stored as the authority's
+ *  decision (fact import:<listed_on>), removed by its removed_on; one on a
+ *  ground the rules derive is compared with the service's own listings, not
+ *  stored (outcome derived; listing_not_derived when there is none).
+ *
  *  A person's fundraising penalty is personal in whole (docs/import.md 3.5,
  *  6.4): its findings name it by the decision number, never by a value of
  *  the record.
@@ -28,14 +33,22 @@
 #include "log.h"
 #include "quality.h"
 
-//  A field the import does not change: not applied, flagged (not stored)
+//  A finding on what the record says but the service does not store
 static void
-s_not_updatable (Npo__ImportOutcome *outcome, const char *field, const char *detail)
+s_not_stored (Npo__ImportOutcome *outcome, const char *rule, const char *field,
+              const char *detail)
 {
-    npo_import_flag (outcome, "not_updatable", field, detail);
+    npo_import_flag (outcome, rule, field, detail);
     Npo__Finding *f = outcome->findings [outcome->n_findings - 1];
     free (f->outcome);
     f->outcome = npo_strdup ("not_stored");
+}
+
+//  A field the import does not change: not applied
+static void
+s_not_updatable (Npo__ImportOutcome *outcome, const char *field, const char *detail)
+{
+    s_not_stored (outcome, "not_updatable", field, detail);
 }
 
 //  Refuses a record whose check in reply failed, with why (the check's own
@@ -385,11 +398,162 @@ s_case_key (const ProtobufCMessage *body, const char **key, const char **uscc)
     return 3;
 }
 
+//  ---------------------------------------------------------------------
+//  Sections 14 and 15: the abnormal and serious lists
+
+//  Flags copies of section 01's fields that differ from the register's.
+static int
+s_compare_org (credit_t *self, const Npo__Listing *l, Npo__ImportOutcome *outcome)
+{
+    const char *params [3] = { l->uscc, *l->name? l->name: NULL,
+                               *l->registration_authority? l->registration_authority: NULL };
+    PGresult *res = npo_db_exec (self->db,
+        "SELECT name = coalesce ($2, name), registration_authority"
+        " = coalesce ($3, registration_authority) FROM orgs WHERE uscc = $1", 3, params);
+    if (!res)
+        return -1;
+    static const char *const fields [2] = { "name", "registration_authority" };
+    for (int i = 0; i < 2 && PQntuples (res) == 1; i++)
+        if (*PQgetvalue (res, 0, i) == 'f')
+            npo_import_flag (outcome, "org_field_mismatch", fields [i], "the register's differs");
+    PQclear (res);
+    return 0;
+}
+
+//  A ground the rules derive from facts (a year not filed, a penalty, time on
+//  the abnormal list) is compared, not stored (docs/import.md 3.6): the
+//  service must hold a listing of the ground open on listed_on.
+static int
+s_compare_derived (credit_t *self, const Npo__Listing *l, const char *list,
+                   Npo__ImportOutcome *outcome)
+{
+    char ground [12];
+    snprintf (ground, sizeof ground, "%u", l->ground);
+    const char *params [4] = { l->uscc, list, ground, l->listed_on };
+    PGresult *res = npo_db_exec (self->db,
+        "SELECT 1 FROM listings WHERE uscc = $1 AND list = $2 AND ground = $3"
+        " AND listed_on <= $4::date AND (removed_on IS NULL OR removed_on > $4::date)"
+        " LIMIT 1", 4, params);
+    if (!res)
+        return -1;
+    if (PQntuples (res) == 0)
+        s_not_stored (outcome, "listing_not_derived", "ground", "the credit service holds no"
+                      " listing of this ground open on listed_on: the fact it rests on was"
+                      " not returned, or differs");
+    PQclear (res);
+    outcome->outcome = npo_strdup ("derived");
+    return 0;
+}
+
+//  A listing on a ground listed by hand, keyed by organization and date
+//  (fact import:<listed_on>), removed by its removed_on on application: the
+//  province's authority decided both.
+static int
+s_store_listing (void *state, const Npo__Request *request, const void *body,
+                 const char *province, Npo__ImportOutcome *outcome)
+{
+    credit_t *self = state;
+    const Npo__Listing *l = body;
+    bool abnormal = request->import_records->section == 14;
+    const char *list = abnormal? "abnormal": "serious";
+    size_t a, b, c, d;
+    const char *why = NULL;
+    if (!uscc_valid (l->uscc) || !npo_date_valid (l->listed_on))
+        why = "uscc, listed_on: the listing's key";
+    else
+    if (l->ground < 1 || l->ground > (abnormal? 7u: 8u))
+        why = "ground: 1 to 7 (section 14), 1 to 8 (section 15)";
+    else
+    if (*l->removed_on? !npo_date_valid (l->removed_on): *l->removed_reason != 0)
+        why = "removed_on: a date; removed_reason with it only";
+    else
+    if (!npo_utf8_valid (l->listed_reason, true, &a) || !npo_utf8_valid (l->removed_reason,
+                                                                         true, &b)
+    ||  !npo_utf8_valid (l->name, false, &c) || !npo_utf8_valid (l->registration_authority,
+                                                                 false, &d)
+    ||  a > 2000 || b > 2000 || c > 200 || d > 200)
+        why = "listed_reason, removed_reason, name, registration_authority: text of at most"
+              " 2000, 2000, 200, 200 characters";
+    if (why)
+        return npo_import_refuse (outcome, "invalid_format", why);
+    char name [800], division [8];
+    int rc = s_org (self, l->uscc, province, name, sizeof name, division, outcome);
+    if (rc)
+        return rc < 0? -1: 0;
+    if (s_compare_org (self, l, outcome))
+        return -1;
+    if (!credit_manual_ground (list, l->ground))
+        return s_compare_derived (self, l, list, outcome);
+    char key [40], ground [12];
+    snprintf (key, sizeof key, "import:%s", l->listed_on);
+    snprintf (ground, sizeof ground, "%u", l->ground);
+    const char *params [6] = { l->uscc, list, key, ground, l->listed_reason,
+                               l->removed_reason };
+    const char *select =
+        "SELECT id, ground = $4::int, listed_reason = $5, coalesce (removed_on::text, ''),"
+        " coalesce (removed_reason, '') = $6"
+        " FROM listings WHERE uscc = $1 AND list = $2 AND fact_key = $3 FOR UPDATE";
+    PGresult *res = npo_db_exec (self->db, select, 6, params);
+    if (!res)
+        return -1;
+    const char *kind = "unchanged";
+    if (PQntuples (res) == 0) {
+        PQclear (res);
+        const char *facts [1] = { key };
+        credit_listing_t listing = { l->uscc, name, division, list, (int) l->ground,
+                                     l->listed_on, l->listed_reason, facts, 1, key, 0 };
+        if (credit_list (self, &listing, request->actor))
+            return -1;
+        res = npo_db_exec (self->db, select, 6, params);
+        if (!res || PQntuples (res) != 1) {
+            PQclear (res);
+            return -1;
+        }
+        kind = "created";
+    }
+    else {
+        static const char *const fields [] = { "ground", "listed_reason" };
+        if (s_differing (res, 1, fields, 2, "a listing's ground and reason are not changed"
+                         " by an import", outcome)) {
+            PQclear (res);
+            outcome->outcome = npo_strdup ("unchanged");
+            return 0;
+        }
+    }
+    const char *stored = PQgetvalue (res, 0, 3);
+    bool same_reason = *PQgetvalue (res, 0, 4) == 't';
+    if (*l->removed_on && !*stored) {
+        rc = credit_unlist (self, PQgetvalue (res, 0, 0), l->removed_on, l->removed_reason,
+                            "application", request->actor);
+        if (strcmp (kind, "unchanged") == 0)
+            kind = "updated";
+    }
+    else
+    if (strcmp (stored, l->removed_on) || (*stored && !same_reason))
+        s_not_updatable (outcome, strcmp (stored, l->removed_on)? "removed_on":
+                         "removed_reason", "a removal is not changed by an import");
+    PQclear (res);
+    if (rc)
+        return -1;
+    outcome->outcome = npo_strdup (kind);
+    return 0;
+}
+
+static size_t
+s_listing_key (const ProtobufCMessage *body, const char **key, const char **uscc)
+{
+    const Npo__Listing *l = (const Npo__Listing *) body;
+    key [0] = *uscc = l->uscc, key [1] = l->listed_on;
+    return 2;
+}
+
 //  The sections ImportRecords stores here (docs/import.md section 4)
 static const npo_import_section_t s_sections [] = {
     { 11, &npo__penalty__descriptor, s_store_administrative, s_penalty_key },
     { 12, &npo__case_filing__descriptor, s_store_case, s_case_key },
     { 13, &npo__fundraising_penalty__descriptor, s_store_fundraising, s_fundraising_key },
+    { 14, &npo__listing__descriptor, s_store_listing, s_listing_key },
+    { 15, &npo__listing__descriptor, s_store_listing, s_listing_key },
 };
 
 void

@@ -33,9 +33,8 @@
     " coalesce (removed_on::text, ''), coalesce (removed_reason, '')," \
     " array_to_json (facts)::text, division"
 
-//  The grounds an authority lists by hand; the others follow from facts
-static bool
-s_manual_ground (const char *list, uint32_t ground)
+bool
+credit_manual_ground (const char *list, uint32_t ground)
 {
     if (strcmp (list, "abnormal") == 0)
         return ground == 2 || ground == 3 || ground == 4 || ground == 6 || ground == 7;
@@ -132,6 +131,13 @@ s_unlist (credit_t *self, const char *id, const char *on, const char *reason,
     }
     PQclear (res);
     return rc;
+}
+
+int
+credit_unlist (credit_t *self, const char *id, const char *on, const char *reason,
+               const char *removal, const char *actor)
+{
+    return s_unlist (self, id, on, reason, removal, actor, NULL);
 }
 
 //  ---------------------------------------------------------------------
@@ -302,7 +308,7 @@ credit_add_listing (credit_t *self, const Npo__Request *request, Npo__Reply *rep
                          "ground: 1 to 7 (abnormal), 1 to 8 (serious)");
         return;
     }
-    if (!s_manual_ground (cmd->list, cmd->ground)) {
+    if (!credit_manual_ground (cmd->list, cmd->ground)) {
         npo_reply_error (reply, CONFLICT, "ground_automatic",
                          "ground %u of the %s list follows from recorded facts (an annual"
                          " report not filed, a penalty, time on the abnormal list): record"
