@@ -218,6 +218,82 @@ static const s_field_t s_evaluations [] = {
     F_END
 };
 
+//  Sections 11-13: penalties and cases (the credit service)
+static const char *const s_penalty_results [] = {
+    "warning", "fine", "confiscation", "stop_activities", "revoke_registration", "other", NULL
+};
+static const char *const s_case_stages [] = { "filed", "investigating", "closed", NULL };
+static const char *const s_party_types [] = { "organization", "person", NULL };
+
+//  fine_amount and stop_months are needed with their result only (s_need_of)
+static const s_field_t s_penalties [] = {
+    { "decision_number", T_TEXT, N_KEY, 100 },
+    { "uscc", T_USCC, N_STORE },
+    { "result", T_ENUM, N_STORE, 0, s_penalty_results },
+    { "fine_amount", T_AMOUNT, N_OPT },
+    { "stop_months", T_INT, N_OPT, 120 },
+    { "decided_on", T_DATE, N_STORE },
+    { "penalty_name", T_TEXT, N_FULL, 200 },
+    { "facts", T_MTEXT, N_FULL, 4000 },
+    { "legal_basis", T_MTEXT, N_FULL, 2000 },
+    { "authority", T_TEXT, N_FULL, 200 },
+    { "name", T_TEXT, N_OPT, 200 },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
+//  closed_on is needed with stage closed only (s_need_of)
+static const s_field_t s_case_filings [] = {
+    { "uscc", T_USCC, N_KEY },
+    { "authority_code", T_TEXT, N_KEY, 18 },
+    { "filed_on", T_DATE, N_KEY },
+    { "stage", T_ENUM, N_STORE, 0, s_case_stages },
+    { "closed_on", T_DATE, N_OPT },
+    { "authority_division", T_DIVISION, N_STORE },
+    { "authority", T_TEXT, N_FULL, 200 },
+    { "name", T_TEXT, N_OPT, 200 },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
+//  party_uscc is needed for an organization, id_type and id_number for a
+//  person (s_need_of); a person's record is personal in whole
+//  (s_personal_record)
+static const s_field_t s_fundraising [] = {
+    { "decision_number", T_TEXT, N_KEY, 100 },
+    { "party_type", T_ENUM, N_KEY, 0, s_party_types },
+    { "party_uscc", T_USCC, N_OPT },
+    { "id_type", T_ENUM, N_OPT, 0, s_id_types, true },
+    { "id_number", T_IDNUM, N_OPT, 0, NULL, true },
+    { "party_name", T_TEXT, N_FULL, 100 },
+    { "contact", T_TEXT, N_OPT, 200, NULL, true },
+    { "result", T_ENUM, N_STORE, 0, s_penalty_results },
+    { "fine_amount", T_AMOUNT, N_OPT },
+    { "stop_months", T_INT, N_OPT, 120 },
+    { "decided_on", T_DATE, N_STORE },
+    { "penalty_name", T_TEXT, N_FULL, 200 },
+    { "facts", T_MTEXT, N_FULL, 4000 },
+    { "legal_basis", T_MTEXT, N_FULL, 2000 },
+    { "authority", T_TEXT, N_FULL, 200 },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
+//  Sections 14 and 15: the lists (the same fields); an absent ground is
+//  "other grounds" (s_check_record)
+static const s_field_t s_listings [] = {
+    { "uscc", T_USCC, N_KEY },
+    { "listed_on", T_DATE, N_KEY },
+    { "ground", T_INT, N_FULL, 8 },
+    { "listed_reason", T_MTEXT, N_FULL, 2000 },
+    { "removed_on", T_DATE, N_OPT },
+    { "removed_reason", T_MTEXT, N_OPT, 2000 },
+    { "name", T_TEXT, N_OPT, 200 },
+    { "registration_authority", T_TEXT, N_OPT, 200 },
+    { "source_updated_at", T_TIME, N_OPT },
+    F_END
+};
+
 //  The fields of section 02 outside its message's officer (AppointOfficer)
 static const char *const s_post_dates [] = { "start_on", "appointed_on", NULL };
 
@@ -310,6 +386,16 @@ static const s_section_t s_sections [] = {
       &npo__party_member__descriptor, NULL, NULL },
     { 8, "08-audits", s_audits, "uscc", false, "inspection", &npo__audit__descriptor, NULL,
       NULL },
+    { 11, "11-penalties", s_penalties, "uscc", false, "credit", &npo__penalty__descriptor,
+      NULL, NULL },
+    { 12, "12-case-filings", s_case_filings, "uscc", false, "credit",
+      &npo__case_filing__descriptor, NULL, NULL },
+    { 13, "13-fundraising-penalties", s_fundraising, "party_uscc", false, "credit",
+      &npo__fundraising_penalty__descriptor, NULL, NULL },
+    { 14, "14-abnormal-list", s_listings, "uscc", false, "credit", &npo__listing__descriptor,
+      NULL, NULL },
+    { 15, "15-serious-list", s_listings, "uscc", false, "credit", &npo__listing__descriptor,
+      NULL, NULL },
     { 10, "10-evaluations", s_evaluations, "uscc", false, "inspection",
       &npo__evaluation__descriptor, NULL, NULL },
 };
@@ -326,6 +412,7 @@ typedef struct {
     ino_t ino;
     long long lines, records, stored, refused, flagged, not_stored, no_source_time;
     long long created, updated, unchanged;  //  what the service did (not --dry-run)
+    long long derived;                      //  compared with what the service derived (3.6)
     long long unsent;                       //  checked, never stored: the service failed
 } s_file_t;
 
@@ -408,9 +495,25 @@ s_short (const char *value)
     return json_stringn (value, bytes);
 }
 
+static bool
+    s_text (const char *s, int max, bool multiline);
+
+//  Returns true when no value of the record may be shown: its section's key
+//  is personal, or it is a person's fundraising penalty (section 13, personal
+//  in whole: docs/import.md 3.5), or may be one.
+static bool
+s_personal_record (const s_rec_t *rec)
+{
+    const s_section_t *section = rec->run->files [rec->file].section;
+    if (section->personal || section->number != 13)
+        return section->personal;
+    const char *party = json_string_value (json_object_get (rec->record, "party_type"));
+    return !party || strcmp (party, "organization") != 0;
+}
+
 //  Counts one finding under its rule, with an example when there is room.
 //  field names the field (NULL: the record); value is shown only when the
-//  field and the section are not personal.
+//  field and the record are not personal.
 static void
 s_finding (s_rec_t *rec, const char *rule, const s_field_t *field, const char *outcome,
            const char *detail)
@@ -422,6 +525,17 @@ s_finding (s_rec_t *rec, const char *rule, const s_field_t *field, const char *o
         rec->refused = rec->refused || strcmp (outcome, "refused") == 0;
         rec->flagged = rec->flagged || strcmp (outcome, "flagged") == 0;
         return;
+    }
+    //  A person's fundraising penalty is named by its decision number (6.4)
+    char named [1024];
+    const char *number = rec->record && file->section->number == 13 && s_personal_record (rec)?
+                         json_string_value (json_object_get (rec->record, "decision_number")):
+                         NULL;
+    if (number && s_text (number, 100, false)
+    &&  !(detail && (strstr (detail, number) || strlen (detail) > 500))) {
+        snprintf (named, sizeof named, "decision_number %s%s%s", number,
+                  detail? "; ": "", detail? detail: "");
+        detail = named;
     }
     char name [96];
     snprintf (name, sizeof name, "%d/%s/%s", file->section->number, rule, outcome);
@@ -444,7 +558,7 @@ s_finding (s_rec_t *rec, const char *rule, const s_field_t *field, const char *o
             json_object_set_new (example, "field", json_string (field->name));
         const char *value = field? json_string_value (json_object_get (rec->record,
                                                                        field->name)): NULL;
-        if (value && !field->personal && !file->section->personal)
+        if (value && !field->personal && !s_personal_record (rec))
             json_object_set_new (example, "value", s_short (value));
         if (detail)
             json_object_set_new (example, "detail", json_string (detail));
@@ -470,7 +584,7 @@ s_finding (s_rec_t *rec, const char *rule, const s_field_t *field, const char *o
                                   "field", field? field->name: "");
         const char *value = field? json_string_value (json_object_get (rec->record,
                                                                        field->name)): NULL;
-        if (value && !field->personal && !file->section->personal)
+        if (value && !field->personal && !s_personal_record (rec))
             json_object_set_new (kept, "value", s_short (value));
         if (detail)
             json_object_set_new (kept, "detail", json_string (detail));
@@ -694,6 +808,52 @@ s_check_member (s_rec_t *rec)
         s_inconsistent (rec, "outflow_destination");
 }
 
+//  Returns true when the record gives field name (not provided: 2.1).
+static bool
+s_given (const json_t *record, const char *name)
+{
+    const json_t *value = json_object_get (record, name);
+    return value && !json_is_null (value)
+        && !(json_is_string (value) && !*json_string_value (value));
+}
+
+//  Returns true when the record's field name is the text value.
+static bool
+s_is (const json_t *record, const char *name, const char *value)
+{
+    const char *text = json_string_value (json_object_get (record, name));
+    return text && strcmp (text, value) == 0;
+}
+
+//  The need of field f of a record: a few are needed with another field's
+//  value only (sections 11-13: the amount of a fine, the months of a stop,
+//  the closing date of a closed case, the party's code or identity).
+static s_need_t
+s_need_of (const s_section_t *section, const s_field_t *f, const json_t *record)
+{
+    int number = section->number;
+    if ((number != 11 && number != 12 && number != 13) || f->need != N_OPT)
+        return f->need;
+    bool person = number == 13 && s_is (record, "party_type", "person");
+    bool organization = number == 13 && s_is (record, "party_type", "organization");
+    bool store = false;
+    if (strcmp (f->name, "fine_amount") == 0)
+        store = s_is (record, "result", "fine");
+    else
+    if (strcmp (f->name, "stop_months") == 0)
+        store = !person && s_is (record, "result", "stop_activities");
+    else
+    if (strcmp (f->name, "closed_on") == 0)
+        store = number == 12 && s_is (record, "stage", "closed");
+    else
+    if (strcmp (f->name, "party_uscc") == 0)
+        store = organization;
+    else
+    if (strcmp (f->name, "id_type") == 0 || strcmp (f->name, "id_number") == 0)
+        store = person;
+    return store? N_STORE: N_OPT;
+}
+
 //  Rules across the fields of one record (docs/import.md section 4).
 static void
 s_check_record (s_rec_t *rec)
@@ -766,6 +926,58 @@ s_check_record (s_rec_t *rec)
             s_finding (rec, "date_order", &s_evaluations [6], "flagged", NULL);
             json_object_del (r, "valid_to");
         }
+    }
+    if (section->number == 11 || section->number == 13) {
+        //  An amount with a fine only, months (1 to 120) with a stop only
+        const char *results [2] = { "fine", "stop_activities" };
+        const char *names [2] = { "fine_amount", "stop_months" };
+        for (int i = 0; i < 2; i++)
+            if (json_object_get (r, names [i]) && !s_is (r, "result", results [i]))
+                s_inconsistent (rec, names [i]);
+        json_t *months = json_object_get (r, "stop_months");
+        if (months && json_integer_value (months) < 1) {
+            s_finding (rec, "invalid_format", s_field (section, "stop_months"), "refused", NULL);
+            json_object_del (r, "stop_months");
+        }
+        //  A person is warned, fined or has property confiscated; the rest
+        //  is an organization's
+        if (section->number == 13 && s_is (r, "party_type", "person")
+        &&  (s_is (r, "result", "stop_activities") || s_is (r, "result", "revoke_registration")))
+            s_finding (rec, "unknown_enum", s_field (section, "result"), "refused", NULL);
+    }
+    if (section->number == 12) {
+        //  The authority's code is a key: kept when its check fails
+        const char *code = json_string_value (json_object_get (r, "authority_code"));
+        const s_field_t *authority = s_field (section, "authority_code");
+        if (code && (strlen (code) != 18
+                     || strspn (code, "0123456789ABCDEFGHJKLMNPQRTUWXY") != 18))
+            s_finding (rec, "invalid_format", authority, "flagged", NULL);
+        else
+        if (code && !uscc_valid (code))
+            s_finding (rec, "invalid_uscc_check", authority, "flagged", NULL);
+        const char *filed = json_string_value (json_object_get (r, "filed_on"));
+        const char *closed = json_string_value (json_object_get (r, "closed_on"));
+        if (closed && !s_is (r, "stage", "closed"))
+            s_inconsistent (rec, "closed_on");
+        else
+        if (closed && filed && strcmp (closed, filed) < 0)
+            s_finding (rec, "date_order", s_field (section, "closed_on"), "flagged", NULL);
+    }
+    if (section->number == 14 || section->number == 15) {
+        //  Grounds 1-7 (abnormal) and 1-8 (serious); none given: "other
+        //  grounds set by law" (its absence flagged as it was read)
+        int other = section->number == 14? 7: 8;
+        json_t *ground = json_object_get (r, "ground");
+        if (ground && (json_integer_value (ground) < 1 || json_integer_value (ground) > other))
+            s_finding (rec, "invalid_format", s_field (section, "ground"), "flagged", NULL);
+        if (!ground || json_integer_value (ground) < 1 || json_integer_value (ground) > other)
+            json_object_set_new (r, "ground", json_integer (other));
+        if (json_object_get (r, "removed_reason") && !json_object_get (r, "removed_on"))
+            s_inconsistent (rec, "removed_reason");
+        const char *listed = json_string_value (json_object_get (r, "listed_on"));
+        const char *removed = json_string_value (json_object_get (r, "removed_on"));
+        if (listed && removed && strcmp (removed, listed) < 0)
+            s_finding (rec, "date_order", s_field (section, "removed_on"), "flagged", NULL);
     }
 }
 
@@ -947,6 +1159,9 @@ s_send (s_run_t *run)
         else
         if (strcmp (outcome, "unchanged") == 0)
             file->unchanged++;
+        else
+        if (strcmp (outcome, "derived") == 0)
+            file->derived++;
         else {
             //  Refused by the service: not stored after all
             s_finding (&rec, o && *o->error_code? o->error_code: "store_conflict", NULL,
@@ -963,10 +1178,13 @@ s_send (s_run_t *run)
             const Npo__Finding *f = o->findings [k];
             const s_field_t *field = s_field (section, f->field);
             rec.record = field && *f->value? json_pack ("{s:s}", f->field, f->value): NULL;
-            s_finding (&rec, f->rule, field, "flagged", *f->detail? f->detail: NULL);
+            //  (not_updatable: the stored record stands, this one is not stored)
+            bool stored = !*f->outcome || strcmp (f->outcome, "flagged") == 0;
+            s_finding (&rec, f->rule, field, stored? "flagged": f->outcome,
+                       *f->detail? f->detail: NULL);
             json_decref (rec.record);
             rec.record = NULL;
-            flagged = true;
+            flagged = flagged || stored;
         }
         file->flagged += flagged && !sent->flagged;
     }
@@ -1216,6 +1434,41 @@ s_fill_from_code (json_t *record, const char *uscc)
         json_object_set_new (record, "authority_division", json_stringn (uscc + 2, 6));
 }
 
+//  Sections 12 and 13: what the record implies before its fields are
+//  checked. A case's authority division, when absent, is its authority's
+//  (chars 3-8 of authority_code). Section 13's single id_number carries an
+//  organization's code (docs/import.md 13): read as party_uscc; the fields
+//  of the other party are dropped (inconsistent_fields).
+static void
+s_fill_credit (s_rec_t *rec)
+{
+    const s_section_t *section = rec->run->files [rec->file].section;
+    json_t *r = rec->record;
+    if (section->number == 12 && !s_given (r, "authority_division")) {
+        const char *code = json_string_value (json_object_get (r, "authority_code"));
+        if (code && strlen (code) >= 8 && strspn (code + 2, "0123456789") >= 6)
+            json_object_set_new (r, "authority_division", json_stringn (code + 2, 6));
+    }
+    if (section->number != 13)
+        return;
+    bool organization = s_is (r, "party_type", "organization");
+    if (organization && s_given (r, "id_number") && !s_given (r, "party_uscc"))
+        json_object_set (r, "party_uscc", json_object_get (r, "id_number"));
+    else
+    if (organization && s_given (r, "id_number")
+    &&  !json_equal (json_object_get (r, "id_number"), json_object_get (r, "party_uscc")))
+        s_finding (rec, "inconsistent_fields", s_field (section, "id_number"), "flagged",
+                   NULL);
+    if (organization)
+        json_object_del (r, "id_number");
+    const char *other = organization? "id_type": s_is (r, "party_type", "person")?
+                        "party_uscc": NULL;
+    if (other && s_given (r, other)) {
+        s_finding (rec, "inconsistent_fields", s_field (section, other), "flagged", NULL);
+        json_object_del (r, other);
+    }
+}
+
 //  Checks one record (a JSON object of strings and booleans) and counts it.
 static void
 s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
@@ -1228,6 +1481,7 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
     rec.found = keep? json_array (): NULL;
     file->records++;
     run->read++;
+    s_fill_credit (&rec);
     const char *org = json_string_value (json_object_get (record, section->org_field));
     if (org && strlen (org) == 18 && uscc_valid (org))
         rec.uscc = org;
@@ -1236,6 +1490,7 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
     if (section->number == 1 && rec.uscc)
         s_fill_from_code (record, rec.uscc);
     for (const s_field_t *f = section->fields; f->name; f++) {
+        s_need_t need = s_need_of (section, f, record);
         json_t *value = json_object_get (record, f->name);
         //  Not provided: absent, null, "" (docs/import.md 2.1)
         if (json_is_null (value) || (json_is_string (value) && !*json_string_value (value))) {
@@ -1260,7 +1515,7 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
         implied = implied || (!strcmp (f->name, "full_member_on")
                               && (!membership || strcmp (membership, "full")));
         if (!value)
-            rule = f->need == N_OPT || implied? NULL: "missing_required";
+            rule = need == N_OPT || implied? NULL: "missing_required";
         else
         if (f->type == T_BOOL)
             rule = json_is_boolean (value)? NULL: "invalid_format";
@@ -1276,7 +1531,7 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
         if (rule) {
             //  A key or a field needed to store: refused; a kept value stays
             bool kept = rule == s_unknown_division;
-            bool vital = f->need >= N_STORE && !kept;
+            bool vital = need >= N_STORE && !kept;
             s_finding (&rec, rule, f, vital || rule == s_invalid_id_check?
                        "refused": "flagged", NULL);
             if (!kept)
@@ -1316,6 +1571,14 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
         return;
     }
     s_check_record (&rec);
+    if (rec.refused) {
+        //  By a rule across its fields
+        file->refused++;
+        if (keep && !run->scanning && whole && !s_stored_elsewhere (run, full_key))
+            s_queue_refused (run, &rec);
+        json_decref (rec.found);
+        return;
+    }
     //  Freshness (3.4)
     const char *source = json_string_value (json_object_get (record, "source_updated_at"));
     time_t t = -1;
@@ -1825,6 +2088,7 @@ s_report (s_run_t *run)
             json_object_set_new (entry, "created", json_integer (f->created));
             json_object_set_new (entry, "updated", json_integer (f->updated));
             json_object_set_new (entry, "unchanged", json_integer (f->unchanged));
+            json_object_set_new (entry, "derived", json_integer (f->derived));
             json_object_set_new (entry, "unsent", json_integer (f->unsent));
         }
         char number [4];
@@ -1836,11 +2100,11 @@ s_report (s_run_t *run)
                            "not_stored", (json_int_t) 0, "flagged", (json_int_t) 0);
             json_object_set_new (sections, number, s);
         }
-        const char *names [9] = { "records", "stored", "refused", "not_stored", "flagged",
-                                  "created", "updated", "unchanged", "unsent" };
-        long long add [9] = { f->records, f->stored, f->refused, f->not_stored, f->flagged,
-                              f->created, f->updated, f->unchanged, f->unsent };
-        for (int k = 0; k < (run->ctl? 9: 5); k++)
+        const char *names [10] = { "records", "stored", "refused", "not_stored", "flagged",
+                                   "created", "updated", "unchanged", "unsent", "derived" };
+        long long add [10] = { f->records, f->stored, f->refused, f->not_stored, f->flagged,
+                               f->created, f->updated, f->unchanged, f->unsent, f->derived };
+        for (int k = 0; k < (run->ctl? 10: 5); k++)
             json_object_set_new (s, names [k], json_integer (
                 json_integer_value (json_object_get (s, names [k])) + add [k]));
         refused = refused || f->refused;

@@ -71,7 +71,7 @@ jq -cn --arg s "$FRESH" '{org_uscc: "51440106MJL060123X", id_type: "resident_id"
     id_number: "440106196803150313", position: "director", start_on: "2019-05-20",
     end_on: "2019-01-01", name: "陈志强", source_updated_at: $s}' > "$R/03-work-history.jsonl"
 echo '{}' > "$R/01-officers.jsonl"
-echo '{}' > "$R/14-abnormal-list.jsonl"
+echo '{}' > "$R/16-inspection-results.jsonl"
 echo 'notes' > "$R/README.txt"
 
 $NPOCTL import --province 44 --dry-run --as-of $ASOF "$R" > "$TMP/report" 2> "$TMP/summary"
@@ -132,7 +132,7 @@ check_eq "a file whose number and name disagree is refused whole" \
     "$(jq -r '.refused_files[] | select(.path | endswith("01-officers.jsonl")) | .code' \
        <<< "$rep")" wrong_section
 check_eq "a section not imported yet says so" \
-    "$(jq -r '.refused_files[] | select(.path | endswith("14-abnormal-list.jsonl"))
+    "$(jq -r '.refused_files[] | select(.path | endswith("16-inspection-results.jsonl"))
               | .code' <<< "$rep")" not_supported
 check_eq "other files are ignored" "$(jq -r '.ignored_files[]' <<< "$rep")" "$R/README.txt"
 check_eq "every refused record is listed" "$(jq '.refused | length' <<< "$rep")" 8
