@@ -490,6 +490,36 @@ npo_today (char *buf)
     strftime (buf, 11, "%Y-%m-%d", gmtime (&now));
 }
 
+//  变更内容: each item in words (for the record and the public list)
+static const char *s_item_labels [][2] = {
+    { "name", "名称" }, { "business_unit", "业务主管单位" },
+    { "business_unit_code", "业务主管单位代码" }, { "decoupled", "是否脱钩" },
+    { "party_work_body", "党建工作机构" }, { "industry", "所属行业" },
+    { "legal_representative", "法定代表人" }, { "address_division", "住所所在行政区划" },
+    { "address", "住所" }, { "postal_code", "邮政编码" }, { "contact_name", "联系人" },
+    { "contact_phone", "联系电话" }, { "business_scope", "业务范围" },
+    { "registered_capital", "注册资金" }, { "activity_area", "活动地域" },
+    { "charter", "章程" },
+};
+
+const char *
+npo_change_label (const char *item)
+{
+    for (size_t i = 0; i < sizeof s_item_labels / sizeof s_item_labels [0]; i++)
+        if (strcmp (item, s_item_labels [i][0]) == 0)
+            return s_item_labels [i][1];
+    return item;
+}
+
+const char *
+npo_change_item (const char *given)
+{
+    for (size_t i = 0; i < sizeof s_item_labels / sizeof s_item_labels [0]; i++)
+        if (strcmp (given, s_item_labels [i][0]) == 0 || strcmp (given, s_item_labels [i][1]) == 0)
+            return s_item_labels [i][0];
+    return NULL;
+}
+
 void
 npo_codes_test (bool verbose)
 {

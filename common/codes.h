@@ -115,6 +115,16 @@ void
 bool
     npo_amount_valid (const char *amount);
 
+//  The change item (docs/import.md 09, the registry's change applications)
+//  a name or a Chinese label stands for (its name, static), or NULL when it
+//  is not one.
+const char *
+    npo_change_item (const char *given);
+
+//  变更内容: an item's label in words (the item itself when it has none).
+const char *
+    npo_change_label (const char *item);
+
 void
     npo_codes_test (bool verbose);
 

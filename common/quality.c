@@ -360,16 +360,20 @@ s_gather (const npo_import_record_t *rec, const Npo__ImportOutcome *outcome, s_k
     size_t n = 0;
     static const char *const outcomes [] = { "refused", "flagged", "not_stored" };
     for (size_t i = 0; i < rec->n_findings; i++) {
-        //  Rule and field are names; a value is short (docs/import.md 6.2)
-        const Npo__Finding *f = rec->findings [i];
+        //  Rule and field are names; a value is short text (docs/import.md
+        //  6.2): one that is not (the offending value may hold a tab) is
+        //  kept without it, as a detail that is not
+        Npo__Finding *f = rec->findings [i];
         bool known = false;
         for (int o = 0; o < 3; o++)
             known = known || strcmp (f->outcome, outcomes [o]) == 0;
         size_t chars;
-        if (known && s_name (f->rule, false) && s_name (f->field, true)
-        &&  npo_utf8_valid (f->value, false, &chars) && chars <= 64
-        &&  npo_utf8_valid (f->detail, false, &chars) && chars <= 200)
-            kept->all [n++] = rec->findings [i];
+        if (*f->value && (!npo_utf8_valid (f->value, false, &chars) || chars > 64))
+            *f->value = 0;
+        if (*f->detail && (!npo_utf8_valid (f->detail, false, &chars) || chars > 200))
+            *f->detail = 0;
+        if (known && s_name (f->rule, false) && s_name (f->field, true))
+            kept->all [n++] = f;
     }
     if (strcmp (outcome->outcome, "refused") == 0 && !rec->refused) {
         kept->refusal.rule = outcome->error_code;
@@ -632,6 +636,18 @@ npo_import_records (npo_db_t *db, const npo_actor_t *actor, char *target, size_t
     free (bodies);
     free (records);
     free (refs);
+}
+
+void
+npo_findings_redate_at_start (npo_db_t *db)
+{
+    size_t redated;
+    if (npo_findings_redate (db, &redated))
+        log_warn ("could not recompute the estimated due dates of findings: they stay"
+                  " estimated until the next start");
+    else
+    if (redated)
+        log_info ("recomputed the due dates of %zu findings with the holiday calendar", redated);
 }
 
 int

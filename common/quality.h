@@ -185,6 +185,10 @@ void
 int
     npo_findings_redate (npo_db_t *db, size_t *redated);
 
+//  The same at a service's start, said in its log.
+void
+    npo_findings_redate_at_start (npo_db_t *db);
+
 //  The calendar's self-test; the findings part runs with NPO_PG_DSN set, in
 //  a schema of its own made by migrations (those of common/sql).
 void

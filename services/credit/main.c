@@ -40,6 +40,9 @@ main (int argc, char *argv [])
     self.db = npo_db_open_service ("credit", npo_migrations, npo_migrations_len);
     if (!self.db)
         goto done;
+    //  Due dates estimated for want of a year's holiday notice, recomputed
+    //  now that this build's calendar may hold it (docs/import.md 6.5)
+    npo_findings_redate_at_start (self.db);
     server = npo_server_new ("credit", npo_config_endpoint ("credit", "router"),
                              npo_config_endpoint ("credit", "pub"), credit_handle, &self);
     if (!server)

@@ -264,12 +264,9 @@ s_store_evaluation (void *state, const Npo__Request *request, const void *body,
         category = "";
     }
     //  As of the import's day
+    //  (the ministry's --as-of, else the service's date: npo_import_found_on)
     char today [11];
-    const char *found_on = request->import_records->found_on;
-    if (npo_calendar_date (found_on))
-        snprintf (today, sizeof today, "%s", found_on);
-    else
-        npo_today (today);
+    npo_import_found_on (&self->actor, request->import_records->found_on, today);
     const char *params [2] = { e->uscc, e->valid_from };
     PGresult *res = npo_db_exec (self->db,
         "SELECT to_char ($2::date + interval '5 years' - interval '1 day', 'YYYY-MM-DD'),"

@@ -1021,14 +1021,17 @@ s_note_key (s_rec_t *rec, const char *key, long long source)
     snprintf (where, sizeof where, "%s:%lld", winner->path,
               earlier_loses? rec->line: k->line);
     if (earlier_loses) {
-        //  Counted as stored when it was read: now it is not
+        //  Counted as stored when it was read: now it is not (the first pass
+        //  counts nothing: it has reset that file's counts already)
         s_file_t *loser = &run->files [k->file];
         s_rec_t old = { .run = run, .file = k->file, .line = k->line, .record = NULL,
                         .uscc = rec->uscc };
         s_finding (&old, "duplicate_key_in_file", NULL, "not_stored", where);
-        loser->stored--;
-        loser->not_stored++;
-        loser->flagged -= k->flagged;
+        if (!run->scanning) {
+            loser->stored--;
+            loser->not_stored++;
+            loser->flagged -= k->flagged;
+        }
         k->file = rec->file;
         k->line = rec->line;
         k->source = source;
@@ -1489,6 +1492,12 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
     bool whole = true;              //  every key field present
     if (section->number == 1 && rec.uscc)
         s_fill_from_code (record, rec.uscc);
+    //  A change item given by its Chinese label is the same key as by its
+    //  name, as the registry stores it (docs/import.md 09)
+    const char *item = json_string_value (json_object_get (record, "item"));
+    if (section->number == 9 && item && npo_change_item (item)
+    &&  strcmp (npo_change_item (item), item))
+        json_object_set_new (record, "item", json_string (npo_change_item (item)));
     for (const s_field_t *f = section->fields; f->name; f++) {
         s_need_t need = s_need_of (section, f, record);
         json_t *value = json_object_get (record, f->name);
@@ -1657,12 +1666,13 @@ s_progress (s_run_t *run, const s_file_t *file, bool done)
 }
 
 //  Reads a JSON Lines file. *why: NULL, or why the whole file is refused (a
-//  first line that is not UTF-8: a GBK or GB 18030 export, docs/import.md
-//  2.1).
+//  first line with content that is not UTF-8: a GBK or GB 18030 export,
+//  docs/import.md 2.1).
 static void
 s_read_jsonl (s_run_t *run, size_t file_index, FILE *in, const char **why)
 {
     *why = NULL;
+    bool content = false;           //  a line not blank was read
     s_file_t *file = &run->files [file_index];
     char *buf = NULL;
     size_t cap = 0;
@@ -1684,10 +1694,11 @@ s_read_jsonl (s_run_t *run, size_t file_index, FILE *in, const char **why)
         }
         if (s_blank (text))
             continue;
-        if (!npo_utf8_valid (text, true, NULL) && line == 1) {
+        if (!npo_utf8_valid (text, true, NULL) && !content) {
             *why = "invalid_encoding";
             break;
         }
+        content = true;
         if (!npo_utf8_valid (text, true, NULL)) {
             s_refuse_line (run, file_index, line, "invalid_encoding");
             continue;

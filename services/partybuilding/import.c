@@ -226,10 +226,11 @@ static int
 s_move (party_t *self, const Npo__Request *request, const char *from, const char *to,
         const Npo__PartyMember *m, const char *doc)
 {
+    //  (the ministry's --as-of, else the service's date: npo_import_found_on)
     char today [11];
-    const char *found_on = request->import_records->found_on;
     const char *on = *m->joined_branch_on? m->joined_branch_on:
-                     npo_calendar_date (found_on)? found_on: npo_date_or_today ("", today);
+                     npo_import_found_on (&self->actor, request->import_records->found_on,
+                                          today);
     const char *params [4] = { from, to, on, request->actor };
     if (npo_db_cmd (self->db,
             "UPDATE members SET status = 'transferred_out', transferred_out_on = $3,"

@@ -37,6 +37,9 @@ main (int argc, char *argv [])
     self.db = npo_db_open_service ("party", npo_migrations, npo_migrations_len);
     if (!self.db)
         goto done;
+    //  Due dates estimated for want of a year's holiday notice, recomputed
+    //  now that this build's calendar may hold it (docs/import.md 6.5)
+    npo_findings_redate_at_start (self.db);
     server = npo_server_new ("party", npo_config_endpoint ("party", "router"),
                              npo_config_endpoint ("party", "pub"), party_handle, &self);
     if (!server)

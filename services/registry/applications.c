@@ -24,36 +24,6 @@ static const char *s_changeable [] = {
     "activity_area", "charter",
 };
 
-//  变更内容: each item in words (for the record and the public list)
-static const char *s_item_labels [][2] = {
-    { "name", "名称" }, { "business_unit", "业务主管单位" },
-    { "business_unit_code", "业务主管单位代码" }, { "decoupled", "是否脱钩" },
-    { "party_work_body", "党建工作机构" }, { "industry", "所属行业" },
-    { "legal_representative", "法定代表人" }, { "address_division", "住所所在行政区划" },
-    { "address", "住所" }, { "postal_code", "邮政编码" }, { "contact_name", "联系人" },
-    { "contact_phone", "联系电话" }, { "business_scope", "业务范围" },
-    { "registered_capital", "注册资金" }, { "activity_area", "活动地域" },
-    { "charter", "章程" },
-};
-
-const char *
-reg_change_label (const char *item)
-{
-    for (size_t i = 0; i < sizeof s_item_labels / sizeof s_item_labels [0]; i++)
-        if (strcmp (item, s_item_labels [i][0]) == 0)
-            return s_item_labels [i][1];
-    return item;
-}
-
-const char *
-reg_change_item (const char *given)
-{
-    for (size_t i = 0; i < sizeof s_item_labels / sizeof s_item_labels [0]; i++)
-        if (strcmp (given, s_item_labels [i][0]) == 0 || strcmp (given, s_item_labels [i][1]) == 0)
-            return s_item_labels [i][0];
-    return NULL;
-}
-
 static void
 s_reply_application (Npo__Reply *reply, uint64_t id, const char *kind, const char *status,
                      const char *uscc)
@@ -569,7 +539,7 @@ s_approve_change (reg_t *self, const Npo__Request *request, s_app_t *app,
         npo__change__init (&storage [i]);
         changes [i] = &storage [i];
         storage [i].item = c->item;
-        storage [i].content = (char *) reg_change_label (c->item);
+        storage [i].content = (char *) npo_change_label (c->item);
         storage [i].approved_on = (char *) decided_on;
         if (strcmp (c->item, "charter") == 0) {
             PGresult *res = npo_db_exec (self->db, "SELECT coalesce (max (version), 0)"

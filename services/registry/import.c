@@ -618,8 +618,12 @@ s_store_posts (void *state, const Npo__Request *request, void *const *bodies, si
                     rc = npo_db_cmd (self->db, "RELEASE SAVEPOINT import_post", 0, NULL);
                 else
                 if (rc == 0 && *npo_db_constraint (self->db)) {
+                    //  (the rule read before the rollback, which clears it)
+                    bool lr = strcmp (npo_db_constraint (self->db),
+                                      "officer_posts_one_social_group_lr") == 0;
                     rc = npo_db_cmd (self->db, "ROLLBACK TO SAVEPOINT import_post", 0, NULL);
-                    npo_import_refuse (outcomes [i], "store_conflict", "already_holds_post");
+                    npo_import_refuse (outcomes [i], "store_conflict", lr?
+                                       "already_legal_representative": "already_holds_post");
                     posts [i].todo = P_NONE;
                 }
                 else

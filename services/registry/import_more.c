@@ -290,7 +290,7 @@ static const char *s_personal_items [] = { "contact_name", "contact_phone" };
 static const char *
 s_item_of (const Npo__ChangeRecord *r)
 {
-    const char *item = reg_change_item (r->item);
+    const char *item = npo_change_item (r->item);
     return item? item: r->item;
 }
 
@@ -311,11 +311,11 @@ reg_store_change (void *state, const Npo__Request *request, const void *body,
     int rc = s_load_org (self, r->uscc, province, &org, outcome);
     if (rc)
         return rc < 0? -1: 0;
-    bool known = reg_change_item (r->item) != NULL;
+    bool known = npo_change_item (r->item) != NULL;
     if (!known)
         npo_import_flag (outcome, "unknown_enum", "item", "not an item of docs/import.md 09:"
                          " stored as given, never public");
-    const char *content = *r->content? r->content: reg_change_label (item);
+    const char *content = *r->content? r->content: npo_change_label (item);
     const char *params [6] = { r->uscc, item, r->approved_on, r->before, r->after, content };
     //  The same change already held (imported, or approved here), else the
     //  imported row of its key

@@ -59,13 +59,7 @@ main (int argc, char *argv [])
         goto done;
     //  Due dates counted Monday to Friday for want of a year's holiday notice,
     //  recomputed now that this build's calendar may hold it (docs/import.md 6.5)
-    size_t redated;
-    if (npo_findings_redate (self.db, &redated))
-        log_warn ("could not recompute the estimated due dates of findings: they stay"
-                  " estimated until the next start");
-    else
-    if (redated)
-        log_info ("recomputed the due dates of %zu findings with the holiday calendar", redated);
+    npo_findings_redate_at_start (self.db);
     server = npo_server_new ("registry", npo_config_endpoint ("registry", "router"),
                              npo_config_endpoint ("registry", "pub"), reg_handle, &self);
     if (!server)

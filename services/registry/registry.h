@@ -79,13 +79,6 @@ int
 
 //  applications.c ---------------------------------------------------------
 
-//  The change item a name or a Chinese label stands for (its name, static),
-//  or NULL when it is not one a change application may change.
-const char *
-    reg_change_item (const char *given);
-//  变更内容: an item's label in words (the item itself when it has none).
-const char *
-    reg_change_label (const char *item);
 void
     reg_submit (reg_t *self, const Npo__Request *request, Npo__Reply *reply);
 void

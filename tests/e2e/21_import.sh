@@ -164,6 +164,24 @@ gbk=$($NPOCTL import --province 44 --dry-run --as-of $ASOF "$G" 2>/dev/null)
 check_eq "a GBK file is refused whole: invalid_encoding, no record read" \
     "$(jq -c '[.refused_files[].code, .sections["1"].records]' <<< "$gbk")" \
     '["invalid_encoding",0]'
+{ printf '\n'; cat "$G/01-organizations.jsonl"; } > "$G/01-organizations.2.jsonl"
+rm "$G/01-organizations.jsonl"
+gbk=$($NPOCTL import --province 44 --dry-run --as-of $ASOF "$G" 2>/dev/null)
+check_eq "also after a blank line" \
+    "$(jq -c '[.refused_files[].code, .sections["1"].records]' <<< "$gbk")" \
+    '["invalid_encoding",0]'
+# A change item by its name and by its Chinese label is one key
+{
+    jq -cn '{uscc: "51440106MJL060123X", item: "address", approved_on: "2023-03-09",
+             after: "广州市天河区天河路490号"}'
+    jq -cn '{uscc: "51440106MJL060123X", item: "住所", approved_on: "2023-03-09",
+             after: "广州市天河区天河路491号"}'
+} > "$G/09-changes.jsonl"
+rm "$G/01-organizations.2.jsonl"
+items=$($NPOCTL import --province 44 --dry-run --as-of $ASOF --findings "$TMP/items" "$G" \
+        2>/dev/null)
+check_eq "a change item by name and by label: one key, the first not stored" \
+    "$(jq -r '"\(.line) \(.rule)"' "$TMP/items")" "1 duplicate_key_in_file"
 
 # A clean return: exit 0, no finding
 mkdir -p "$TMP/clean"
@@ -484,6 +502,21 @@ check_eq "a returned code the registry would assign next" \
 u2=$(make_apps 1 t21b 440305 | $NPOCTL register --file - --approve | uscc_of)
 check_match "is skipped by the next registration" "$u2" '^51440305'
 check_eq "which gets the code after it" "${u2:8:8}" "${u1:8:7}${rest:1:1}"
+
+# -- One key in two files, stored: the later record is kept, and the counts
+# are those of one record stored and one not (the first pass counts nothing)
+T2=$TMP/two && mkdir -p "$T2"
+u3=$(mk 51440106MX000001)
+org "$u3" 天河区两份文件协会 social_group 440106 > "$T2/01-organizations.a.jsonl"
+org "$u3" 天河区两份文件协会 social_group 440106 '.address = "广州市天河区二号"' \
+    > "$T2/01-organizations.b.jsonl"
+two=$($NPOCTL import --province 44 --as-of $ASOF "$T2" 2>/dev/null)
+check_eq "one key in two files: one stored, one not stored" \
+    "$(jq -c '.sections["1"] | [.stored, .not_stored, .created]' <<< "$two")
+$(jq -c '[.files[] | [.stored, .not_stored]]' <<< "$two")" '[1,1,1]
+[[0,1],[1,0]]'
+check_eq "the later one's address stored" \
+    "$(sql "SELECT address FROM registry.organizations WHERE uscc = '$u3'")" 广州市天河区二号
 
 # -- kill -9 in the middle, then the same import: as one clean import
 K=$TMP/kill
