@@ -31,8 +31,10 @@
 #define S_DAY           86400
 
 //  Where each stream of numbers starts (with the seed, the organization and
-//  the record): data, then the errors of sections 01, 02, 03.
-enum { S_DATA = 1, S_ERRORS = 100 };
+//  the record): data of sections 01 to 03, the errors of each section (100 +
+//  its number), the data of each section after 03 (200 + its number). A
+//  section of its own streams adds no draw to another's.
+enum { S_DATA = 1, S_ERRORS = 100, S_MORE = 200 };
 
 enum { S_SG, S_SS, S_FD };              //  social_group, social_service, foundation
 static const char *const s_type_names [] = { "social_group", "social_service", "foundation" };
@@ -55,14 +57,14 @@ static const char *const s_status_labels [] = { "正常", "注销", "撤销" };
 //  names, which is the order of manifest.json's "injected"
 
 enum {
-    R_BIRTH, R_FUTURE, R_ORDER, R_MISMATCH, R_DUPLICATE, R_GENDER, R_FORMAT, R_ID_CHECK,
-    R_USCC_CHECK, R_MISSING, R_STALE, R_DIVISION, R_ENUM, R_RULES
+    R_BIRTH, R_FUTURE, R_ORDER, R_DERIVED, R_MISMATCH, R_DUPLICATE, R_GENDER, R_FORMAT,
+    R_ID_CHECK, R_USCC_CHECK, R_MISSING, R_STALE, R_DIVISION, R_ENUM, R_RULES
 };
 static const char *const s_rule_names [R_RULES] = {
-    "birth_date_mismatch", "date_in_future", "date_order", "division_authority_mismatch",
-    "duplicate_key_in_file", "inconsistent_fields", "invalid_format", "invalid_id_check",
-    "invalid_uscc_check", "missing_required", "stale_source", "unknown_division",
-    "unknown_enum"
+    "birth_date_mismatch", "date_in_future", "date_order", "derived_value_mismatch",
+    "division_authority_mismatch", "duplicate_key_in_file", "inconsistent_fields",
+    "invalid_format", "invalid_id_check", "invalid_uscc_check", "missing_required",
+    "stale_source", "unknown_division", "unknown_enum"
 };
 
 //  Each section's rules: only those a validator can see in the files alone
@@ -77,10 +79,50 @@ static const int s_rules_03 [] = {
     R_ID_CHECK, R_MISSING, R_ENUM, R_ORDER, R_FUTURE, R_FORMAT, R_STALE, R_DUPLICATE
 };
 
-static const char *const s_files [] = {
-    "01-organizations.jsonl", "02-officers.jsonl", "03-work-history.jsonl",
-    "expected-findings.jsonl"
+//  The sections after 03: each rule on each field it may break. other: for
+//  date_order the date the field is put before. refused: the record is
+//  (a key or store field), so not drawn where that would take others along.
+typedef struct {
+    int section;
+    int rule;
+    const char *field;              //  NULL: the record
+    const char *other;
+    bool refused;
+} s_spec_t;
+
+static const s_spec_t s_specs [] = {
+    { 4, R_MISSING, "registered_capital" }, { 4, R_MISSING, "activity_area" },
+    { 4, R_MISSING, "valid_from" }, { 4, R_MISSING, "valid_to" },
+    { 4, R_MISSING, "issued_on" },
+    { 4, R_FORMAT, "registered_capital" }, { 4, R_FORMAT, "activity_area" },
+    { 4, R_FORMAT, "valid_from" }, { 4, R_FORMAT, "valid_to" }, { 4, R_FORMAT, "issued_on" },
+    { 4, R_FUTURE, "valid_from" }, { 4, R_FUTURE, "issued_on" },
+    { 4, R_ORDER, "valid_to", "valid_from" },
+    { 4, R_STALE }, { 4, R_DUPLICATE },
 };
+
+//  The files, in the order of the manifest: the sections, then the findings
+static const struct {
+    int section;
+    const char *name;
+} s_files [] = {
+    { 1, "01-organizations.jsonl" }, { 2, "02-officers.jsonl" },
+    { 3, "03-work-history.jsonl" }, { 4, "04-certificates.jsonl" },
+    { 0, "expected-findings.jsonl" }
+};
+#define S_NFILES    (sizeof s_files / sizeof s_files [0])
+#define S_FINDINGS  (S_NFILES - 1)
+
+//  The file of a section
+static size_t
+s_slot (int section)
+{
+    size_t i = 0;
+    while (i < S_FINDINGS && s_files [i].section != section)
+        i++;
+    assert (i < S_FINDINGS);
+    return i;
+}
 
 //  ---------------------------------------------------------------------
 //  Words
@@ -565,7 +607,7 @@ typedef struct {
     int n;
     const char *key [S_MAX_FIELDS];
     const char *value [S_MAX_FIELDS];   //  NULL: left out
-    bool boolean [S_MAX_FIELDS];        //  written as JSON true or false
+    bool raw [S_MAX_FIELDS];            //  written as it is: true, false or an integer
     size_t used;
     char pool [S_POOL];                 //  the values
 } s_rec_t;
@@ -590,26 +632,27 @@ s_add (s_rec_t *rec, const char *key, const char *value)
     assert (rec->used + len <= S_POOL && rec->n < S_MAX_FIELDS);
     rec->key [rec->n] = key;
     rec->value [rec->n] = memcpy (rec->pool + rec->used, value, len);
-    rec->boolean [rec->n] = false;
+    rec->raw [rec->n] = false;
     rec->used += len;
     return rec->n++;
 }
 
-//  Sets key to value: in place of the value it had, or added.
-static void
+//  Sets key to value: in place of the value it had, or added. Returns its index.
+static int
 s_put (s_rec_t *rec, const char *key, const char *value)
 {
     int i = 0;
     while (i < rec->n && strcmp (rec->key [i], key))
         i++;
     if (i == rec->n)
-        s_add (rec, key, value);
+        return s_add (rec, key, value);
     else {
         size_t len = strlen (value) + 1;
         assert (rec->used + len <= S_POOL);
         rec->value [i] = memcpy (rec->pool + rec->used, value, len);
-        rec->boolean [i] = false;
+        rec->raw [i] = false;
         rec->used += len;
+        return i;
     }
 }
 
@@ -629,7 +672,17 @@ s_putf (s_rec_t *rec, const char *key, const char *format, ...)
 static void
 s_add_bool (s_rec_t *rec, const char *key, bool value)
 {
-    rec->boolean [s_add (rec, key, value? "true": "false")] = true;
+    rec->raw [s_add (rec, key, value? "true": "false")] = true;
+}
+
+//  Copies from into to, values and all (a record's values live in its pool)
+static void
+s_rec_copy (s_rec_t *to, const s_rec_t *from)
+{
+    *to = *from;
+    for (int i = 0; i < from->n; i++)
+        if (from->value [i])
+            to->value [i] = to->pool + (from->value [i] - from->pool);
 }
 
 static void
@@ -724,7 +777,7 @@ s_rec_line (const s_rec_t *rec, s_buf_t *buf)
         first = false;
         s_buf_json (buf, rec->key [i]);
         s_buf_add (buf, ":", 1);
-        if (rec->boolean [i])
+        if (rec->raw [i])
             s_buf_add (buf, rec->value [i], strlen (rec->value [i]));
         else
             s_buf_json (buf, rec->value [i]);
@@ -866,6 +919,8 @@ typedef struct {
     int64_t approved, until;        //  until: the last day of its posts
     int status;
     int officers;
+    char capital [24];              //  04: registered capital, activity area
+    char area [96];
 } s_org_t;
 
 typedef struct {
@@ -886,11 +941,12 @@ typedef struct {
     s_set_t ordinals;               //  the last ordinal given to a name
     s_officer_t officers [S_OFFICERS_MAX];
     s_rec_t rec;
+    s_rec_t basic;                  //  the organization's 01 record, without its error
     s_buf_t line;
-    FILE *out [4];                  //  the three sections and expected-findings.jsonl
-    FILE *found [2];                //  findings of sections 02, 03 until the end
-    long long lines [4];
-    long long bytes [4];
+    FILE *out [S_NFILES];           //  the sections and expected-findings.jsonl
+    FILE *found [S_NFILES];         //  findings of the sections after 01, until the end
+    long long lines [S_NFILES];
+    long long bytes [S_NFILES];
     long long injected [R_RULES];
 } s_gen_t;
 
@@ -1422,6 +1478,56 @@ s_officer_record (s_gen_t *self, s_rng_t *rng, const s_org_t *org, const s_offic
 }
 
 //  ---------------------------------------------------------------------
+//  Sections 04 to 10, each from a stream of its own (S_MORE), with copies
+//  of section 01 fields taken from its record before its error: name, legal
+//  representative and business unit, which no error of 01 changes
+
+//  The first day of the organization's last 5-year term begun by day
+static int64_t
+s_term_start (const s_org_t *org, int64_t day)
+{
+    int terms = 0;
+    while (s_add_years (org->approved, 5 * (terms + 1)) <= day)
+        terms++;
+    return s_add_years (org->approved, 5 * terms);
+}
+
+//  Section 04: the certificate of the current term, with the registered
+//  capital the regulations ask at least (社会团体 30,000 yuan locally, 100,000
+//  nationally; a foundation 2 million locally, 8 million nationally) or more
+static void
+s_certificate (s_gen_t *self, s_org_t *org, s_rec_t *rec)
+{
+    s_rng_t rng;
+    s_rng_init (&rng, self->seed, S_MORE + 4, org->index, 0);
+    const s_rec_t *basic = &self->basic;
+    long least = org->type == S_FD? (org->prov->national? 8000000: 2000000):
+                 org->prov->national? 100000: 30000;
+    double u = s_unit (&rng);
+    long capital = least + (long) (u * u * u * 20) * least / 2;
+    snprintf (org->capital, sizeof org->capital, s_chance (&rng, 0.8)? "%ld.00": "%ld",
+              capital);
+    snprintf (org->area, sizeof org->area, "%s", org->prov->national? "全国":
+              org->place? org->place->prefix: org->prov->d->name);
+    int64_t from = s_term_start (org, org->until);
+    int64_t issued = from - s_below (&rng, 15);
+    s_rec_reset (rec);
+    s_add (rec, "uscc", org->uscc);
+    if (s_chance (&rng, 0.7)) {
+        s_add (rec, "name", org->name);
+        s_add (rec, "legal_representative", s_get (basic, "legal_representative"));
+        if (s_get (basic, "business_unit"))
+            s_add (rec, "business_unit", s_get (basic, "business_unit"));
+    }
+    s_add (rec, "registered_capital", org->capital);
+    s_add_date (rec, "valid_from", from);
+    s_add_date (rec, "valid_to", s_add_years (from, 5) - 1);
+    s_add (rec, "activity_area", org->area);
+    s_add_date (rec, "issued_on", issued < org->approved? org->approved: issued);
+    s_source_time (self, &rng, rec);
+}
+
+//  ---------------------------------------------------------------------
 //  Errors
 
 //  What a record is, for the rules that may apply to it
@@ -1499,17 +1605,78 @@ s_other_authority (s_rng_t *rng, const s_org_t *org, char *out)
     s_gov_code (out, division, B_CIVIL);
 }
 
-//  Gives the record its error, with probability --error-rate: one rule, drawn
-//  evenly from those of its section that apply to it. Returns what it did.
-static s_error_t
-s_inject (s_gen_t *self, const s_ctx_t *ctx, s_rec_t *rec)
+//  A date of the record written as people write it: 2019/05/20, 2019年5月20日
+static void
+s_misdate (s_rng_t *rng, s_rec_t *rec, const char *key, int64_t day)
 {
-    s_error_t err = { -1, NULL, "flagged" };
-    s_rng_t rng;
-    s_rng_init (&rng, self->seed, S_ERRORS + (uint64_t) ctx->section, ctx->index,
-                (uint64_t) ctx->record);
-    if (!s_chance (&rng, self->rate))
-        return err;
+    int y, m, d;
+    s_civil (day, &y, &m, &d);
+    if (s_chance (rng, 0.5))
+        s_putf (rec, key, "%04d/%02d/%02d", y, m, d);
+    else
+        s_putf (rec, key, "%d年%d月%d日", y, m, d);
+}
+
+//  Two phone numbers in one field
+static void
+s_two_phones (s_rng_t *rng, s_rec_t *rec, const char *key)
+{
+    char text [16];
+    s_mobile (rng, text);
+    s_putf (rec, key, "%s/%s", s_get (rec, key), text);
+}
+
+//  Changed more than 24 hours before arrival: from 25 hours to 90 days
+static void
+s_stale (const s_gen_t *self, s_rng_t *rng, s_rec_t *rec)
+{
+    char text [40];
+    s_time (text, sizeof text, self->as_of - 25 * 3600 - s_below (rng, 89 * S_DAY));
+    s_put (rec, "source_updated_at", text);
+}
+
+//  A resident ID's check character mistyped
+static void
+s_bad_check (s_rng_t *rng, s_rec_t *rec)
+{
+    char text [24];
+    snprintf (text, sizeof text, "%s", s_get (rec, "id_number"));
+    char c;
+    do
+        c = "0123456789X" [s_below (rng, 11)];
+    while (c == text [17]);
+    text [17] = c;
+    s_put (rec, "id_number", text);
+}
+
+//  A birth date off by up to 400 days, within the years people here are born
+static void
+s_bad_birth (s_rng_t *rng, s_rec_t *rec)
+{
+    int64_t day = s_parse_date (s_get (rec, "birth_date"));
+    int64_t shift = 1 + s_below (rng, 400);
+    day += day + shift <= s_days (2000, 12, 31)? shift: -shift;
+    s_put_date (rec, "birth_date", day);
+}
+
+//  The other gender than the resident ID says
+static void
+s_bad_gender (s_rec_t *rec)
+{
+    s_put (rec, "gender", strcmp (s_get (rec, "gender"), "male")? "male": "female");
+}
+
+static void
+    s_inject_more (s_gen_t *self, const s_ctx_t *ctx, s_rng_t *rng, s_rec_t *rec,
+                   s_error_t *err);
+
+//  Sections 01 to 03: one rule of the section's that applies, its field, and
+//  the error made
+static void
+s_inject_basic (s_gen_t *self, const s_ctx_t *ctx, s_rng_t *rng, s_rec_t *rec,
+                s_error_t *e)
+{
+    s_error_t err = *e;
     const int *rules = ctx->section == 1? s_rules_01: ctx->section == 2? s_rules_02: s_rules_03;
     size_t nrules = ctx->section == 1? S_COUNT (s_rules_01):
                     ctx->section == 2? S_COUNT (s_rules_02): S_COUNT (s_rules_03);
@@ -1517,7 +1684,7 @@ s_inject (s_gen_t *self, const s_ctx_t *ctx, s_rec_t *rec)
     for (size_t i = 0; i < nrules; i++)
         if (s_applies (ctx, rules [i]))
             applicable [n++] = rules [i];
-    err.rule = applicable [s_below (&rng, (uint64_t) n)];
+    err.rule = applicable [s_below (rng, (uint64_t) n)];
     char text [300];
     const char *value;
     switch (err.rule) {
@@ -1531,9 +1698,9 @@ s_inject (s_gen_t *self, const s_ctx_t *ctx, s_rec_t *rec)
             static const char *const full_02 [] = {
                 "gender", "ethnicity", "nationality", "mobile", "full_time", "name"
             };
-            err.field = ctx->section == 1? S_PICK (&rng, full_01):
+            err.field = ctx->section == 1? S_PICK (rng, full_01):
                         ctx->section == 3? "name":
-                        full_02 [s_below (&rng, S_COUNT (full_02) - (ctx->lr? 1: 0))];
+                        full_02 [s_below (rng, S_COUNT (full_02) - (ctx->lr? 1: 0))];
             s_drop (rec, err.field);
             break;
         }
@@ -1543,7 +1710,7 @@ s_inject (s_gen_t *self, const s_ctx_t *ctx, s_rec_t *rec)
                 static const char *const fields [] = {
                     "postal_code", "address_division", "decoupled", "address"
                 };
-                err.field = S_PICK (&rng, fields);
+                err.field = S_PICK (rng, fields);
                 value = s_get (rec, err.field);
                 if (strcmp (err.field, "decoupled") == 0)
                     s_put (rec, err.field, strcmp (value, "true")? "否": "是");
@@ -1555,25 +1722,18 @@ s_inject (s_gen_t *self, const s_ctx_t *ctx, s_rec_t *rec)
             }
             else
             if (ctx->section == 2) {
-                err.field = s_chance (&rng, 0.5)? "mobile": "full_time";
+                err.field = s_chance (rng, 0.5)? "mobile": "full_time";
                 value = s_get (rec, err.field);
-                if (strcmp (err.field, "mobile") == 0) {
-                    s_mobile (&rng, text);
-                    s_putf (rec, err.field, "%s/%s", value, text);
-                }
+                if (strcmp (err.field, "mobile") == 0)
+                    s_two_phones (rng, rec, err.field);
                 else
                     s_put (rec, err.field, strcmp (value, "true")? "否": "是");
             }
             else {
                 err.field = "appointed_on";
                 value = s_get (rec, "appointed_on");
-                int64_t day = s_parse_date (value? value: s_get (rec, "start_on"));
-                int y, m, d;
-                s_civil (day, &y, &m, &d);
-                if (s_chance (&rng, 0.5))
-                    s_putf (rec, err.field, "%04d/%02d/%02d", y, m, d);
-                else
-                    s_putf (rec, err.field, "%d年%d月%d日", y, m, d);
+                s_misdate (rng, rec, err.field, s_parse_date (value? value:
+                                                              s_get (rec, "start_on")));
             }
             break;
         case R_USCC_CHECK: {
@@ -1582,7 +1742,7 @@ s_inject (s_gen_t *self, const s_ctx_t *ctx, s_rec_t *rec)
             snprintf (text, sizeof text, "%s", s_get (rec, err.field));
             char c;
             do
-                c = uscc_alphabet [s_below (&rng, 31)];
+                c = uscc_alphabet [s_below (rng, 31)];
             while (c == text [17]);
             text [17] = c;
             s_put (rec, err.field, text);
@@ -1621,66 +1781,198 @@ s_inject (s_gen_t *self, const s_ctx_t *ctx, s_rec_t *rec)
         case R_FUTURE:
             if (ctx->section == 1) {
                 err.field = "source_updated_at";
-                s_time (text, sizeof text, self->as_of + 3600 + s_below (&rng, 30 * S_DAY));
+                s_time (text, sizeof text, self->as_of + 3600 + s_below (rng, 30 * S_DAY));
                 s_put (rec, err.field, text);
             }
             else {
                 err.field = ctx->section == 2? "start_on": "appointed_on";
-                s_future_date (self, &rng, rec, err.field);
+                s_future_date (self, rng, rec, err.field);
             }
             break;
         case R_MISMATCH:
-            s_other_authority (&rng, ctx->org, text);
+            s_other_authority (rng, ctx->org, text);
             s_put (rec, "registration_authority_code", text);
             break;
         case R_STALE:
-            //  Changed more than 24 hours before arrival: from 25 hours to 90 days
-            s_time (text, sizeof text,
-                    self->as_of - 25 * 3600 - s_below (&rng, 89 * S_DAY));
-            s_put (rec, "source_updated_at", text);
+            s_stale (self, rng, rec);
             break;
         case R_DUPLICATE:
             err.outcome = "not_stored";             //  (written twice: s_emit)
             break;
-        case R_ID_CHECK: {
+        case R_ID_CHECK:
             err.field = "id_number";
             err.outcome = "refused";
-            snprintf (text, sizeof text, "%s", s_get (rec, err.field));
-            char c;
-            do
-                c = "0123456789X" [s_below (&rng, 11)];
-            while (c == text [17]);
-            text [17] = c;
-            s_put (rec, err.field, text);
+            s_bad_check (rng, rec);
             break;
-        }
-        case R_BIRTH: {
-            //  A day off by up to 400 days, within the years officers are born
+        case R_BIRTH:
             err.field = "birth_date";
-            int64_t day = s_parse_date (s_get (rec, err.field));
-            int64_t shift = 1 + s_below (&rng, 400);
-            day += day + shift <= s_days (2000, 12, 31)? shift: -shift;
-            s_put_date (rec, err.field, day);
+            s_bad_birth (rng, rec);
             break;
-        }
         case R_GENDER:
             err.field = "gender";
-            s_put (rec, err.field, strcmp (s_get (rec, "gender"), "male")? "male": "female");
+            s_bad_gender (rec);
             break;
         case R_ORDER:
             err.field = "end_on";
             s_put_date (rec, err.field,
-                        s_parse_date (s_get (rec, "start_on")) - 1 - s_below (&rng, 365));
+                        s_parse_date (s_get (rec, "start_on")) - 1 - s_below (rng, 365));
             break;
     }
+    *e = err;
+}
+
+//  Gives the record its error, with probability --error-rate: one rule, drawn
+//  evenly from those of its section that apply to it. Returns what it did.
+static s_error_t
+s_inject (s_gen_t *self, const s_ctx_t *ctx, s_rec_t *rec)
+{
+    s_error_t err = { -1, NULL, "flagged" };
+    s_rng_t rng;
+    s_rng_init (&rng, self->seed, S_ERRORS + (uint64_t) ctx->section, ctx->index,
+                (uint64_t) ctx->record);
+    if (!s_chance (&rng, self->rate))
+        return err;
+    if (ctx->section <= 3)
+        s_inject_basic (self, ctx, &rng, rec, &err);
+    else
+        s_inject_more (self, ctx, &rng, rec, &err);
     return err;
+}
+
+//  What a province's own system shows instead of a value (unknown_enum)
+static const struct {
+    const char *field, *value, *label;
+} s_labels [] = {
+    { NULL, NULL, NULL }
+};
+
+static const char *
+s_label (const char *field, const char *value)
+{
+    for (size_t i = 0; s_labels [i].field; i++)
+        if (!strcmp (s_labels [i].field, field) && !strcmp (s_labels [i].value, value))
+            return s_labels [i].label;
+    assert (false);
+    return "";
+}
+
+//  The value of key in a shape of the wrong kind, as spreadsheets and old
+//  systems send it
+static void
+s_misformat (s_rng_t *rng, s_rec_t *rec, const char *key)
+{
+    int i = 0;
+    while (strcmp (rec->key [i], key))
+        i++;
+    const char *value = rec->value [i];
+    if (rec->raw [i] && (!strcmp (value, "true") || !strcmp (value, "false")))
+        s_put (rec, key, strcmp (value, "true")? "否": "是");
+    else
+    if (rec->raw [i])
+        s_put (rec, key, value);                //  an integer as a string
+    else
+    if (strlen (value) == 10 && value [4] == '-')
+        s_misdate (rng, rec, key, s_parse_date (value));
+    else
+    if (strstr (key, "phone") || strstr (key, "mobile"))
+        s_two_phones (rng, rec, key);
+    else
+    if (strcmp (key, "registered_capital") == 0)
+        s_putf (rec, key, "%s元", value);
+    else
+        s_putf (rec, key, "%s\t", value);
+}
+
+//  True when spec can be drawn for the record: its field is there (or, for
+//  a field that contradicts another, is not and the other says so), and it
+//  would bring no finding on another record.
+static bool
+s_spec_applies (const s_ctx_t *ctx, const s_rec_t *rec, const s_spec_t *spec)
+{
+    if (spec->section != ctx->section || (spec->refused && ctx->fragile))
+        return false;
+    if (!spec->field)
+        return true;
+    const char *id_type = s_get (rec, "id_type");
+    bool resident = id_type && strcmp (id_type, "resident_id") == 0;
+    if (spec->rule == R_ID_CHECK || spec->rule == R_BIRTH
+    ||  (spec->rule == R_GENDER && strcmp (spec->field, "gender") == 0))
+        return resident && s_get (rec, spec->field);
+    if (spec->rule == R_GENDER) {
+        //  other: "field=value", which the field contradicts
+        const char *eq = strchr (spec->other, '=');
+        char name [64];
+        snprintf (name, sizeof name, "%.*s", (int) (eq - spec->other), spec->other);
+        const char *value = s_get (rec, name);
+        return !s_get (rec, spec->field) && value && strcmp (value, eq + 1) == 0;
+    }
+    if (spec->rule == R_ORDER)
+        return s_get (rec, spec->field) && s_get (rec, spec->other);
+    return s_get (rec, spec->field) != NULL;
+}
+
+//  The sections after 03: a rule drawn evenly from those of s_specs that
+//  apply, then one of its fields; the error made.
+static void
+s_inject_more (s_gen_t *self, const s_ctx_t *ctx, s_rng_t *rng, s_rec_t *rec,
+               s_error_t *err)
+{
+    int rules [R_RULES], n = 0;
+    for (size_t i = 0; i < S_COUNT (s_specs); i++) {
+        const s_spec_t *spec = &s_specs [i];
+        int k = 0;
+        while (k < n && rules [k] != spec->rule)
+            k++;
+        if (k == n && s_spec_applies (ctx, rec, spec))
+            rules [n++] = spec->rule;
+    }
+    err->rule = rules [s_below (rng, (uint64_t) n)];
+    const s_spec_t *fits [S_COUNT (s_specs)];
+    size_t m = 0;
+    for (size_t i = 0; i < S_COUNT (s_specs); i++)
+        if (s_specs [i].rule == err->rule && s_spec_applies (ctx, rec, &s_specs [i]))
+            fits [m++] = &s_specs [i];
+    const s_spec_t *spec = fits [s_below (rng, m)];
+    const char *key = spec->field;
+    err->field = key;
+    err->outcome = spec->rule == R_DUPLICATE? "not_stored":
+                   spec->refused || spec->rule == R_ID_CHECK? "refused": "flagged";
+    switch (spec->rule) {
+        case R_MISSING:
+            s_drop (rec, key);
+            break;
+        case R_FORMAT:
+            s_misformat (rng, rec, key);
+            break;
+        case R_ENUM:
+            s_put (rec, key, s_label (key, s_get (rec, key)));
+            break;
+        case R_FUTURE:
+            s_future_date (self, rng, rec, key);
+            break;
+        case R_ORDER:
+            s_put_date (rec, key, s_parse_date (s_get (rec, spec->other)) - 1
+                                  - s_below (rng, 365));
+            break;
+        case R_STALE:
+            s_stale (self, rng, rec);
+            break;
+        case R_ID_CHECK:
+            s_bad_check (rng, rec);
+            break;
+        case R_BIRTH:
+            s_bad_birth (rng, rec);
+            break;
+        default:
+            break;
+    }
 }
 
 //  Writes the record (twice for a duplicate) and its finding.
 static void
 s_emit (s_gen_t *self, int section, const s_rec_t *rec, const s_error_t *err, const char *uscc)
 {
-    int s = section - 1;
+    size_t s = s_slot (section);
     s_rec_line (rec, &self->line);
     long long line = ++self->lines [s];
     for (int copy = err->rule == R_DUPLICATE? 2: 1; copy > 0; copy--) {
@@ -1697,20 +1989,83 @@ s_emit (s_gen_t *self, int section, const s_rec_t *rec, const s_error_t *err, co
         snprintf (field, sizeof field, "\"%s\"", err->field);
     int n = snprintf (finding, sizeof finding, "{\"section\":%d,\"path\":\"%s\",\"line\":%lld,"
                       "\"rule\":\"%s\",\"field\":%s,\"uscc\":\"%s\",\"outcome\":\"%s\"}\n",
-                      section, s_files [s], line, s_rule_names [err->rule], field, uscc,
+                      section, s_files [s].name, line, s_rule_names [err->rule], field, uscc,
                       err->outcome);
-    fputs (finding, section == 1? self->out [3]: self->found [section - 2]);
-    self->bytes [3] += n;
-    self->lines [3]++;
+    fputs (finding, section == 1? self->out [S_FINDINGS]: self->found [s]);
+    self->bytes [S_FINDINGS] += n;
+    self->lines [S_FINDINGS]++;
     self->injected [err->rule]++;
 }
 
-//  One organization: its section 01 record, then its posts (03) and officers
-//  (02), each with its error if it draws one. expected-findings.jsonl must
-//  list every finding, so no error may bring findings on other records: an
-//  organization refused by its error (a status that is not a value) has no
-//  02 and 03 records (they would be refused unknown_org_reference, 3.3), and
-//  the legal representative keeps the name legal_rep_mismatch compares.
+//  Its posts (03) and officers (02), each with its error if it draws one,
+//  from the organization's stream. A post refused in 03 is made by the
+//  officer's 02 record (from its start_on), so that record must not be
+//  refused nor lose its start_on; in an organization that ended, 02 would
+//  make a post held, so 03 must not be refused at all.
+static void
+s_people (s_gen_t *self, s_rng_t *rng, const s_org_t *org)
+{
+    s_rec_t *rec = &self->rec;
+    s_error_t err;
+    bool post_refused [S_OFFICERS_MAX];
+    s_ctx_t ctx = { .section = 3, .index = org->index, .org = org };
+    for (int i = 0; i < org->officers; i++) {
+        const s_officer_t *o = &self->officers [i];
+        ctx.resident = strcmp (o->p.id_type, "resident_id") == 0;
+        ctx.fragile = org->status != ST_ACTIVE;
+        for (int prev = o->prev >= 0; prev >= 0; prev--) {
+            s_post_record (self, rng, org, o, prev, rec);
+            ctx.lr = (prev? o->prev: o->position) == P_LR;
+            ctx.ended = s_get (rec, "end_on") != NULL;
+            err = s_inject (self, &ctx, rec);
+            ctx.record++;
+            s_emit (self, 3, rec, &err, org->uscc);
+            if (!prev)
+                post_refused [i] = err.rule >= 0 && strcmp (err.outcome, "refused") == 0;
+        }
+    }
+    ctx = (s_ctx_t) { .section = 2, .index = org->index, .org = org };
+    for (int i = 0; i < org->officers; i++) {
+        const s_officer_t *o = &self->officers [i];
+        s_officer_record (self, rng, org, o, rec);
+        ctx.resident = strcmp (o->p.id_type, "resident_id") == 0;
+        ctx.lr = o->position == P_LR;
+        ctx.fragile = post_refused [i];
+        err = s_inject (self, &ctx, rec);
+        ctx.record++;
+        s_emit (self, 2, rec, &err, org->uscc);
+    }
+}
+
+//  The record in rec, with its error if it draws one, written when write
+//  (else only drawn: what a record draws must not depend on another's error)
+static void
+s_put_out (s_gen_t *self, s_ctx_t *ctx, s_rec_t *rec, bool write)
+{
+    if (write) {
+        s_error_t err = s_inject (self, ctx, rec);
+        s_emit (self, ctx->section, rec, &err, ctx->org->uscc);
+    }
+    ctx->record++;
+}
+
+//  The sections after 03, each from its own stream: drawn for every
+//  organization, written when its section 01 record is not refused.
+static void
+s_more (s_gen_t *self, s_org_t *org, bool write)
+{
+    s_rec_t *rec = &self->rec;
+    s_ctx_t ctx = { .section = 4, .index = org->index, .org = org };
+    s_certificate (self, org, rec);
+    s_put_out (self, &ctx, rec, write);
+}
+
+//  One organization: its section 01 record, then the others, each with its
+//  error if it draws one. expected-findings.jsonl must list every finding,
+//  so no error may bring findings on other records: an organization refused
+//  by its error (a status that is not a value) has no records in the other
+//  sections (they would be refused unknown_org_reference, 3.3), and the
+//  legal representative keeps the name legal_rep_mismatch compares.
 static void
 s_organization (s_gen_t *self, uint64_t index)
 {
@@ -1720,44 +2075,14 @@ s_organization (s_gen_t *self, uint64_t index)
     s_org_make (self, &rng, &org);
     s_rec_t *rec = &self->rec;
     s_org_record (self, &rng, &org, rec);
+    s_rec_copy (&self->basic, rec);
     s_ctx_t ctx = { .section = 1, .index = index, .org = &org };
     s_error_t err = s_inject (self, &ctx, rec);
     s_emit (self, 1, rec, &err, org.uscc);
-    if (err.rule >= 0 && strcmp (err.outcome, "refused") == 0)
-        return;
-
-    //  A post refused in 03 is made by the officer's 02 record (from its
-    //  start_on), so that record must not be refused nor lose its start_on;
-    //  in an organization that ended, 02 would make a post held, so 03 must
-    //  not be refused at all.
-    bool post_refused [S_OFFICERS_MAX];
-    ctx = (s_ctx_t) { .section = 3, .index = index, .org = &org };
-    for (int i = 0; i < org.officers; i++) {
-        const s_officer_t *o = &self->officers [i];
-        ctx.resident = strcmp (o->p.id_type, "resident_id") == 0;
-        ctx.fragile = org.status != ST_ACTIVE;
-        for (int prev = o->prev >= 0; prev >= 0; prev--) {
-            s_post_record (self, &rng, &org, o, prev, rec);
-            ctx.lr = (prev? o->prev: o->position) == P_LR;
-            ctx.ended = s_get (rec, "end_on") != NULL;
-            err = s_inject (self, &ctx, rec);
-            ctx.record++;
-            s_emit (self, 3, rec, &err, org.uscc);
-            if (!prev)
-                post_refused [i] = err.rule >= 0 && strcmp (err.outcome, "refused") == 0;
-        }
-    }
-    ctx = (s_ctx_t) { .section = 2, .index = index, .org = &org };
-    for (int i = 0; i < org.officers; i++) {
-        const s_officer_t *o = &self->officers [i];
-        s_officer_record (self, &rng, &org, o, rec);
-        ctx.resident = strcmp (o->p.id_type, "resident_id") == 0;
-        ctx.lr = o->position == P_LR;
-        ctx.fragile = post_refused [i];
-        err = s_inject (self, &ctx, rec);
-        ctx.record++;
-        s_emit (self, 2, rec, &err, org.uscc);
-    }
+    bool refused = err.rule >= 0 && strcmp (err.outcome, "refused") == 0;
+    if (!refused)
+        s_people (self, &rng, &org);
+    s_more (self, &org, !refused);
 }
 
 //  ---------------------------------------------------------------------
@@ -1790,10 +2115,10 @@ s_manifest (const s_gen_t *self, s_buf_t *buf, bool pretty)
                       in, sp, self->province, nl, in, sp, rate, nl,
                       in, sp, self->as_of_text, nl, in, sp, nl);
     s_buf_add (buf, line, (size_t) n);
-    for (int i = 0; i < 4; i++) {
+    for (size_t i = 0; i < S_NFILES; i++) {
         n = snprintf (line, sizeof line, "%s\"%s\":%s{\"records\":%s%lld,%s\"bytes\":%s%lld}%s%s",
-                      in2, s_files [i], sp, sp, self->lines [i], sp, sp, self->bytes [i],
-                      i < 3? ",": "", nl);
+                      in2, s_files [i].name, sp, sp, self->lines [i], sp, sp, self->bytes [i],
+                      i < S_FINDINGS? ",": "", nl);
         s_buf_add (buf, line, (size_t) n);
     }
     n = snprintf (line, sizeof line, "%s},%s%s\"injected\":%s{", in, nl, in, sp);
@@ -1829,26 +2154,26 @@ s_write_manifest (s_gen_t *self)
     return 0;
 }
 
-//  Appends the findings of sections 02 and 03 to expected-findings.jsonl and
-//  closes every file. Returns 0, or -1 with errno set.
+//  Appends the findings of the sections after 01 to expected-findings.jsonl
+//  and closes every file. Returns 0, or -1 with errno set.
 static int
 s_close_files (s_gen_t *self)
 {
     int rc = 0;
     char buf [65536];
-    for (int k = 0; k < 2; k++) {
+    for (size_t k = 1; k < S_FINDINGS; k++) {
         FILE *from = self->found [k];
         rewind (from);
         size_t n;
         while ((n = fread (buf, 1, sizeof buf, from)) > 0)
-            if (fwrite (buf, 1, n, self->out [3]) != n)
+            if (fwrite (buf, 1, n, self->out [S_FINDINGS]) != n)
                 rc = -1;
         if (ferror (from))
             rc = -1;
         fclose (from);
         self->found [k] = NULL;
     }
-    for (int i = 0; i < 4; i++) {
+    for (size_t i = 0; i < S_NFILES; i++) {
         if (ferror (self->out [i]))
             rc = -1;
         if (fclose (self->out [i]))
@@ -1940,12 +2265,12 @@ s_gen_free (s_gen_t *self)
     s_set_free (&self->names);
     s_set_free (&self->ordinals);
     free (self->line.data);
-    for (int i = 0; i < 4; i++)
+    for (size_t i = 0; i < S_NFILES; i++) {
         if (self->out [i])
             fclose (self->out [i]);
-    for (int i = 0; i < 2; i++)
         if (self->found [i])
             fclose (self->found [i]);
+    }
 }
 
 //  Builds the provinces the set draws from. Returns 0, or -1 for a province
@@ -2048,9 +2373,9 @@ ctl_gen (ctl_t *ctl, int argc, char **argv)
     self->last = local / S_DAY - 1;
     self->code_offset = s_mix (self->seed ^ s_hash (self->province)) % S_CODE_SPACE;
 
-    for (int i = 0; i < 4; i++) {
+    for (size_t i = 0; i < S_NFILES; i++) {
         char path [4200];
-        snprintf (path, sizeof path, "%s/%s", out, s_files [i]);
+        snprintf (path, sizeof path, "%s/%s", out, s_files [i].name);
         self->out [i] = fopen (path, "w");
         if (!self->out [i] || setvbuf (self->out [i], NULL, _IOFBF, 1 << 20)) {
             fprintf (stderr, "npoctl gen: could not write %s: %s\n", path, strerror (errno));
@@ -2058,7 +2383,7 @@ ctl_gen (ctl_t *ctl, int argc, char **argv)
             goto done;
         }
     }
-    for (int i = 0; i < 2; i++)
+    for (size_t i = 1; i < S_FINDINGS; i++)
         if (!(self->found [i] = tmpfile ())) {
             fprintf (stderr, "npoctl gen: could not make a temporary file: %s\n",
                      strerror (errno));

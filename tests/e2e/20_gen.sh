@@ -1,5 +1,5 @@
 #!/bin/bash
-# npoctl gen: a synthetic return of sections 01-03, the same bytes from the
+# npoctl gen: a synthetic return of sections 01-10, the same bytes from the
 # same seed; every code valid by checkers of its own (tests/lib/uscc.awk, a
 # GB 11643 check below); one legal representative per organization, named
 # as in section 01; the national type mix; names unique per authority; each
@@ -53,6 +53,9 @@ residents() {   # FILE: "ID BIRTH_DATE GENDER" of its resident IDs
            | "\(.id_number) \(.birth_date // "-") \(.gender // "-")"' "$1"
 }
 
+# The section files gen writes, without .jsonl
+SECTIONS="01-organizations 02-officers 03-work-history 04-certificates"
+
 # --- A clean set: the same bytes from the same seed
 gen --orgs 10000 --seed 7 --out "$G/a"
 gen --orgs 10000 --seed 7 --out "$G/b"
@@ -61,13 +64,13 @@ A=$G/a
 check "the same arguments give the same bytes" diff -r "$A" "$G/b"
 check_eq "another seed gives another set" \
     "$(cmp -s "$A/01-organizations.jsonl" "$G/c/01-organizations.jsonl"; echo $?)" 1
-check_eq "the five files" "$(ls "$A" | tr '\n' ' ')" "01-organizations.jsonl 02-officers.jsonl \
-03-work-history.jsonl expected-findings.jsonl manifest.json "
+check_eq "the section files, the findings and the manifest" "$(ls "$A" | tr '\n' ' ')" \
+    "$(printf '%s.jsonl ' $SECTIONS)expected-findings.jsonl manifest.json "
 check_eq "no error asked, none listed" "$(wc -c < "$A/expected-findings.jsonl")" 0
 check_eq "nor counted" "$(jq -c .injected "$A/manifest.json")" "{}"
 check_eq "the manifest's arguments" "$(jq -c '[.seed, .orgs, .province, .error_rate, .as_of]' \
     "$A/manifest.json")" "[7,10000,\"44\",0,\"$ASOF\"]"
-for f in 01-organizations 02-officers 03-work-history; do
+for f in $SECTIONS; do
     check_eq "manifest: $f records and bytes" \
         "$(jq -r --arg f "$f.jsonl" '.files[$f] | "\(.records) \(.bytes)"' "$A/manifest.json")" \
         "$(wc -l < "$A/$f.jsonl") $(wc -c < "$A/$f.jsonl")"
@@ -125,8 +128,8 @@ check_eq "each name begins with its place and ends with a kind of its type" \
 # --- Dates: approved from 1990, nothing after as-of, fresh within 24 hours
 check_eq "approved_on from 1990 to the day before as-of" \
     "$(jq -r '.approved_on' "$O" | awk '$1 < "1990-01-01" || $1 > "2025-12-31"' | wc -l)" 0
-check_eq "source_updated_at within the 24 hours before as-of, in all three sections" \
-    "$(cat "$O" "$P" "$W" | jq -r --argjson asof "$ASOF_S" '.source_updated_at
+check_eq "source_updated_at within the 24 hours before as-of, in every section" \
+    "$(cat "$A"/0*.jsonl | jq -r --argjson asof "$ASOF_S" '.source_updated_at
         | sub("\\+08:00$"; "Z") | fromdateiso8601 - 28800
         | select(. > $asof or . < $asof - 86400)' | wc -l)" 0
 
@@ -164,6 +167,39 @@ check_eq "every officer's post in the work history, held unless the organization
         { if (!(($2 " " $3 " " $4 " " $5) in post)) bad++ }
         END { print bad + 0 }')" 0
 
+# --- Section 04: a certificate for every organization, of its current term
+C4=$A/04-certificates.jsonl
+check_eq "a certificate for every organization" "$(jq -r .uscc "$C4" | sort | paste -sd ' ' \
+    | md5sum)" "$(jq -r .uscc "$O" | sort | paste -sd ' ' | md5sum)"
+check_eq "certificates: valid from approval on, 5 years less a day, issued before; copies \
+as section 01's; capital at least 30,000" \
+    "$( { jq -c . "$O"; echo '"--"'; jq -c . "$C4"; } | jq -rn '
+        def plus5: (.[0:4] | tonumber + 5 | tostring) + (.[4:] | sub("02-29"; "02-28"))
+                   | strptime("%Y-%m-%d") | mktime - 86400 | strftime("%Y-%m-%d");
+        reduce inputs as $r ({o: {}, part: 1, bad: 0};
+            if $r == "--" then .part = 2
+            elif .part == 1 then .o[$r.uscc] = $r
+            else .o[$r.uscc] as $o | .bad += (
+                if $r.valid_from < $o.approved_on or $r.valid_from > "2025-12-31"
+                   or $r.valid_to != ($r.valid_from | plus5)
+                   or $r.issued_on > $r.valid_from or $r.issued_on < $o.approved_on
+                   or ($r.name // $o.name) != $o.name
+                   or ($r.legal_representative // $o.legal_representative)
+                      != $o.legal_representative
+                   or ($r.business_unit // $o.business_unit) != $o.business_unit
+                   or ($r.registered_capital | tonumber) < 30000
+                then 1 else 0 end) end) | .bad')" 0
+check "a certificate naming the organization, another not" test "$(grep -c '"name"' "$C4")" \
+    -gt 5000 -a "$(grep -c '"name"' "$C4")" -lt 9000
+
+# Sections 01-03 and their findings as they were before the other sections
+# came (commit 302bdac): each section draws from streams of its own
+gen --orgs 300 --seed 5 --error-rate 0.3 --out "$G/pin"
+check_eq "sections 01-03 the same bytes as before sections 04-10 were added" \
+    "$(cat "$G"/pin/0[123]-*.jsonl | md5sum) $(grep -E '"section":[123],' \
+       "$G/pin/expected-findings.jsonl" | md5sum)" \
+    "1d462d2286a408d9022efd968b021f9f  - 4980583a6f050e95d81a56d71c6a0e49  -"
+
 # --- Other provinces, the country, the ministry
 gen --orgs 2000 --seed 3 --province all --out "$G/all"
 check "--province all: organizations in 20 provinces or more" test "$(jq -r '.uscc[2:4]' \
@@ -191,28 +227,29 @@ gen --orgs 3000 --seed 11 --error-rate 0.1 --out "$G/e"
 E=$G/e
 F=$E/expected-findings.jsonl
 nf=$(wc -l < "$F")
-dups=$(cat "$E/01-organizations.jsonl" "$E/02-officers.jsonl" "$E/03-work-history.jsonl" \
-       | uniq -d | wc -l)
-records=$(( $(cat "$E"/0[123]-*.jsonl | wc -l) - dups ))
+dups=$(for f in $SECTIONS; do uniq -d "$E/$f.jsonl"; done | wc -l)
+records=$(( $(cat "$E"/0*.jsonl | wc -l) - dups ))
 check "about 10% of $records records have an error ($nf)" \
     test $((nf * 100)) -ge $((records * 9)) -a $((nf * 100)) -le $((records * 11))
 check_eq "the manifest counts them" "$(jq '[.injected[]] | add' "$E/manifest.json")" "$nf"
 check_eq "and each rule" "$(jq -c '.injected' "$E/manifest.json")" \
     "$(jq -s -c 'group_by(.rule) | map({(.[0].rule): length}) | add' "$F")"
-check_eq "every rule of the three sections drawn" "$(jq -r '"\(.section) \(.rule)"' "$F" \
-    | sort -u | tr '\n' ',')" "$(printf '%s,' '1 date_in_future' \
+check_eq "every rule of every section drawn" "$(jq -r '"\(.section) \(.rule)"' "$F" \
+    | sort -V -u | tr '\n' ',')" "$(printf '%s,' '1 date_in_future' \
     '1 division_authority_mismatch' '1 duplicate_key_in_file' '1 invalid_format' \
     '1 invalid_uscc_check' '1 missing_required' '1 stale_source' '1 unknown_division' \
     '1 unknown_enum' '2 birth_date_mismatch' '2 date_in_future' '2 duplicate_key_in_file' \
     '2 inconsistent_fields' '2 invalid_format' '2 invalid_id_check' '2 missing_required' \
     '2 stale_source' '2 unknown_enum' '3 date_in_future' '3 date_order' \
     '3 duplicate_key_in_file' '3 invalid_format' '3 invalid_id_check' '3 missing_required' \
-    '3 stale_source' '3 unknown_enum')"
+    '3 stale_source' '3 unknown_enum' '4 date_in_future' '4 date_order' \
+    '4 duplicate_key_in_file' '4 invalid_format' '4 missing_required' '4 stale_source')"
 check_eq "a finding holds section, path, line, rule, field, uscc, outcome and nothing else" \
     "$(jq -c 'keys' "$F" | sort -u)" '["field","line","outcome","path","rule","section","uscc"]'
 check_eq "the outcome docs/import.md gives each (refused, flagged, not stored)" "$(jq -r '
     (if .rule == "duplicate_key_in_file" then "not_stored"
-     elif .rule == "invalid_id_check" or (.rule == "unknown_enum" and .section != 2)
+     elif .rule == "invalid_id_check" or (.rule == "unknown_enum" and .section <= 3
+                                          and .section != 2)
      then "refused" else "flagged" end) as $o | select(.outcome != $o)' "$F" | wc -l)" 0
 check_eq "no uscc of a finding but the record's" "$(jq -r '.uscc' "$F" | uscc_check \
     | grep -vc ' ok$')" 0
@@ -224,8 +261,7 @@ awk 'NR == FNR { match($0, /"path":"[^"]*"/); p = substr($0, RSTART + 8, RLENGTH
      { f = FILENAME; sub(/.*\//, "", f); text[f ":" FNR] = $0 }
      END { for (k in want) { split(k, kl, ":"); print want[k] "\t" text[k] "\t" \
                              text[kl[1] ":" (kl[2] + 1)] } }' \
-    "$F" "$E/01-organizations.jsonl" "$E/02-officers.jsonl" "$E/03-work-history.jsonl" \
-    > "$G/pairs"
+    "$F" $(printf "$E/%s.jsonl " $SECTIONS) > "$G/pairs"
 check_eq "each finding names a line that holds a record" \
     "$(awk -F'\t' '$2 ~ /^\{/' "$G/pairs" | wc -l)" "$nf"
 # The defect each rule says, checked on the record itself
@@ -237,8 +273,12 @@ check_eq "each record has the defect its finding names" "$(jq -R -r --argjson as
                     and length == 6
                     elif $f == "decoupled" or $f == "full_time" then type == "boolean"
                     elif $f == "mobile" then test("^[-0-9+ ]+$") and length <= 20
-                    elif $f | test("_on$") then test("^[0-9]+-[0-9]+-[0-9]+$") and length == 10
+                    elif $f == "registered_capital" then test("^[0-9]{1,14}(\\.[0-9]{1,2})?$")
+                    elif $f | test("_on$|^valid_") then test("^[0-9]+-[0-9]+-[0-9]+$")
+                         and length == 10
                     else explode | all(. >= 32) end;
+    def before: {end_on: "start_on", valid_to: "valid_from", last_election_on: "founded_on",
+                 full_member_on: "joined_party_on"};
     def values($f): {status: ["active", "deregistered", "revoked"], gender: ["male", "female"],
                      position: ["legal_representative", "responsible_person", "director",
                                 "supervisor", "other"]}[$f];
@@ -260,7 +300,7 @@ check_eq "each record has the defect its finding names" "$(jq -R -r --argjson as
            $v != ($r.id_number | "\(.[6:10])-\(.[10:12])-\(.[12:14])")
        elif $f.rule == "inconsistent_fields" then
            $v != (if ($r.id_number[16:17] | tonumber) % 2 == 1 then "male" else "female" end)
-       elif $f.rule == "date_order" then $r.end_on < $r.start_on
+       elif $f.rule == "date_order" then $v < $r[before[$f.field]]
        elif $f.rule == "invalid_uscc_check" or $f.rule == "invalid_id_check" then true
        else false end)
     | select(. | not) | $f | tojson' "$G/pairs" | wc -l)" 0
@@ -280,8 +320,7 @@ check_eq "and no other bad resident ID" "$(cat "$E/02-officers.jsonl" "$E/03-wor
 check_eq "duplicate_key_in_file: each repeated record, and no other" "$dups" \
     "$(grep -c '"duplicate_key_in_file"' "$F")"
 # Apart from its errors, the set is the clean set of the same seed
-check_eq "records without an error are the clean set's" "$(for f in 01-organizations \
-    02-officers 03-work-history; do
+check_eq "records without an error are the clean set's" "$(for f in $SECTIONS; do
         awk -v f="$f.jsonl" -F'\t' 'NR == FNR { split($1, a, "\"line\":"); if (index($1, \
             "\"path\":\"" f "\"")) { l = a[2] + 0; skip[l] = 1
             if (index($1, "duplicate_key_in_file")) skip[l + 1] = 1 }; next }

@@ -78,21 +78,24 @@ done
 # The organizations stored, and the lines of each file whose organization is one
 sql "SELECT uscc FROM registry.organizations" | sort > "$TMP/orgs"
 lines_of() {
-    jq -rn 'inputs | "\(.org_uscc) \(input_line_number)"' "$D/$1" 2>/dev/null | sort \
-        | join - "$TMP/orgs" | awk '{ print $2 }' | sort -n
+    jq -rn 'inputs | "\(.org_uscc // .uscc) \(input_line_number)"' "$D/$1" 2>/dev/null \
+        | sort | join - "$TMP/orgs" | awk '{ print $2 }' | sort -n
 }
-for f in 02-officers.jsonl:2 03-work-history.jsonl:3; do
-    file=${f%:*} n=${f#*:}
-    lines_of "$file" > "$TMP/lines-$n"
-    want_n=$(jq -r "select(.section == $n and .outcome == \"flagged\" and .rule != \"stale_source\")
+# flags_kept N FILE SCHEMA: the injected flags of section N on records of
+# stored organizations are the open findings SCHEMA keeps of the section
+flags_kept() {
+    lines_of "$2" > "$TMP/lines-$1"
+    want_n=$(jq -r "select(.section == $1 and .outcome == \"flagged\" and .rule != \"stale_source\")
                     | \"\(.line) \(.rule) \(.field // \"\")\"" "$D/expected-findings.jsonl" \
-             | sort -k1,1 | join - <(sort "$TMP/lines-$n") | sort)
-    got_n=$(sql "SELECT line || ' ' || rule || ' ' || field FROM registry.findings
-                 WHERE province = '44' AND section = $n AND fixed_on IS NULL
+             | sort -k1,1 | join - <(sort "$TMP/lines-$1") | sort)
+    got_n=$(sql "SELECT line || ' ' || rule || ' ' || field FROM $3.findings
+                 WHERE province = '44' AND section = $1 AND fixed_on IS NULL
                  AND outcome = 'flagged'" | sort)
-    check_eq "section $n: the injected flags on records of stored organizations are kept" \
+    check_eq "section $1: the injected flags on records of stored organizations are kept" \
         "$(diff <(echo "$want_n") <(echo "$got_n") | head -n 5)" ""
-done
+}
+flags_kept 2 02-officers.jsonl registry
+flags_kept 3 03-work-history.jsonl registry
 # An officer of an organization the register does not hold (one section 01
 # refused): refused by the registry, its finding kept
 mkdir -p "$TMP/stray"
@@ -123,12 +126,28 @@ check_eq "every officer of section 02 stored is in a post" \
     "$(sql "SELECT count(*) FROM registry.officer_posts WHERE birth_date IS NOT NULL
             AND org_uscc = ANY ('{$gen_orgs}')")" \
     "$(jq '.sections["2"] | .created + .updated' "$TMP/posts")"
+
+# The other sections stored: every record stored or refused for a reason, the
+# injected flags kept and no other finding
+cp "$D/04-certificates.jsonl" "$TMP/store/"
+$NPOCTL import --province 44 --as-of $ASOF "$TMP/store" > "$TMP/more" 2>/dev/null
+for n in 4; do
+    check_eq "section $n: every record stored or refused for a reason" \
+        "$(jq ".sections[\"$n\"] | .created + .updated + .refused + .not_stored + .unsent" \
+           "$TMP/more")" "$(jq ".sections[\"$n\"].records" "$TMP/more")"
+done
+flags_kept 4 04-certificates.jsonl registry
+check_eq "a certificate for every stored organization" \
+    "$(sql "SELECT count(DISTINCT uscc) FROM registry.certificates
+            WHERE uscc = ANY ('{$gen_orgs}')")" \
+    "$(sql "SELECT count(*) FROM registry.organizations WHERE uscc = ANY ('{$gen_orgs}')")"
+
 before=$(posts)
 events=$(sql "SELECT last FROM registry.outbox_seq")
 findings_before=$(sql "SELECT count(*) FROM registry.findings")
 $NPOCTL import --province 44 --as-of $ASOF "$TMP/store" > "$TMP/posts-again" 2>/dev/null
-for n in 1 2 3; do
-    check_eq "sections 01-03 imported twice: section $n unchanged" \
+for n in 1 2 3 4; do
+    check_eq "sections 01-10 imported twice: section $n unchanged" \
         "$(jq -c ".sections[\"$n\"] | [.created, .updated, .unchanged == .stored]" \
            "$TMP/posts-again")" '[0,0,true]'
 done
