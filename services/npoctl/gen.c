@@ -99,6 +99,13 @@ static const s_spec_t s_specs [] = {
     { 4, R_FUTURE, "valid_from" }, { 4, R_FUTURE, "issued_on" },
     { 4, R_ORDER, "valid_to", "valid_from" },
     { 4, R_STALE }, { 4, R_DUPLICATE },
+    { 7, R_MISSING, "reason" }, { 7, R_MISSING, "liquidation_leader" },
+    { 7, R_FORMAT, "liquidation_phone" }, { 7, R_FORMAT, "deregistered_on", NULL, true },
+    { 7, R_FUTURE, "deregistered_on", NULL, true },
+    { 7, R_STALE }, { 7, R_DUPLICATE },
+    { 9, R_MISSING, "after" }, { 9, R_FORMAT, "content" },
+    { 9, R_FORMAT, "approved_on", NULL, true }, { 9, R_FUTURE, "approved_on", NULL, true },
+    { 9, R_STALE }, { 9, R_DUPLICATE },
 };
 
 //  The files, in the order of the manifest: the sections, then the findings
@@ -108,6 +115,7 @@ static const struct {
 } s_files [] = {
     { 1, "01-organizations.jsonl" }, { 2, "02-officers.jsonl" },
     { 3, "03-work-history.jsonl" }, { 4, "04-certificates.jsonl" },
+    { 7, "07-deregistrations.jsonl" }, { 9, "09-changes.jsonl" },
     { 0, "expected-findings.jsonl" }
 };
 #define S_NFILES    (sizeof s_files / sizeof s_files [0])
@@ -1478,56 +1486,6 @@ s_officer_record (s_gen_t *self, s_rng_t *rng, const s_org_t *org, const s_offic
 }
 
 //  ---------------------------------------------------------------------
-//  Sections 04 to 10, each from a stream of its own (S_MORE), with copies
-//  of section 01 fields taken from its record before its error: name, legal
-//  representative and business unit, which no error of 01 changes
-
-//  The first day of the organization's last 5-year term begun by day
-static int64_t
-s_term_start (const s_org_t *org, int64_t day)
-{
-    int terms = 0;
-    while (s_add_years (org->approved, 5 * (terms + 1)) <= day)
-        terms++;
-    return s_add_years (org->approved, 5 * terms);
-}
-
-//  Section 04: the certificate of the current term, with the registered
-//  capital the regulations ask at least (社会团体 30,000 yuan locally, 100,000
-//  nationally; a foundation 2 million locally, 8 million nationally) or more
-static void
-s_certificate (s_gen_t *self, s_org_t *org, s_rec_t *rec)
-{
-    s_rng_t rng;
-    s_rng_init (&rng, self->seed, S_MORE + 4, org->index, 0);
-    const s_rec_t *basic = &self->basic;
-    long least = org->type == S_FD? (org->prov->national? 8000000: 2000000):
-                 org->prov->national? 100000: 30000;
-    double u = s_unit (&rng);
-    long capital = least + (long) (u * u * u * 20) * least / 2;
-    snprintf (org->capital, sizeof org->capital, s_chance (&rng, 0.8)? "%ld.00": "%ld",
-              capital);
-    snprintf (org->area, sizeof org->area, "%s", org->prov->national? "全国":
-              org->place? org->place->prefix: org->prov->d->name);
-    int64_t from = s_term_start (org, org->until);
-    int64_t issued = from - s_below (&rng, 15);
-    s_rec_reset (rec);
-    s_add (rec, "uscc", org->uscc);
-    if (s_chance (&rng, 0.7)) {
-        s_add (rec, "name", org->name);
-        s_add (rec, "legal_representative", s_get (basic, "legal_representative"));
-        if (s_get (basic, "business_unit"))
-            s_add (rec, "business_unit", s_get (basic, "business_unit"));
-    }
-    s_add (rec, "registered_capital", org->capital);
-    s_add_date (rec, "valid_from", from);
-    s_add_date (rec, "valid_to", s_add_years (from, 5) - 1);
-    s_add (rec, "activity_area", org->area);
-    s_add_date (rec, "issued_on", issued < org->approved? org->approved: issued);
-    s_source_time (self, &rng, rec);
-}
-
-//  ---------------------------------------------------------------------
 //  Errors
 
 //  What a record is, for the rules that may apply to it
@@ -1879,8 +1837,20 @@ s_misformat (s_rng_t *rng, s_rec_t *rec, const char *key)
     else
     if (strcmp (key, "registered_capital") == 0)
         s_putf (rec, key, "%s元", value);
-    else
-        s_putf (rec, key, "%s\t", value);
+    else {
+        //  Longer than the field's 200 characters, said over and over (not a
+        //  control character, which a service would not keep as the value)
+        char text [1024] = "";
+        size_t used = 0, chars = 0, step = 0;
+        for (const char *c = value; *c; c++)
+            step += (*c & 0xC0) != 0x80;
+        while (chars <= 200 && used + strlen (value) + 4 < sizeof text) {
+            used += (size_t) snprintf (text + used, sizeof text - used, "%s%s", used? "；": "",
+                                       value);
+            chars += step + (chars > 0);
+        }
+        s_put (rec, key, text);
+    }
 }
 
 //  True when spec can be drawn for the record: its field is there (or, for
@@ -2049,6 +2019,184 @@ s_put_out (s_gen_t *self, s_ctx_t *ctx, s_rec_t *rec, bool write)
     ctx->record++;
 }
 
+//  ---------------------------------------------------------------------
+//  Sections 04 to 10, each from a stream of its own (S_MORE), with copies
+//  of section 01 fields taken from its record before its error: name, legal
+//  representative and business unit, which no error of 01 changes
+
+//  The first day of the organization's last 5-year term begun by day
+static int64_t
+s_term_start (const s_org_t *org, int64_t day)
+{
+    int terms = 0;
+    while (s_add_years (org->approved, 5 * (terms + 1)) <= day)
+        terms++;
+    return s_add_years (org->approved, 5 * terms);
+}
+
+//  Section 04: the certificate of the current term, with the registered
+//  capital the regulations ask at least (社会团体 30,000 yuan locally, 100,000
+//  nationally; a foundation 2 million locally, 8 million nationally) or more
+static void
+s_certificate (s_gen_t *self, s_org_t *org, s_rec_t *rec)
+{
+    s_rng_t rng;
+    s_rng_init (&rng, self->seed, S_MORE + 4, org->index, 0);
+    const s_rec_t *basic = &self->basic;
+    long least = org->type == S_FD? (org->prov->national? 8000000: 2000000):
+                 org->prov->national? 100000: 30000;
+    double u = s_unit (&rng);
+    long capital = least + (long) (u * u * u * 20) * least / 2;
+    snprintf (org->capital, sizeof org->capital, s_chance (&rng, 0.8)? "%ld.00": "%ld",
+              capital);
+    snprintf (org->area, sizeof org->area, "%s", org->prov->national? "全国":
+              org->place? org->place->prefix: org->prov->d->name);
+    int64_t from = s_term_start (org, org->until);
+    int64_t issued = from - s_below (&rng, 15);
+    s_rec_reset (rec);
+    s_add (rec, "uscc", org->uscc);
+    if (s_chance (&rng, 0.7)) {
+        s_add (rec, "name", org->name);
+        s_add (rec, "legal_representative", s_get (basic, "legal_representative"));
+        if (s_get (basic, "business_unit"))
+            s_add (rec, "business_unit", s_get (basic, "business_unit"));
+    }
+    s_add (rec, "registered_capital", org->capital);
+    s_add_date (rec, "valid_from", from);
+    s_add_date (rec, "valid_to", s_add_years (from, 5) - 1);
+    s_add (rec, "activity_area", org->area);
+    s_add_date (rec, "issued_on", issued < org->approved? org->approved: issued);
+    s_source_time (self, &rng, rec);
+}
+
+static const char *const s_dereg_reasons [] = {
+    "经会员大会决议自行解散", "宗旨已实现，经理事会决议申请注销",
+    "因合并申请注销",
+    "因分立申请注销", "举办者决定终止，经理事会决议申请注销",
+    "无法按照章程规定的宗旨继续开展活动，经理事会决议申请注销"
+};
+
+//  Section 07: the deregistration of an organization that is deregistered,
+//  on the last day of its posts
+static void
+s_deregistration (s_gen_t *self, const s_org_t *org, s_rec_t *rec)
+{
+    s_rng_t rng;
+    s_rng_init (&rng, self->seed, S_MORE + 7, org->index, 0);
+    char text [64];
+    s_rec_reset (rec);
+    s_add (rec, "uscc", org->uscc);
+    if (s_chance (&rng, 0.6))
+        s_add (rec, "name", org->name);
+    s_add (rec, "reason", S_PICK (&rng, s_dereg_reasons));
+    s_add_date (rec, "deregistered_on", org->until);
+    //  Often the legal representative leads the liquidation
+    if (s_chance (&rng, 0.5))
+        snprintf (text, sizeof text, "%s", self->officers [0].p.name);
+    else
+        s_chinese_name (&rng, s_chance (&rng, 0.6), text, sizeof text);
+    s_add (rec, "liquidation_leader", text);
+    if (s_chance (&rng, 0.7)) {
+        s_mobile (&rng, text);
+        s_add (rec, "liquidation_phone", text);
+    }
+    s_source_time (self, &rng, rec);
+}
+
+//  Items of section 09 that gen changes, and their labels
+static const struct {
+    const char *item, *label;
+} s_items [] = {
+    { "name", "名称" }, { "address", "住所" }, { "legal_representative", "法定代表人" },
+    { "business_scope", "业务范围" }, { "contact_name", "联系人" },
+    { "contact_phone", "联系电话" }, { "registered_capital", "注册资金" },
+    { "postal_code", "邮政编码" }, { "charter", "章程" }
+};
+
+//  Section 09: none to three changes, of distinct items, approved from a
+//  month after approval to the organization's end, in order; each after is
+//  the value section 01 (or 04) holds now
+static void
+s_changes (s_gen_t *self, const s_org_t *org, s_rec_t *rec, bool write)
+{
+    s_rng_t rng;
+    s_rng_init (&rng, self->seed, S_MORE + 9, org->index, 0);
+    s_ctx_t ctx = { .section = 9, .index = org->index, .org = org };
+    const s_rec_t *basic = &self->basic;
+    int n = (int) s_below (&rng, 4);
+    int64_t span = org->until - org->approved - 30;
+    if (span < 1)
+        n = 0;
+    int64_t days [3];
+    unsigned taken = 0;
+    int items [3];
+    for (int i = 0; i < n; i++) {
+        unsigned k;
+        do
+            k = s_below (&rng, S_COUNT (s_items));
+        while (taken & (1u << k));
+        taken |= 1u << k;
+        items [i] = (int) k;
+        days [i] = org->approved + 30 + s_below (&rng, (uint64_t) span + 1);
+        for (int j = i; j > 0 && days [j] < days [j - 1]; j--) {
+            int64_t day = days [j];
+            days [j] = days [j - 1];
+            days [j - 1] = day;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        const char *item = s_items [items [i]].item;
+        char before [1024] = "", after [1024];
+        snprintf (after, sizeof after, "%s", s_get (basic, item)? s_get (basic, item): "");
+        if (!strcmp (item, "name"))
+            snprintf (before, sizeof before, "%s%s%s", org->prefix, S_PICK (&rng, s_qualifiers),
+                      org->name + strlen (org->prefix));
+        else
+        if (!strcmp (item, "address"))
+            s_address (&rng, org->site, before, sizeof before);
+        else
+        if (!strcmp (item, "legal_representative") || !strcmp (item, "contact_name"))
+            s_chinese_name (&rng, s_chance (&rng, 0.6), before, sizeof before);
+        else
+        if (!strcmp (item, "business_scope"))
+            snprintf (before, sizeof before, "%s",
+                      s_fields [org->field].scope [s_below (&rng, 4)]);
+        else
+        if (!strcmp (item, "contact_phone"))
+            s_mobile (&rng, before);
+        else
+        if (!strcmp (item, "registered_capital")) {
+            snprintf (before, sizeof before, "%ld.00", atol (org->capital) / 3000 * 2000);
+            snprintf (after, sizeof after, "%s", org->capital);
+        }
+        else
+        if (!strcmp (item, "postal_code"))
+            do
+                s_postal (&rng, org->prov, org->site, before);
+            while (!strcmp (before, after));
+        else {
+            char number [48], times [48];
+            s_cn_number (number, sizeof number, 1 + (days [i] - org->approved) / 1826);
+            s_cn_number (times, sizeof times, 1 + s_below (&rng, 3));
+            snprintf (after, sizeof after, "经第%s届%s第%s次会议审议通过章程修正案",
+                      number, org->type == S_SG? "会员大会": "理事会", times);
+        }
+        s_rec_reset (rec);
+        s_add (rec, "uscc", org->uscc);
+        s_add (rec, "item", s_chance (&rng, 0.8)? item: s_items [items [i]].label);
+        s_add_date (rec, "approved_on", days [i]);
+        if (s_chance (&rng, 0.6))
+            s_add (rec, "content", s_items [items [i]].label);
+        if (*before)
+            s_add (rec, "before", before);
+        s_add (rec, "after", after);
+        if (s_chance (&rng, 0.3))
+            s_add (rec, "name", org->name);
+        s_source_time (self, &rng, rec);
+        s_put_out (self, &ctx, rec, write);
+    }
+}
+
 //  The sections after 03, each from its own stream: drawn for every
 //  organization, written when its section 01 record is not refused.
 static void
@@ -2058,6 +2206,12 @@ s_more (s_gen_t *self, s_org_t *org, bool write)
     s_ctx_t ctx = { .section = 4, .index = org->index, .org = org };
     s_certificate (self, org, rec);
     s_put_out (self, &ctx, rec, write);
+    s_changes (self, org, rec, write);
+    if (org->status == ST_DEREGISTERED) {
+        ctx = (s_ctx_t) { .section = 7, .index = org->index, .org = org };
+        s_deregistration (self, org, rec);
+        s_put_out (self, &ctx, rec, write);
+    }
 }
 
 //  One organization: its section 01 record, then the others, each with its

@@ -54,7 +54,8 @@ residents() {   # FILE: "ID BIRTH_DATE GENDER" of its resident IDs
 }
 
 # The section files gen writes, without .jsonl
-SECTIONS="01-organizations 02-officers 03-work-history 04-certificates"
+SECTIONS="01-organizations 02-officers 03-work-history 04-certificates 07-deregistrations
+          09-changes"
 
 # --- A clean set: the same bytes from the same seed
 gen --orgs 10000 --seed 7 --out "$G/a"
@@ -192,6 +193,44 @@ as section 01's; capital at least 30,000" \
 check "a certificate naming the organization, another not" test "$(grep -c '"name"' "$C4")" \
     -gt 5000 -a "$(grep -c '"name"' "$C4")" -lt 9000
 
+# --- Section 07: the deregistration of every deregistered organization, on
+# the day its posts ended; 09: none to three changes of distinct items
+check_eq "a deregistration for each deregistered organization, and no other" \
+    "$(jq -r .uscc "$A/07-deregistrations.jsonl" | sort | md5sum)" \
+    "$(jq -r 'select(.status == "deregistered") | .uscc' "$O" | sort | md5sum)"
+check_eq "deregistered from approval to the day before as-of, when the posts ended" \
+    "$( { jq -r '["O", .uscc, .approved_on] | @tsv' "$O"
+          jq -r 'select(.end_on) | ["W", .org_uscc, .end_on] | @tsv' "$W"
+          jq -r '["D", .uscc, .deregistered_on] | @tsv' "$A/07-deregistrations.jsonl"; } \
+        | awk -F'\t' '$1 == "O" { approved[$2] = $3; next }
+                      $1 == "W" { if ($3 > end[$2]) end[$2] = $3; next }
+                      { if ($3 < approved[$2] || $3 > "2025-12-31" || $3 != end[$2]) bad++ }
+                      END { print bad + 0 }')" 0
+check_eq "0 to 3 changes an organization, of distinct items, after approval, before as-of" \
+    "$( { jq -c . "$O"; echo '"--"'; jq -c . "$A/09-changes.jsonl"; } | jq -rn '
+        reduce inputs as $r ({o: {}, n: {}, part: 1, bad: 0};
+            if $r == "--" then .part = 2
+            elif .part == 1 then .o[$r.uscc] = $r
+            else .n["\($r.uscc) \($r.item)"] += 1 | .n[$r.uscc] += 1
+                 | .o[$r.uscc] as $o | .bad += (
+                if $r.approved_on <= $o.approved_on or $r.approved_on > "2025-12-31"
+                   or .n[$r.uscc] > 3 or .n["\($r.uscc) \($r.item)"] > 1
+                then 1 else 0 end) end) | .bad')" 0
+check_eq "each change's after is the value section 01 holds" \
+    "$( { jq -c . "$O"; echo '"--"'; jq -c . "$A/09-changes.jsonl"; } | jq -rn '
+        {"名称": "name", "住所": "address", "法定代表人": "legal_representative",
+         "业务范围": "business_scope", "联系人": "contact_name",
+         "联系电话": "contact_phone",
+         "邮政编码": "postal_code"} as $labels
+        | reduce inputs as $r ({o: {}, part: 1, bad: 0};
+            if $r == "--" then .part = 2
+            elif .part == 1 then .o[$r.uscc] = $r
+            else ($labels[$r.item] // $r.item) as $item | .o[$r.uscc] as $o
+                 | .bad += (if ($o | has($item)) and $o[$item] != $r.after
+                               or $r.before == $r.after then 1 else 0 end) end) | .bad')" 0
+share_in "changes, about 1.5 an organization" \
+    "$(( $(wc -l < "$A/09-changes.jsonl") / 100 ))" 130 160
+
 # Sections 01-03 and their findings as they were before the other sections
 # came (commit 302bdac): each section draws from streams of its own
 gen --orgs 300 --seed 5 --error-rate 0.3 --out "$G/pin"
@@ -243,13 +282,17 @@ check_eq "every rule of every section drawn" "$(jq -r '"\(.section) \(.rule)"' "
     '2 stale_source' '2 unknown_enum' '3 date_in_future' '3 date_order' \
     '3 duplicate_key_in_file' '3 invalid_format' '3 invalid_id_check' '3 missing_required' \
     '3 stale_source' '3 unknown_enum' '4 date_in_future' '4 date_order' \
-    '4 duplicate_key_in_file' '4 invalid_format' '4 missing_required' '4 stale_source')"
+    '4 duplicate_key_in_file' '4 invalid_format' '4 missing_required' '4 stale_source' \
+    '7 date_in_future' '7 duplicate_key_in_file' '7 invalid_format' '7 missing_required' \
+    '7 stale_source' '9 date_in_future' '9 duplicate_key_in_file' '9 invalid_format' \
+    '9 missing_required' '9 stale_source')"
 check_eq "a finding holds section, path, line, rule, field, uscc, outcome and nothing else" \
     "$(jq -c 'keys' "$F" | sort -u)" '["field","line","outcome","path","rule","section","uscc"]'
 check_eq "the outcome docs/import.md gives each (refused, flagged, not stored)" "$(jq -r '
     (if .rule == "duplicate_key_in_file" then "not_stored"
      elif .rule == "invalid_id_check" or (.rule == "unknown_enum" and .section <= 3
                                           and .section != 2)
+          or ("\(.section) \(.field)" | IN("7 deregistered_on", "9 approved_on"))
      then "refused" else "flagged" end) as $o | select(.outcome != $o)' "$F" | wc -l)" 0
 check_eq "no uscc of a finding but the record's" "$(jq -r '.uscc' "$F" | uscc_check \
     | grep -vc ' ok$')" 0
@@ -276,6 +319,8 @@ check_eq "each record has the defect its finding names" "$(jq -R -r --argjson as
                     elif $f == "registered_capital" then test("^[0-9]{1,14}(\\.[0-9]{1,2})?$")
                     elif $f | test("_on$|^valid_") then test("^[0-9]+-[0-9]+-[0-9]+$")
                          and length == 10
+                    elif $f | test("phone") then test("^[-0-9+ ]+$") and length <= 20
+                    elif $f | IN("activity_area", "content") then length <= 200
                     else explode | all(. >= 32) end;
     def before: {end_on: "start_on", valid_to: "valid_from", last_election_on: "founded_on",
                  full_member_on: "joined_party_on"};
@@ -328,9 +373,10 @@ check_eq "records without an error are the clean set's" "$(for f in $SECTIONS; d
         sort "$G/clean/$f.jsonl" | comm -23 "$G/kept" - ; done | wc -l)" 0
 
 # Nothing personal in the findings or the manifest
-cat "$E/01-organizations.jsonl" "$E/02-officers.jsonl" "$E/03-work-history.jsonl" \
-    | jq -r '.contact_name, .contact_phone, .legal_representative, .name, .id_number,
-             .birth_date, .mobile, .phone, .mail_address, .employer
+cat "$E"/0*.jsonl | jq -r '.contact_name, .contact_phone, .legal_representative, .name, .id_number,
+             .birth_date, .mobile, .phone, .mail_address, .employer, .liquidation_leader,
+             .liquidation_phone, (select(.item | IN("contact_name", "contact_phone", "联系人",
+                                                    "联系电话")) | .before, .after)
              | select(. != null and (tostring | length) >= 2) | tostring' \
     | sort -u > "$G/personal"
 check "personal values collected" test "$(wc -l < "$G/personal")" -gt 10000

@@ -129,14 +129,17 @@ check_eq "every officer of section 02 stored is in a post" \
 
 # The other sections stored: every record stored or refused for a reason, the
 # injected flags kept and no other finding
-cp "$D/04-certificates.jsonl" "$TMP/store/"
+cp "$D/04-certificates.jsonl" "$D/07-deregistrations.jsonl" "$D/09-changes.jsonl" \
+    "$TMP/store/"
 $NPOCTL import --province 44 --as-of $ASOF "$TMP/store" > "$TMP/more" 2>/dev/null
-for n in 4; do
+for n in 4 7 9; do
     check_eq "section $n: every record stored or refused for a reason" \
         "$(jq ".sections[\"$n\"] | .created + .updated + .refused + .not_stored + .unsent" \
            "$TMP/more")" "$(jq ".sections[\"$n\"].records" "$TMP/more")"
 done
 flags_kept 4 04-certificates.jsonl registry
+flags_kept 7 07-deregistrations.jsonl registry
+flags_kept 9 09-changes.jsonl registry
 check_eq "a certificate for every stored organization" \
     "$(sql "SELECT count(DISTINCT uscc) FROM registry.certificates
             WHERE uscc = ANY ('{$gen_orgs}')")" \
@@ -146,7 +149,7 @@ before=$(posts)
 events=$(sql "SELECT last FROM registry.outbox_seq")
 findings_before=$(sql "SELECT count(*) FROM registry.findings")
 $NPOCTL import --province 44 --as-of $ASOF "$TMP/store" > "$TMP/posts-again" 2>/dev/null
-for n in 1 2 3 4; do
+for n in 1 2 3 4 7 9; do
     check_eq "sections 01-10 imported twice: section $n unchanged" \
         "$(jq -c ".sections[\"$n\"] | [.created, .updated, .unchanged == .stored]" \
            "$TMP/posts-again")" '[0,0,true]'
