@@ -353,6 +353,7 @@ typedef struct {
     int org;                        //  its organization's row
     char id [24];                   //  the post it takes (P_SAME, P_UPDATE)
     bool no_start;                  //  that post has no start date
+    bool ended;                     //  that post has an end (section 02's match)
     const char *uscc;               //  its organization, once its key is valid
     const char *key [5];            //  organization, person, position (, start)
     const char *action;             //  officer_changed's, when written
@@ -416,6 +417,7 @@ s_posts_match (PGresult *res, s_post_t *posts, size_t n)
         snprintf (posts [i].id, sizeof posts [i].id, "%s", id);
         posts [i].no_start = *PQgetvalue (res, r, 2) == 't';
         posts [i].todo = *PQgetvalue (res, r, 3) == 't'? P_SAME: P_UPDATE;
+        posts [i].ended = PQnfields (res) > 4 && *PQgetvalue (res, r, 4) == 't';
     }
 }
 
@@ -754,7 +756,7 @@ s_store_officers (void *state, const Npo__Request *request, void *const *bodies,
         " (p.name, p.birth_date, p.gender, p.ethnicity, p.nationality, p.political_status,"
         "  p.mail_address, p.postal_code, p.mobile, p.phone, p.full_time) IS NOT DISTINCT FROM"
         " (coalesce (nullif (k.nm, ''), p.name), k.bd::date, k.g, k.eth, k.nat, k.pol, k.mail,"
-        "  k.post, k.mob, k.ph, k.ft::boolean)%s"
+        "  k.post, k.mob, k.ph, k.ft::boolean), p.end_on IS NOT NULL%s"
         " JOIN officer_posts p ON p.org_uscc = k.o AND p.id_type = k.t AND p.id_number = k.n"
         "   AND p.position = k.p"
         " ORDER BY k.x::int, p.start_on DESC NULLS FIRST, p.id DESC", columns);
@@ -814,10 +816,16 @@ s_store_officers (void *state, const Npo__Request *request, void *const *bodies,
             rc = s_posts_inserted (self, res, posts, 4, n, outcomes);
         PQclear (res);
     }
-    for (size_t i = 0; i < n && rc == 0; i++)
+    for (size_t i = 0; i < n && rc == 0; i++) {
         if (posts [i].todo != P_NONE && posts [i].no_start)
             npo_import_flag (outcomes [i], "missing_related", "start_on",
                              "a post with no start date: give its section 03 record");
+        //  A held post in an organization that is not active (note 9)
+        if (posts [i].todo != P_NONE && !posts [i].ended
+        &&  strcmp (PQgetvalue (orgs.res, posts [i].org, 2), "active"))
+            npo_import_flag (outcomes [i], "inconsistent_status", "",
+                             "a post held in an organization that is not active");
+    }
     if (rc == 0)
         rc = s_posts_end (self, request, &orgs, posts, n, outcomes);
     for (int c = 0; c < 18; c++)

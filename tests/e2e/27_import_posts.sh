@@ -50,6 +50,7 @@ officer() {
 {
     officer "$A" "$P1" legal_representative '.birth_date = "1968-03-15"'    # 1 takes post 2
     officer "$A" "$P4" other '.gender = "male"'                             # 2 no post, no start
+    officer "$D" "$P2" director '.gender = "female" | .name = "林晓燕"'      # 3 held, not active
 } > "$S/02-officers.jsonl"
 rm "$S/01-organizations.jsonl"
 seq0=$(sql "SELECT last FROM registry.outbox_seq")
@@ -64,11 +65,11 @@ check_eq "each with the rule's code, kept as the finding's detail" \
             FROM registry.findings WHERE section = 3 AND rule = 'store_conflict'
             AND path = '$S/03-work-history.jsonl'")" \
     "3 already_legal_representative, 5 already_holds_post"
-check_eq "section 02: one post described, one made" \
-    "$(jq -c '.sections["2"] | [.updated, .created, .flagged]' <<< "$out")" '[1,1,1]'
-check_eq "the post made without a start: missing_related" \
-    "$(jq -c '[.findings[] | select(.section == 2) | [.rule, .count]]' <<< "$out")" \
-    '[["missing_related",1]]'
+check_eq "section 02: two posts described, one made" \
+    "$(jq -c '.sections["2"] | [.updated, .created, .flagged]' <<< "$out")" '[2,1,2]'
+check_eq "the post made without a start: missing_related; one held in D: inconsistent_status" \
+    "$(jq -c '[.findings[] | select(.section == 2) | [.rule, .count, .examples[0].line]]
+              | sort' <<< "$out")" '[["inconsistent_status",1,3],["missing_related",1,2]]'
 check_eq "a post held in an organization not active: inconsistent_status" \
     "$(jq -c '[.findings[] | select(.section == 3 and .rule == "inconsistent_status")
                | .examples[].line]' <<< "$out")" '[6]'
@@ -87,7 +88,7 @@ check_eq "the officer without a post: one made without dates, birth date from th
             registry.officer_posts WHERE id_number = '$P4'")" "- 1985-05-05"
 check_eq "every post written emits officer_changed, without a person" \
     "$(sql "SELECT count(*) FROM registry.outbox WHERE seq > $seq0
-            AND topic = 'registry.officer_changed'")" 8
+            AND topic = 'registry.officer_changed'")" 9
 check_eq "findings of these records are named by a keyed hash" \
     "$(sql "SELECT count(*) FROM registry.findings WHERE section IN (2, 3)
             AND path LIKE '$S/%' AND record_ref ~ '^r1:[0-9a-f]{32}$'")" \
@@ -102,7 +103,7 @@ seq1=$(sql "SELECT last FROM registry.outbox_seq")
 again=$($NPOCTL import --province 44 --as-of $ASOF "$S" 2>/dev/null)
 check_eq "imported twice: unchanged" \
     "$(jq -c '[.sections["2", "3"] | [.created, .updated, .unchanged]]' <<< "$again")" \
-    '[[0,0,2],[0,0,6]]'
+    '[[0,0,3],[0,0,6]]'
 check_eq "imported twice: no row changed, no event" \
     "$(posts)|$(sql "SELECT last FROM registry.outbox_seq")" "$before|$seq1"
 
