@@ -1567,13 +1567,17 @@ s_record (s_run_t *run, size_t file_index, long long line, json_t *record)
         return;
     }
     //  The organization must be the province's (3.3): its authority division
-    //  from this run's section 01, else the one its code was assigned by
+    //  from this run's section 01; else the register's, which the service
+    //  checks (an organization may have moved province keeping its code);
+    //  with --dry-run, which asks no service, the one its code was assigned by
     const char *division = NULL;
     if (rec.uscc)
         division = section->number == 1?
             json_string_value (json_object_get (record, "authority_division")):
             json_string_value (json_object_get (run->orgs, rec.uscc));
-    if (rec.uscc && strncmp (division? division: rec.uscc + 2, run->province, 2)) {
+    if (!division && rec.uscc && !run->ctl)
+        division = rec.uscc + 2;
+    if (division && strncmp (division, run->province, 2)) {
         s_finding (&rec, "out_of_province", NULL, "refused", NULL);
         file->refused++;
         json_decref (rec.found);

@@ -117,9 +117,11 @@ check_eq "section 12: created, refused, flagged" "$(counts 12)" '[5,0,0,1,3]'
 check_eq "section 13: created, refused, flagged" "$(counts 13)" '[4,0,0,2,2]'
 refused() { jq -r ".refused[] | select(.section == $1) | \"\(.line) \(.rule) \(.field // \"\")\"" \
                 <<< "$out" | sort -n | tr '\n' ';'; }
-check_eq "section 11 refusals: a fine without its amount, an organization not in the
-register, another province's, a stop without its months or of 0 months" "$(refused 11)" \
-    "$(joined "4 missing_required fine_amount" "6 unknown_org_reference " "8 out_of_province " \
+check_eq "section 11 refusals: a fine without its amount, organizations not in the
+register (one with another province's code), a stop without its months or of 0 months" \
+    "$(refused 11)" \
+    "$(joined "4 missing_required fine_amount" "6 unknown_org_reference " \
+              "8 unknown_org_reference " \
               "9 missing_required stop_months" "10 invalid_format stop_months")"
 check_eq "section 12: a closed case without its date" "$(refused 12)" \
     "4 missing_required closed_on;"
@@ -195,6 +197,7 @@ check_eq "the findings kept with the records (refused ones too)" "$(kept)" "$(jo
     "11 inconsistent_fields fine_amount flagged" "11 invalid_format stop_months refused" \
     "11 missing_required facts flagged" "11 missing_required fine_amount refused" \
     "11 missing_required stop_months refused" "11 unknown_org_reference  refused" \
+    "11 unknown_org_reference  refused" \
     "12 inconsistent_fields closed_on flagged" "12 invalid_uscc_check authority_code flagged" \
     "12 missing_required authority flagged" "12 missing_required closed_on refused" \
     "12 org_field_mismatch name flagged" "13 inconsistent_fields party_uscc flagged" \
