@@ -169,7 +169,9 @@ npo_findings_reconcile (npo_db_t *db, const char *province, int section,
     const char *close [5] = { province, section_text, today, npo_db_array_end (&refs),
                               npo_db_array_end (&keys) };
     int rc = npo_db_cmd (db,
-        "UPDATE findings SET fixed_on = $3 WHERE province = $1 AND section = $2"
+        //  (never before it was found: a ministry replay dated earlier)
+        "UPDATE findings SET fixed_on = greatest ($3::date, found_on)"
+        " WHERE province = $1 AND section = $2"
         " AND fixed_on IS NULL AND NOT cross_source AND record_ref = ANY ($4::text[])"
         " AND NOT (record_ref || chr (31) || rule || '/' || field = ANY ($5::text[]))",
         5, close);
@@ -408,7 +410,8 @@ npo_findings_cross (npo_db_t *db, const char *province, int section, const char 
     char sql [4096];
     snprintf (sql, sizeof sql,
         "WITH found AS (%s),"
-        " closed AS (UPDATE findings f SET fixed_on = $4::date WHERE province = $1"
+        " closed AS (UPDATE findings f SET fixed_on = greatest ($4::date, found_on)"
+        "   WHERE province = $1"
         "   AND section = $2::int AND rule = $3 AND field = $6 AND fixed_on IS NULL"
         "   AND cross_source AND NOT EXISTS (SELECT 1 FROM found WHERE found.ref = f.record_ref)"
         "   RETURNING 1),"

@@ -356,6 +356,12 @@ check_eq "a registrar's import: found on the service's date, not --as-of" \
     "$(sql "SELECT found_on FROM registry.findings WHERE record_ref = '$q2'
             AND rule = 'missing_required' AND field = 'postal_code'")" \
     "$(TZ=Asia/Shanghai date +%F)"
+# A ministry replay dated before a finding was found closes it, not before
+org "$q2" 西宁市城东区质量二协会 social_group 630102 > "$Q/own/01-organizations.jsonl"
+$NPOCTL import --province 63 --as-of 2026-11-20T03:00:00Z "$Q/own" > /dev/null 2>&1
+check_eq "closed by a replay dated earlier: fixed on the day it was found" \
+    "$(sql "SELECT fixed_on = found_on FROM registry.findings WHERE record_ref = '$q2'
+            AND rule = 'missing_required' AND field = 'postal_code'")" t
 for secret in 梁小敏 020-38621234; do
     check_eq "no personal value kept in a finding: $secret" \
         "$(sql "SELECT count(*) FROM registry.findings WHERE detail || value LIKE '%$secret%'")" 0
