@@ -196,8 +196,8 @@ as a registration.
 The import runs while publication, inspection and credit consume every
 event it emits, on the same two cores; COPY writes three tables and emits
 nothing. Section 02's records describe the posts section 03 made (updates),
-while COPY writes them as rows of a table of their own. The run with 1,000,000 organizations: \`NPO_BENCH_IMPORT_N=1000000
-make bench\`.
+while COPY writes them as rows of a table of their own. The run with
+1,000,000 organizations: \`NPO_BENCH_IMPORT_N=1000000 make bench\`.
 
 EOT
 cat "$ROOT/tests/bench/by-hand.md" >> "$ROOT/docs/PERFORMANCE.md"
