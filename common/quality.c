@@ -485,6 +485,20 @@ npo_import_allowed (const npo_actor_t *actor, const char *province, char *target
     return true;
 }
 
+bool
+npo_import_org_refused (const char *division, const char *province,
+                        Npo__ImportOutcome *outcome)
+{
+    if (!division)
+        npo_import_refuse (outcome, "unknown_org_reference",
+                           "the organization is not in the register (docs/import.md 3.3)");
+    else
+    if (strncmp (division, province, 2))
+        npo_import_refuse (outcome, "out_of_province", "the register holds this organization"
+                           " under another province's authority");
+    return !division || strncmp (division, province, 2);
+}
+
 int
 npo_import_refuse (Npo__ImportOutcome *outcome, const char *code, const char *why)
 {

@@ -170,6 +170,13 @@ void
                       void *const *bodies, size_t n, npo_import_store_fn *store,
                       npo_import_batch_fn *store_batch);
 
+//  Refuses a record whose organization the service does not hold (division
+//  NULL: unknown_org_reference, docs/import.md 3.3) or holds under another
+//  province's authority (out_of_province). Returns true when it refused.
+bool
+    npo_import_org_refused (const char *division, const char *province,
+                            Npo__ImportOutcome *outcome);
+
 //  Refuses the record in outcome with the rule code and why. Returns 0.
 int
     npo_import_refuse (Npo__ImportOutcome *outcome, const char *code, const char *why);

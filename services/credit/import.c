@@ -77,14 +77,9 @@ s_org (credit_t *self, const char *uscc, const char *province, char *name, size_
     if (!res)
         return -1;
     int rc = 0;
-    if (PQntuples (res) == 0)
-        rc = 1 + npo_import_refuse (outcome, "unknown_org_reference",
-                                    "the organization is not in the register"
-                                    " (docs/import.md 3.3)");
-    else
-    if (strncmp (PQgetvalue (res, 0, 1), province, 2))
-        rc = 1 + npo_import_refuse (outcome, "out_of_province", "the register holds this"
-                                    " organization under another province's authority");
+    if (npo_import_org_refused (PQntuples (res)? PQgetvalue (res, 0, 1): NULL, province,
+                                outcome))
+        rc = 1;
     else {
         snprintf (name, name_size, "%s", PQgetvalue (res, 0, 0));
         snprintf (division, 8, "%s", PQgetvalue (res, 0, 1));

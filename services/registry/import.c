@@ -181,13 +181,10 @@ s_import_one (reg_t *self, const Npo__Request *request, const Npo__ImportedOrg *
     snprintf (org_code, sizeof org_code, "%s", rec->uscc + 8);
     org.org_code = org_code;
     const char *kind;
-    if (stored && strncmp (stored->basic->authority_division, province, 2)) {
+    if (stored && npo_import_org_refused (stored->basic->authority_division, province,
+                                          outcome)) {
         //  Another province's organization: not this return's to change
         npo__organization__free_unpacked (stored, NULL);
-        outcome->outcome = npo_strdup ("refused");
-        outcome->error_code = npo_strdup ("out_of_province");
-        outcome->error_message = npo_strdup ("the register holds this organization under "
-                                             "another province's authority");
         return 0;
     }
     if (stored) {
@@ -387,17 +384,12 @@ static int
 s_orgs_find (const s_orgs_t *orgs, const char *uscc, const char *province,
              Npo__ImportOutcome *outcome)
 {
-    for (int r = 0; r < PQntuples (orgs->res); r++)
-        if (strcmp (PQgetvalue (orgs->res, r, 0), uscc) == 0) {
-            if (strncmp (PQgetvalue (orgs->res, r, 3), province, 2) == 0)
-                return r;
-            npo_import_refuse (outcome, "out_of_province", "the register holds this"
-                               " organization under another province's authority");
-            return -1;
-        }
-    npo_import_refuse (outcome, "unknown_org_reference",
-                       "the organization is not in the register (docs/import.md 3.3)");
-    return -1;
+    int r = 0;
+    while (r < PQntuples (orgs->res) && strcmp (PQgetvalue (orgs->res, r, 0), uscc))
+        r++;
+    bool found = r < PQntuples (orgs->res);
+    return npo_import_org_refused (found? PQgetvalue (orgs->res, r, 3): NULL, province,
+                                   outcome)? -1: r;
 }
 
 //  Reads the match query's rows (record index, post id, no start, same)

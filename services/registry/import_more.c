@@ -50,17 +50,14 @@ s_load_org (reg_t *self, const char *uscc, const char *province, Npo__Organizati
 {
     bool found;
     *org = reg_db_load_org (self, uscc, true, &found);
-    if (!*org)
-        return found || *npo_db_sqlstate (self->db)? -1:
-               1 + npo_import_refuse (outcome, "unknown_org_reference",
-                                      "the organization is not in the register"
-                                      " (docs/import.md 3.3)");
-    if (strncmp ((*org)->basic->authority_division, province, 2) == 0)
+    if (!*org && (found || *npo_db_sqlstate (self->db)))
+        return -1;
+    if (!npo_import_org_refused (*org? (*org)->basic->authority_division: NULL, province,
+                                 outcome))
         return 0;
     npo__organization__free_unpacked (*org, NULL);
     *org = NULL;
-    return 1 + npo_import_refuse (outcome, "out_of_province", "the register holds this "
-                                  "organization under another province's authority");
+    return 1;
 }
 
 //  Flags a copy of a section 01 field that differs from the register's
