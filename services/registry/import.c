@@ -309,11 +309,8 @@ static const char *const s_positions [] = {
 static bool
 s_fits (const char *const *texts, size_t n_texts, const char *const *dates, size_t n_dates)
 {
-    for (size_t i = 0; i < n_texts; i++) {
-        size_t chars;
-        if (!npo_utf8_valid (texts [i], false, &chars) || chars > 200)
-            return false;
-    }
+    if (!reg_lines_fit (texts, n_texts))
+        return false;
     char today [11];
     npo_today (today);
     for (size_t i = 0; i < n_dates; i++)

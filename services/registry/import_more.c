@@ -31,9 +31,8 @@ s_fits (const char *text, bool multiline, size_t max)
     return npo_utf8_valid (text, multiline, &chars) && chars <= max;
 }
 
-//  Returns true when each of n texts fits one line of 200 characters.
-static bool
-s_lines_fit (const char *const *texts, size_t n)
+bool
+reg_lines_fit (const char *const *texts, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (!s_fits (texts [i], false, 200))
@@ -100,7 +99,7 @@ reg_store_certificate (void *state, const Npo__Request *request, const void *bod
               && (!*r->issued_on || npo_date_valid (r->issued_on))
               && (!*r->valid_to || npo_calendar_date (r->valid_to));
     if (!uscc_valid (r->uscc) || (*r->registered_capital && !*capital) || !dates
-    ||  !s_lines_fit (texts, 6) || !s_fits (r->business_scope, true, 2000))
+    ||  !reg_lines_fit (texts, 6) || !s_fits (r->business_scope, true, 2000))
         return npo_import_refuse (outcome, "invalid_format", S_WHY);
     Npo__Organization *org;
     int rc = s_load_org (self, r->uscc, province, &org, outcome);
@@ -203,7 +202,7 @@ reg_store_deregistration (void *state, const Npo__Request *request, const void *
     if (!*r->deregistered_on)
         return npo_import_refuse (outcome, "missing_required", S_WHY);
     if (!uscc_valid (r->uscc) || !npo_date_valid (r->deregistered_on)
-    ||  !s_lines_fit (texts, 2) || !s_fits (r->reason, true, 2000)
+    ||  !reg_lines_fit (texts, 2) || !s_fits (r->reason, true, 2000)
     ||  phone > 20 || strspn (r->liquidation_phone, "0123456789+- ") != phone)
         return npo_import_refuse (outcome, "invalid_format", S_WHY);
     Npo__Organization *org;

@@ -140,6 +140,10 @@ void
 //  deregistrations, changes), for import.c's ImportRecords table: each
 //  store function is an npo_import_store_fn, each key function gives the
 //  record's key fields and organization (npo_import_section_t).
+//  True when each of n texts fits one line of 200 characters (the
+//  registry's bound on a text of a returned record).
+bool
+    reg_lines_fit (const char *const *texts, size_t n);
 int
     reg_store_certificate (void *state, const Npo__Request *request, const void *body,
                            const char *province, Npo__ImportOutcome *outcome);
